@@ -1,0 +1,49 @@
+# Debrief — the two commands of the quick start, and a few more.
+#
+#   make demo    install what is missing, build, open the app on a demo recording
+#   make test    install what is missing, build, run every test (under Xvfb when there is no display)
+#   make bench   benchmarks (figures, not pass/fail); needs ffmpeg as the reference
+#   make lint    rustfmt check + clippy with warnings as errors
+#   make screenshots   regenerate the README's screenshots under Xvfb
+
+CARGO ?= cargo
+DEMO_DIR := target/demo
+BENCH_DIR := target/bench
+# Tests that open windows need a display; without one, run them under a virtual X server.
+XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 1920x1080x24")
+
+.PHONY: deps demo test bench lint screenshots clean-demo
+
+deps:
+	@packaging/install-deps.sh
+	@command -v $(CARGO) >/dev/null || { echo "make: cargo not found: install Rust from https://rustup.rs"; exit 1; }
+
+demo: deps
+	$(CARGO) build --release
+	@mkdir -p $(DEMO_DIR)
+	@test -f $(DEMO_DIR)/sample.mp4 || target/release/debrief testsrc $(DEMO_DIR)/sample.mp4 --frames 3600 --size 1280x720 --audio --bframes
+	target/release/debrief play $(DEMO_DIR)/sample.mp4
+
+test: deps
+	$(XVFB) $(CARGO) test --all-targets
+
+bench: deps
+	@packaging/install-deps.sh --with-ffmpeg
+	$(CARGO) build --release
+	@mkdir -p $(BENCH_DIR)
+	@test -f $(BENCH_DIR)/seek1080.mp4 || target/release/debrief testsrc $(BENCH_DIR)/seek1080.mp4 --frames 1800 --fps 30/1 --size 1920x1080 --gop 60 --bframes
+	target/release/debrief bench seek $(BENCH_DIR)/seek1080.mp4 --samples 200 --json
+	target/release/debrief bench frame $(BENCH_DIR)/seek1080.mp4 --runs 10 --json
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+screenshots: deps
+	$(CARGO) build --release
+	@mkdir -p $(DEMO_DIR) docs
+	@test -f $(DEMO_DIR)/sample.mp4 || target/release/debrief testsrc $(DEMO_DIR)/sample.mp4 --frames 3600 --size 1280x720 --audio --bframes
+	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief play $(DEMO_DIR)/sample.mp4 --screenshot docs/play.png
+
+clean-demo:
+	rm -rf $(DEMO_DIR) $(BENCH_DIR)

@@ -1,0 +1,8 @@
+//! Debrief: clinical video review.
+//!
+//! Instructors code team performance on a frame-accurate timeline and cut
+//! de-identified debrief clips; providers review their own cases in private;
+//! presenters run plenary sessions from de-identified clips. See
+//! `ARCHITECTURE.md` for the design.
+
+pub mod time;

@@ -1,0 +1,3 @@
+//! The `debrief` binary (commands arrive with the media engine).
+
+fn main() {}
