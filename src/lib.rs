@@ -3,6 +3,8 @@
 //! Instructors code team performance on a frame-accurate timeline and cut
 //! de-identified debrief clips; providers review their own cases in private;
 //! presenters run plenary sessions from de-identified clips. See
-//! `ARCHITECTURE.md` for the design.
+//! `ARCHITECTURE.md` for the design. Engine modules (`time`, `media`) never
+//! use egui; only `app` does.
 
+pub mod media;
 pub mod time;

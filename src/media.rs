@@ -1,0 +1,194 @@
+//! The media engine: probing, frame-exact playback, synthetic test media.
+//!
+//! Everything here is drivable from tests and the CLI alone; nothing imports
+//! egui. Who owns what:
+//!
+//! ```text
+//! Player (facade, any thread)  ── commands (bounded) ──►  worker thread
+//!   ▲  events (bounded)                                   ├── video pipeline: {source} → decodebin → appsink (pulled)
+//!   ▲  FrameMailbox (latest RGBA frame) ◄── convert ──────┤── FrameCache (decoded frames, bounded in bytes)
+//!                                                         └── audio pipeline: {source} → decodebin → scaletempo → volume → sink
+//! ```
+//!
+//! - [`probe`] reads a file once (demux + parse, no decode) into [`MediaInfo`]
+//!   with its exact [`FrameTable`].
+//! - [`Player`] lands on the exact frame asked for, steps both ways (backward
+//!   from a decoded-frame cache), plays at 0.1×–4× with pitch kept.
+//! - [`testsrc`] writes media whose every frame carries its own index
+//!   ([`frame_code`]), so tests check the picture, not timestamps.
+
+pub mod error;
+pub mod frame_code;
+pub mod frame_table;
+pub mod player;
+pub mod probe;
+pub mod source;
+pub mod still;
+pub mod testsrc;
+
+use std::sync::OnceLock;
+
+use gstreamer as gst;
+
+pub use error::MediaError;
+pub use frame_table::FrameTable;
+pub use player::{
+    Frame, FrameMailbox, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent, PlayerStats,
+};
+pub use probe::{MediaInfo, probe};
+pub use source::{MediaSource, ReadSeek, ReaderFactory};
+
+/// Initialises GStreamer once per process.
+pub fn init() -> Result<(), MediaError> {
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| gst::init().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(MediaError::Init)
+}
+
+/// Starts loading the decoder plugins on a background thread.
+///
+/// Loading libav (libavcodec and friends) takes about 75 ms here, once per
+/// process. Commands that probe and then decode call this first, so the load
+/// overlaps the probe (which needs only demuxers and parsers) instead of
+/// stalling the first decode.
+pub fn preload_decoders() {
+    if init().is_err() {
+        return;
+    }
+    let _ = std::thread::Builder::new()
+        .name("debrief-preload".into())
+        .spawn(|| {
+            let registry = gst::Registry::get();
+            for name in ["libav", "vpx", "jpeg"] {
+                if let Some(plugin) = registry.find_plugin(name) {
+                    let _ = plugin.load();
+                }
+            }
+        });
+}
+
+/// How much parsing `parsebin` does after the demuxer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Parsing {
+    /// Skip parsers behind MP4/MOV, whose sync-sample table already marks
+    /// keyframes (the probe: Matroska, by contrast, marks every H.264 frame a
+    /// keyframe until h264parse reads the flags from the bitstream).
+    TrustMp4,
+    /// Skip parsers behind any container (the player: its decodebin plugs
+    /// its own parser before the decoder, so parsing here would be twice).
+    DemuxOnly,
+}
+
+/// Limits `parsebin`'s parsing per `parsing`, and records the first caps it sees.
+///
+/// Parsers always stay where the framing needs them: a bare elementary
+/// stream with no container, and MPEG-4 part 2, whose packed B-frames only a
+/// parser splits. Returns a slot that receives the first caps parsebin sees:
+/// the container's, or the elementary stream's when there is none.
+pub(crate) fn watch_parsebin(
+    parsebin: &gst::Element,
+    parsing: Parsing,
+) -> std::sync::Arc<std::sync::Mutex<Option<gst::Caps>>> {
+    use gst::prelude::*;
+    let first_caps = std::sync::Arc::new(std::sync::Mutex::new(None::<gst::Caps>));
+    let slot = std::sync::Arc::clone(&first_caps);
+    parsebin.connect("autoplug-continue", false, move |args| {
+        let caps = args.get(2).and_then(|v| v.get::<gst::Caps>().ok());
+        let (is_first, first_name) = match slot.lock() {
+            Ok(mut s) if s.is_none() => {
+                *s = caps.clone();
+                (true, String::new())
+            }
+            Ok(s) => (
+                false,
+                s.as_ref()
+                    .and_then(|c| c.structure(0))
+                    .map(|st| st.name().to_string())
+                    .unwrap_or_default(),
+            ),
+            Err(_) => (false, String::new()),
+        };
+        let name = caps
+            .as_ref()
+            .and_then(|c| c.structure(0))
+            .map(|s| s.name().to_string())
+            .unwrap_or_default();
+        let container = matches!(
+            name.as_str(),
+            "video/quicktime"
+                | "video/x-matroska"
+                | "video/webm"
+                | "video/x-msvideo"
+                | "video/mpegts"
+                | "application/ogg"
+                | "video/x-flv"
+                | "application/x-id3"
+        ) || (name == "video/mpeg"
+            && caps
+                .as_ref()
+                .and_then(|c| c.structure(0))
+                .is_some_and(|s| s.get::<bool>("systemstream").unwrap_or(false)));
+        let needs_parser = matches!(
+            name.as_str(),
+            "video/mpeg" | "video/x-divx" | "video/x-xvid"
+        );
+        let parsed = caps
+            .as_ref()
+            .and_then(|c| c.structure(0))
+            .is_some_and(|s| s.get::<bool>("parsed").unwrap_or(false));
+        let skip_parser = match parsing {
+            Parsing::TrustMp4 => first_name == "video/quicktime",
+            Parsing::DemuxOnly => true,
+        };
+        Some((!skip_parser || container || is_first || (needs_parser && !parsed)).to_value())
+    });
+    first_caps
+}
+
+/// Makes a GStreamer element, with an actionable error when its plugin is missing.
+pub(crate) fn make_element(factory: &str) -> Result<gst::Element, MediaError> {
+    gst::ElementFactory::make(factory)
+        .build()
+        .map_err(|_| MediaError::MissingElement(factory.to_owned()))
+}
+
+/// Turns a pipeline error message into a [`MediaError`] for the source `what`.
+pub(crate) fn classify_error(err: &gst::message::Error, what: &str) -> MediaError {
+    let error = err.error();
+    let detail = error.message().to_owned();
+    let what = what.to_owned();
+    if let Some(stream) = error.kind::<gst::StreamError>() {
+        match stream {
+            gst::StreamError::TypeNotFound | gst::StreamError::WrongType => {
+                MediaError::NotMedia { what, detail }
+            }
+            gst::StreamError::CodecNotFound => MediaError::Unsupported(detail),
+            _ => MediaError::Corrupt { what, detail },
+        }
+    } else if let Some(core) = error.kind::<gst::CoreError>() {
+        match core {
+            gst::CoreError::MissingPlugin => MediaError::Unsupported(detail),
+            _ => MediaError::Pipeline(detail),
+        }
+    } else if error.kind::<gst::ResourceError>().is_some() {
+        // Reading the bytes failed: for a vault recording this is the integrity check.
+        MediaError::Corrupt { what, detail }
+    } else {
+        MediaError::Pipeline(detail)
+    }
+}
+
+/// The first error message on `bus` within `wait`, classified for the source `what`.
+pub(crate) fn bus_error(
+    bus: &gst::Bus,
+    wait: std::time::Duration,
+    what: &str,
+) -> Option<MediaError> {
+    let wait = gst::ClockTime::from_nseconds(u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX));
+    let msg = bus.timed_pop_filtered(wait, &[gst::MessageType::Error])?;
+    match msg.view() {
+        gst::MessageView::Error(err) => Some(classify_error(err, what)),
+        _ => None,
+    }
+}
