@@ -6,5 +6,7 @@
 //! `ARCHITECTURE.md` for the design. Engine modules (`time`, `media`) never
 //! use egui; only `app` does.
 
+pub mod app;
+pub mod cli;
 pub mod media;
 pub mod time;

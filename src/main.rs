@@ -1,3 +1,5 @@
-//! The `debrief` binary (commands arrive with the media engine).
+//! The `debrief` binary: parses arguments and hands over to `debrief::cli`.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    debrief::cli::main()
+}

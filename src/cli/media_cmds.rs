@@ -1,0 +1,189 @@
+//! Media commands that need no vault: testsrc, probe, frame, play.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{BadInput, GuiArgs, progress_bar};
+use crate::media::testsrc::{TestSrcSpec, VideoCodec};
+use crate::media::{self, MediaSource, Player, PlayerConfig};
+use crate::time::FrameRate;
+
+/// `debrief testsrc`.
+#[derive(Debug, Args)]
+pub struct TestsrcArgs {
+    /// Output file; its extension picks the container (.mp4, .mov, .mkv, .webm, .avi).
+    #[arg(value_name = "OUT")]
+    out: PathBuf,
+    /// Number of video frames.
+    #[arg(long, value_name = "N")]
+    frames: u64,
+    /// Frame rate as N/D or N.
+    #[arg(long, value_name = "N/D", default_value = "30/1", value_parser = parse_rate)]
+    fps: FrameRate,
+    /// Picture size as WIDTHxHEIGHT (even numbers).
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Video codec: h264, vp9, mjpeg (also h265, vp8, mpeg4).
+    #[arg(long, value_name = "CODEC", default_value = "h264", value_parser = parse_codec)]
+    codec: VideoCodec,
+    /// Maximum distance between keyframes, in frames.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    gop: u32,
+    /// Use B-frames (decode order differs from presentation order).
+    #[arg(long)]
+    bframes: bool,
+    /// Variable frame rate: frame durations vary between 0.5× and 1.5× the nominal interval.
+    #[arg(long)]
+    vfr: bool,
+    /// Add a 440 Hz audio tone.
+    #[arg(long)]
+    audio: bool,
+    /// MP4/MOV: put the index (moov) at the start instead of the end.
+    #[arg(long)]
+    faststart: bool,
+}
+
+/// `debrief probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The media file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Print one JSON object: frames, fps_num, fps_den, vfr, duration_ns, width, height,
+    /// video_codec, audio_codec, container.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `debrief frame`.
+#[derive(Debug, Args)]
+pub struct FrameArgs {
+    /// The media file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Frame number (0-based, presentation order).
+    #[arg(long, value_name = "N")]
+    index: u64,
+    /// Where to write the PNG.
+    #[arg(long, value_name = "F.png")]
+    out: PathBuf,
+}
+
+/// `debrief play`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The media file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+fn parse_rate(s: &str) -> Result<FrameRate, String> {
+    FrameRate::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let err = || format!("'{s}' is not a size: write WIDTHxHEIGHT, e.g. 1280x720");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(err)?;
+    Ok((
+        w.trim().parse().map_err(|_| err())?,
+        h.trim().parse().map_err(|_| err())?,
+    ))
+}
+
+fn parse_codec(s: &str) -> Result<VideoCodec, String> {
+    s.parse()
+}
+
+pub fn testsrc(args: &TestsrcArgs) -> anyhow::Result<()> {
+    let spec = TestSrcSpec {
+        frames: args.frames,
+        rate: args.fps,
+        width: args.size.0,
+        height: args.size.1,
+        codec: args.codec,
+        gop: args.gop,
+        bframes: args.bframes,
+        vfr: args.vfr,
+        audio: args.audio,
+        faststart: args.faststart,
+    };
+    let bar = progress_bar(args.frames, "encoding");
+    media::testsrc::write(&args.out, &spec, &mut |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+pub fn probe(args: &ProbeArgs) -> anyhow::Result<()> {
+    let info = media::probe(&MediaSource::file(&args.file))?;
+    if args.json {
+        println!("{}", info.to_json());
+    } else {
+        println!("container    {}", info.container);
+        println!(
+            "video        {} {}x{}",
+            info.video_codec, info.width, info.height
+        );
+        println!(
+            "audio        {}",
+            info.audio_codec.as_deref().unwrap_or("none")
+        );
+        println!(
+            "frames       {} ({} keyframes)",
+            info.frames(),
+            info.table.keyframes().len()
+        );
+        println!(
+            "frame rate   {} ({:.3} fps){}",
+            info.rate,
+            info.rate.as_f64(),
+            if info.vfr { ", variable" } else { "" }
+        );
+        println!("duration     {}", crate::time::clock_ms(info.duration_ns));
+    }
+    Ok(())
+}
+
+pub fn frame(args: &FrameArgs) -> anyhow::Result<()> {
+    if args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_none_or(|e| !e.eq_ignore_ascii_case("png"))
+    {
+        return Err(BadInput(format!(
+            "--out must name a .png file: {}",
+            args.out.display()
+        ))
+        .into());
+    }
+    let t = std::time::Instant::now();
+    media::preload_decoders();
+    let source = MediaSource::file(&args.file);
+    // One frame: no audio, and a cache just big enough for the GOP being decoded.
+    let config = PlayerConfig {
+        audio: false,
+        cache_bytes: 64 * 1024 * 1024,
+        ..Default::default()
+    };
+    let player = Player::probe_and_open(source, config)?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "probed and opened");
+    let frames = player.info().frames();
+    if args.index >= frames {
+        return Err(media::MediaError::FrameOutOfRange {
+            index: args.index,
+            frames,
+        }
+        .into());
+    }
+    let frame = player.seek_wait(args.index, Duration::from_secs(60))?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "decoded");
+    media::still::write_png(&args.out, &frame)?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "written");
+    Ok(())
+}
+
+pub fn play(args: &PlayArgs, gui: &GuiArgs) -> anyhow::Result<()> {
+    crate::app::play_window::run(&args.file, gui)
+}
