@@ -7,6 +7,7 @@
 
 mod bench;
 mod media_cmds;
+mod vault_cmds;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,17 +24,33 @@ pub struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     gui: GuiArgs,
+    #[command(flatten)]
+    vault: vault_cmds::VaultArgs,
 }
 
-/// Options shared by every command that opens a window.
+/// Options shared by every command that opens a window (before or after its name).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct GuiArgs {
     /// Render the window, save a PNG of it to this file and exit (for docs and checks under Xvfb).
-    #[arg(long, value_name = "F.png", global = true)]
+    #[arg(long, value_name = "F.png")]
     pub screenshot: Option<PathBuf>,
     /// With --screenshot: how many frames to render before taking it.
-    #[arg(long, value_name = "N", default_value_t = 10, global = true)]
+    #[arg(long, value_name = "N", default_value_t = 10)]
     pub screenshot_after_frames: u32,
+}
+
+impl GuiArgs {
+    /// These options, or `other`'s where these are not set.
+    fn or(&self, other: &Self) -> Self {
+        Self {
+            screenshot: self.screenshot.clone().or_else(|| other.screenshot.clone()),
+            screenshot_after_frames: if self.screenshot.is_some() {
+                self.screenshot_after_frames
+            } else {
+                other.screenshot_after_frames
+            },
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,8 +59,33 @@ enum Command {
     Testsrc(media_cmds::TestsrcArgs),
     /// Describe a media file: streams, codecs, size, exact frame count, frame rate.
     Probe(media_cmds::ProbeArgs),
-    /// Write exactly one frame of a media file as PNG.
+    /// Write exactly one frame of a media file (or a vault recording) as PNG.
     Frame(media_cmds::FrameArgs),
+    /// Create a vault; --user names its first instructor.
+    Init(vault_cmds::InitArgs),
+    /// Manage vault members.
+    User(vault_cmds::Group<vault_cmds::UserCommand>),
+    /// Create and list cases.
+    Case(vault_cmds::Group<vault_cmds::CaseCommand>),
+    /// Codebooks in the vault.
+    Codebook(vault_cmds::Group<vault_cmds::CodebookCommand>),
+    /// Participants of a case.
+    #[command(subcommand)]
+    Participant(vault_cmds::ParticipantCommand),
+    /// The triple-consent ledger.
+    Consent(vault_cmds::Group<vault_cmds::ConsentCommand>),
+    /// Encrypt a recording into the vault.
+    Import(vault_cmds::ImportArgs),
+    /// A case's recordings.
+    Recording(vault_cmds::Group<vault_cmds::RecordingCommand>),
+    /// Annotations on a recording.
+    Annotate(vault_cmds::Group<vault_cmds::AnnotateCommand>),
+    /// The tamper-evident audit log.
+    Audit(vault_cmds::Group<vault_cmds::AuditCommand>),
+    /// Crypto-shred what the retention policy says is due.
+    Retention(vault_cmds::Group<vault_cmds::RetentionCommand>),
+    /// Crypto-shred now.
+    Delete(vault_cmds::Group<vault_cmds::DeleteCommand>),
     /// Benchmarks that print figures (never pass/fail).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -63,9 +105,23 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Testsrc(args)) => media_cmds::testsrc(&args),
         Some(Command::Probe(args)) => media_cmds::probe(&args),
-        Some(Command::Frame(args)) => media_cmds::frame(&args),
+        Some(Command::Frame(args)) => media_cmds::frame(&args, &cli.vault),
+        Some(Command::Init(args)) => vault_cmds::init(&args, &cli.vault.acting(&args.who)),
+        Some(Command::User(g)) => vault_cmds::user(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Case(g)) => vault_cmds::case(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Codebook(g)) => vault_cmds::codebook(&g.cmd, &cli.vault.acting(&g.who)),
+        // `participant add --user U` names the provider to link: the acting user comes
+        // from DEBRIEF_USER or `debrief --user NAME participant …`.
+        Some(Command::Participant(cmd)) => vault_cmds::participant(&cmd, &cli.vault),
+        Some(Command::Consent(g)) => vault_cmds::consent(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Import(args)) => vault_cmds::import(&args, &cli.vault.acting(&args.who)),
+        Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Annotate(g)) => vault_cmds::annotate(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Audit(g)) => vault_cmds::audit(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Retention(g)) => vault_cmds::retention(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Delete(g)) => vault_cmds::delete(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Bench(cmd)) => bench::run(&cmd),
-        Some(Command::Play(args)) => media_cmds::play(&args, &cli.gui),
+        Some(Command::Play(args)) => media_cmds::play(&args, &cli.gui.or(&args.gui)),
         None => Err(BadInput(
             "the review app is not built yet: open a recording with `debrief play FILE`, or see `debrief --help`".into(),
         )
@@ -89,14 +145,18 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(media) = cause.downcast_ref::<MediaError>() {
             return if media.is_bad_input() { 2 } else { 1 };
         }
+        if let Some(vault) = cause.downcast_ref::<crate::vault::VaultError>() {
+            return if vault.is_bad_input() { 2 } else { 1 };
+        }
     }
     1
 }
 
 fn init_logging() {
-    // Logs go to stderr, off by default (RUST_LOG=debrief=debug to see them); never PHI.
+    // Logs go to stderr, off by default so a failure prints exactly one line
+    // (RUST_LOG=debrief=debug to see them); they never hold PHI.
     let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into());
     use std::io::IsTerminal as _;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

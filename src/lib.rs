@@ -3,10 +3,12 @@
 //! Instructors code team performance on a frame-accurate timeline and cut
 //! de-identified debrief clips; providers review their own cases in private;
 //! presenters run plenary sessions from de-identified clips. See
-//! `ARCHITECTURE.md` for the design. Engine modules (`time`, `media`) never
-//! use egui; only `app` does.
+//! `ARCHITECTURE.md` for the design. Engine modules (`time`, `media`,
+//! `model`, `vault`) never use egui; only `app` does.
 
 pub mod app;
 pub mod cli;
 pub mod media;
+pub mod model;
 pub mod time;
+pub mod vault;

@@ -60,9 +60,18 @@ pub struct ProbeArgs {
 /// `debrief frame`.
 #[derive(Debug, Args)]
 pub struct FrameArgs {
-    /// The media file.
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
+    /// The media file (or use --recording).
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "recording",
+        conflicts_with = "recording"
+    )]
+    file: Option<PathBuf>,
+    /// A vault recording instead of a file (its consent must permit viewing; the view is audited).
+    #[arg(long, value_name = "R")]
+    recording: Option<String>,
+    #[command(flatten)]
+    who: super::vault_cmds::Who,
     /// Frame number (0-based, presentation order).
     #[arg(long, value_name = "N")]
     index: u64,
@@ -77,6 +86,8 @@ pub struct PlayArgs {
     /// The media file.
     #[arg(value_name = "FILE")]
     file: PathBuf,
+    #[command(flatten)]
+    pub gui: GuiArgs,
 }
 
 fn parse_rate(s: &str) -> Result<FrameRate, String> {
@@ -145,7 +156,7 @@ pub fn probe(args: &ProbeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn frame(args: &FrameArgs) -> anyhow::Result<()> {
+pub fn frame(args: &FrameArgs, vault_args: &super::vault_cmds::VaultArgs) -> anyhow::Result<()> {
     if args
         .out
         .extension()
@@ -160,14 +171,22 @@ pub fn frame(args: &FrameArgs) -> anyhow::Result<()> {
     }
     let t = std::time::Instant::now();
     media::preload_decoders();
-    let source = MediaSource::file(&args.file);
     // One frame: no audio, and a cache just big enough for the GOP being decoded.
     let config = PlayerConfig {
         audio: false,
         cache_bytes: 64 * 1024 * 1024,
         ..Default::default()
     };
-    let player = Player::probe_and_open(source, config)?;
+    let player = match (&args.file, &args.recording) {
+        (Some(file), _) => Player::probe_and_open(MediaSource::file(file), config)?,
+        (None, Some(recording)) => {
+            let mut vault = vault_args.acting(&args.who).unlock()?;
+            // Check the whole ciphertext first: a damaged file shows no frame at all.
+            let (source, info) = vault.open_media(recording, true)?;
+            Player::open(source, info, config)?
+        }
+        (None, None) => return Err(BadInput("name a FILE or --recording R".into()).into()),
+    };
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "probed and opened");
     let frames = player.info().frames();
     if args.index >= frames {

@@ -57,3 +57,111 @@ impl Rng {
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_debrief"))
 }
+
+/// Vault fixtures shared by the vault tests.
+pub mod vault {
+    use std::path::{Path, PathBuf};
+
+    use age::secrecy::SecretString;
+    use debrief::media::testsrc::TestSrcSpec;
+    use debrief::model::{ConsentMethod, ConsentStage, ConsentStatus};
+    use debrief::vault::{ImportOptions, NewCase, NewConsent, Vault};
+
+    /// The test passphrase of user `name`.
+    pub fn pass(name: &str) -> SecretString {
+        SecretString::from(format!("correct horse {name}"))
+    }
+
+    /// A new vault in `dir/vault` for instructor `alice`, with cheap key sealing.
+    pub fn new_vault(dir: &Path) -> Vault {
+        debrief::vault::keys::set_test_work_factor(10);
+        Vault::init(&dir.join("vault"), "alice", &pass("alice"), None).expect("init")
+    }
+
+    /// A vault with one case, one participant and one imported recording.
+    pub struct Fixture {
+        pub vault: Vault,
+        pub case_id: String,
+        pub participant_id: String,
+        pub recording_id: String,
+        pub source: PathBuf,
+    }
+
+    /// Builds a [`Fixture`]; `consent` grants every stage so the recording can be viewed.
+    pub fn fixture(dir: &Path, spec: &TestSrcSpec, consent: bool) -> Fixture {
+        let mut vault = new_vault(dir);
+        let source = super::generate(dir, "source.mp4", spec);
+        let case_id = vault
+            .create_case(NewCase {
+                title: "Case one".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let participant_id = vault
+            .add_participant(&case_id, "Parent", Some("guardian"), None)
+            .unwrap();
+        let recording_id = vault
+            .import(&case_id, &source, ImportOptions::default(), &mut |_, _| {
+                true
+            })
+            .unwrap()
+            .recording_id;
+        if consent {
+            grant_all(&mut vault, &participant_id);
+        }
+        Fixture {
+            vault,
+            case_id,
+            participant_id,
+            recording_id,
+            source,
+        }
+    }
+
+    /// Grants every consent stage in writing.
+    pub fn grant_all(vault: &mut Vault, participant_id: &str) {
+        for &stage in ConsentStage::ALL {
+            vault
+                .set_consent(NewConsent {
+                    participant_id: participant_id.into(),
+                    stage,
+                    status: ConsentStatus::Granted,
+                    method: Some(ConsentMethod::Written),
+                    note: None,
+                })
+                .unwrap();
+        }
+    }
+
+    /// SHA-256 of every file under `dir`, by path.
+    pub fn hashes(dir: &Path) -> Vec<(PathBuf, String)> {
+        use sha2::Digest as _;
+        let mut out = Vec::new();
+        for path in files(dir) {
+            let bytes = std::fs::read(&path).unwrap();
+            out.push((path, hex::encode(sha2::Sha256::digest(&bytes))));
+        }
+        out.sort();
+        out
+    }
+
+    /// Every file under `dir`, recursively.
+    pub fn files(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,878 @@
+//! Vault commands: init, users, cases, participants, consent, import,
+//! annotations, audit, retention, deletion.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use clap::{Args, Subcommand};
+
+use super::{BadInput, progress_bar};
+use crate::model::{ConsentMethod, ConsentStage, ConsentStatus, Purpose, Role};
+use crate::vault::{
+    self, AnnotationEdit, ImportOptions, NewAnnotation, NewCase, NewConsent, Vault,
+};
+
+/// Where the vault is and who is opening it (every vault command).
+#[derive(Debug, Clone, Default, Args)]
+pub struct VaultArgs {
+    /// The vault folder [default: $XDG_DATA_HOME/debrief/vault].
+    #[arg(long, value_name = "DIR", env = "DEBRIEF_VAULT", global = true)]
+    pub vault: Option<PathBuf>,
+    /// Your user name in the vault (also accepted after a vault command's name).
+    #[arg(long, value_name = "NAME", env = "DEBRIEF_USER")]
+    pub user: Option<String>,
+    /// Read your passphrase from the first line of this file (else $DEBRIEF_PASSPHRASE, else a prompt).
+    #[arg(long, value_name = "F", global = true)]
+    pub passphrase_file: Option<PathBuf>,
+    /// Open the vault with the recovery identity in this file instead of a user (emergency access; audited).
+    #[arg(long, value_name = "F", global = true)]
+    pub recovery_identity: Option<PathBuf>,
+}
+
+/// The acting user, given after a command's name (`debrief case list --user alice`).
+///
+/// Scoped per command group rather than global because `participant add
+/// --user U` uses the same flag for the provider account to link.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Who {
+    /// Your user name in the vault [env: DEBRIEF_USER].
+    #[arg(long = "user", value_name = "NAME", global = true)]
+    pub user: Option<String>,
+}
+
+/// A vault command group with its acting user.
+#[derive(Debug, Args)]
+pub struct Group<C: Subcommand> {
+    #[command(flatten)]
+    pub who: Who,
+    #[command(subcommand)]
+    pub cmd: C,
+}
+
+impl VaultArgs {
+    /// These arguments with the acting user given after the command, if any.
+    pub fn acting(&self, who: &Who) -> Self {
+        Self {
+            user: who.user.clone().or_else(|| self.user.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// The vault folder.
+    pub fn dir(&self) -> PathBuf {
+        self.vault.clone().unwrap_or_else(vault::default_dir)
+    }
+
+    fn user(&self) -> anyhow::Result<&str> {
+        self.user
+            .as_deref()
+            .ok_or_else(|| BadInput("say who you are: --user NAME or DEBRIEF_USER".into()).into())
+    }
+
+    /// Opens the vault as the user (or with the recovery identity).
+    pub fn unlock(&self) -> anyhow::Result<Vault> {
+        let dir = self.dir();
+        if let Some(file) = &self.recovery_identity {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                BadInput(format!(
+                    "cannot read the recovery identity ({e}): {}",
+                    file.display()
+                ))
+            })?;
+            return Ok(Vault::unlock_with_recovery(
+                &dir,
+                &SecretString::from(text),
+            )?);
+        }
+        let user = self.user()?;
+        let passphrase = read_passphrase(
+            self.passphrase_file.as_deref(),
+            "DEBRIEF_PASSPHRASE",
+            &format!("Passphrase for {user}: "),
+            false,
+        )?;
+        Ok(Vault::unlock(&dir, user, &passphrase)?)
+    }
+}
+
+/// A passphrase from a file, an environment variable, or a prompt (twice when `confirm`).
+fn read_passphrase(
+    file: Option<&Path>,
+    env: &str,
+    prompt: &str,
+    confirm: bool,
+) -> anyhow::Result<SecretString> {
+    if let Some(file) = file {
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
+            BadInput(format!(
+                "cannot read the passphrase file ({e}): {}",
+                file.display()
+            ))
+        })?);
+        let line = text.lines().next().unwrap_or("").to_owned();
+        if line.is_empty() {
+            return Err(
+                BadInput(format!("the passphrase file is empty: {}", file.display())).into(),
+            );
+        }
+        return Ok(SecretString::from(line));
+    }
+    if let Ok(value) = std::env::var(env)
+        && !value.is_empty()
+    {
+        return Ok(SecretString::from(value));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(BadInput(format!(
+            "no passphrase: set {env}, pass --passphrase-file F, or run in a terminal"
+        ))
+        .into());
+    }
+    let first = zeroize::Zeroizing::new(rpassword::prompt_password(prompt)?);
+    if first.is_empty() {
+        return Err(BadInput("the passphrase is empty".into()).into());
+    }
+    if confirm {
+        let again = zeroize::Zeroizing::new(rpassword::prompt_password("Repeat the passphrase: ")?);
+        if *again != *first {
+            return Err(BadInput("the two passphrases differ; nothing was changed".into()).into());
+        }
+    }
+    Ok(SecretString::from(first.to_string()))
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!("{value}");
+}
+
+/// `debrief init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub who: Who,
+    /// Also seal the vault key to this age recipient (age1…), kept offline for emergency access.
+    #[arg(long, value_name = "age1…")]
+    recovery_recipient: Option<String>,
+    /// Print `{"vault", "user"}`.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn init(args: &InitArgs, v: &VaultArgs) -> anyhow::Result<()> {
+    let dir = v.dir();
+    let user = v.user()?;
+    let passphrase = read_passphrase(
+        v.passphrase_file.as_deref(),
+        "DEBRIEF_PASSPHRASE",
+        &format!("New passphrase for {user}: "),
+        true,
+    )?;
+    Vault::init(&dir, user, &passphrase, args.recovery_recipient.as_deref())?;
+    if args.json {
+        print_json(&serde_json::json!({ "vault": dir, "user": user }));
+    } else {
+        eprintln!("Created a vault for {user}: {}", dir.display());
+    }
+    Ok(())
+}
+
+/// `debrief user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a member (instructors). Their passphrase comes from --new-passphrase-file,
+    /// $DEBRIEF_NEW_PASSPHRASE, or a prompt.
+    Add {
+        /// The new user's name.
+        name: String,
+        /// instructor or provider.
+        #[arg(long, value_parser = parse::<Role>)]
+        role: Role,
+        /// Read the new user's passphrase from this file.
+        #[arg(long, value_name = "F")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Remove a member (instructors): their key is deleted and the vault key re-sealed without them.
+    Remove {
+        /// The user to remove.
+        name: String,
+    },
+    /// List members.
+    List {
+        /// Print `{"users": [{"name", "role"}]}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.parse()
+}
+
+pub fn user(cmd: &UserCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    match cmd {
+        UserCommand::Add {
+            name,
+            role,
+            new_passphrase_file,
+        } => {
+            let passphrase = read_passphrase(
+                new_passphrase_file.as_deref(),
+                "DEBRIEF_NEW_PASSPHRASE",
+                &format!("New passphrase for {name}: "),
+                true,
+            )?;
+            vault.add_user(name, *role, &passphrase)?;
+        }
+        UserCommand::Remove { name } => vault.remove_user(name)?,
+        UserCommand::List { json } => {
+            let users = vault.users()?;
+            if *json {
+                print_json(
+                    &serde_json::json!({ "users": users.iter().map(|u| serde_json::json!({"name": u.name, "role": u.role})).collect::<Vec<_>>() }),
+                );
+            } else {
+                for u in users {
+                    println!("{}\t{}", u.name, u.role);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `debrief case …`.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Create a case (instructors).
+    Create {
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Codebook id [default: neonatal-resuscitation].
+        #[arg(long)]
+        codebook: Option<String>,
+        /// Date of the procedure, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<String>,
+        /// Unit or ward.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Free-text context.
+        #[arg(long)]
+        context: Option<String>,
+        /// Print `{"case_id"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the cases you may see.
+    List {
+        /// Print `{"cases": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn case(cmd: &CaseCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    match cmd {
+        CaseCommand::Create {
+            title,
+            codebook,
+            date,
+            unit,
+            context,
+            json,
+        } => {
+            let id = vault.create_case(NewCase {
+                title: title.clone(),
+                date: date.clone(),
+                unit: unit.clone(),
+                context: context.clone(),
+                codebook_id: codebook.clone(),
+            })?;
+            if *json {
+                print_json(&serde_json::json!({ "case_id": id }));
+            } else {
+                println!("{id}");
+            }
+        }
+        CaseCommand::List { json } => {
+            let cases = vault.cases()?;
+            if *json {
+                print_json(&serde_json::json!({ "cases": cases }));
+            } else {
+                for c in cases {
+                    println!(
+                        "{}\t{}\t{}",
+                        c.id,
+                        c.date.as_deref().unwrap_or("-"),
+                        c.title
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `debrief codebook …`.
+#[derive(Debug, Subcommand)]
+pub enum CodebookCommand {
+    /// List codebooks in the vault (bundled ones included).
+    List {
+        /// Print `{"codebooks": [{"id", "name", "version", "codes"}]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one codebook.
+    Show {
+        /// Codebook id.
+        id: String,
+        /// Print the codebook as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn codebook(cmd: &CodebookCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let vault = v.unlock()?;
+    match cmd {
+        CodebookCommand::List { json } => {
+            let books = vault.codebooks()?;
+            if *json {
+                let list: Vec<_> = books
+                    .iter()
+                    .map(|b| serde_json::json!({"id": b.id, "name": b.name, "version": b.version, "codes": b.codes.len()}))
+                    .collect();
+                print_json(&serde_json::json!({ "codebooks": list }));
+            } else {
+                for b in books {
+                    println!("{}\t{}\t{} codes", b.id, b.name, b.codes.len());
+                }
+            }
+        }
+        CodebookCommand::Show { id, json } => {
+            let book = vault.codebook(id)?;
+            if *json {
+                print_json(&serde_json::to_value(&book)?);
+            } else {
+                println!("{} ({}, version {})", book.name, book.id, book.version);
+                for c in &book.codes {
+                    println!(
+                        "  {:<16} {:<9} {:<3} {}",
+                        c.id,
+                        c.kind,
+                        c.hotkey.as_deref().unwrap_or(""),
+                        c.label
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `debrief participant add`.
+#[derive(Debug, Subcommand)]
+pub enum ParticipantCommand {
+    /// Add a participant to a case (instructors).
+    Add {
+        /// Case id.
+        #[arg(long)]
+        case: String,
+        /// Name or pseudonym.
+        #[arg(long)]
+        name: String,
+        /// Team role (airway, team lead, parent, …).
+        #[arg(long)]
+        team_role: Option<String>,
+        /// Link a provider account, so they see this case.
+        #[arg(long)]
+        user: Option<String>,
+        /// Print `{"participant_id"}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn participant(cmd: &ParticipantCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    let ParticipantCommand::Add {
+        case,
+        name,
+        team_role,
+        user,
+        json,
+    } = cmd;
+    let id = vault.add_participant(case, name, team_role.as_deref(), user.as_deref())?;
+    if *json {
+        print_json(&serde_json::json!({ "participant_id": id }));
+    } else {
+        println!("{id}");
+    }
+    Ok(())
+}
+
+/// `debrief consent …`.
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Record a consent event (instructors); a refusal or withdrawal applies the policy at once.
+    Set {
+        /// Participant id.
+        #[arg(long)]
+        participant: String,
+        /// before-recording, after-recording or before-review-use.
+        #[arg(long, value_parser = parse::<ConsentStage>)]
+        stage: ConsentStage,
+        /// granted, refused or withdrawn.
+        #[arg(long, value_parser = parse::<ConsentStatus>)]
+        status: ConsentStatus,
+        /// verbal or written.
+        #[arg(long, value_parser = parse::<ConsentMethod>)]
+        method: Option<ConsentMethod>,
+        /// Note.
+        #[arg(long)]
+        note: Option<String>,
+        /// Print `{"shredded": [recording ids]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a case's ledger and what it permits now.
+    Show {
+        /// Case id.
+        #[arg(long)]
+        case: String,
+        /// Print `{"case_id", "participants", "events", "recordings": [{"recording_id", "purpose", "permissions"}]}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn consent(cmd: &ConsentCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    match cmd {
+        ConsentCommand::Set {
+            participant,
+            stage,
+            status,
+            method,
+            note,
+            json,
+        } => {
+            let shredded = vault.set_consent(NewConsent {
+                participant_id: participant.clone(),
+                stage: *stage,
+                status: *status,
+                method: *method,
+                note: note.clone(),
+            })?;
+            if *json {
+                print_json(&serde_json::json!({ "shredded": shredded }));
+            } else if !shredded.is_empty() {
+                eprintln!(
+                    "Policy applied: {} recording(s) crypto-shredded.",
+                    shredded.len()
+                );
+            }
+        }
+        ConsentCommand::Show { case, json } => {
+            let report = vault.consent_report(case)?;
+            if *json {
+                print_json(&serde_json::to_value(&report)?);
+            } else {
+                for p in &report.participants {
+                    let stages: Vec<String> = p
+                        .stages
+                        .iter()
+                        .map(|(s, e)| {
+                            format!(
+                                "{s}: {}",
+                                e.as_ref().map_or("pending", |e| e.status.as_str())
+                            )
+                        })
+                        .collect();
+                    println!(
+                        "{} ({}): {}",
+                        p.participant.name,
+                        p.participant.team_role.as_deref().unwrap_or("-"),
+                        stages.join(", ")
+                    );
+                }
+                for r in &report.recordings {
+                    let p = &r.permissions;
+                    println!(
+                        "recording {} [{}]: private review {}, instructor review {}, plenary {}",
+                        r.recording_id,
+                        r.purpose,
+                        yes(p.private_review),
+                        yes(p.instructor_review),
+                        yes(p.plenary)
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// `debrief import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub who: Who,
+    /// The recording to import (it is only read, never changed).
+    file: PathBuf,
+    /// Case id.
+    #[arg(long)]
+    case: String,
+    /// Why it was recorded: quality-improvement, education, clinical-care or research.
+    #[arg(long, value_parser = parse::<Purpose>, default_value = "quality-improvement")]
+    purpose: Purpose,
+    /// Camera label.
+    #[arg(long)]
+    camera: Option<String>,
+    /// Offset in ns from the case's first recording (multi-camera sync).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    offset_ns: i64,
+    /// Print `{"recording_id", "frames"}`.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn import(args: &ImportArgs, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    let size = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
+    let bar = progress_bar(size, "encrypting");
+    let options = ImportOptions {
+        purpose: args.purpose,
+        camera: args.camera.clone(),
+        offset_ns: args.offset_ns,
+    };
+    let imported = vault.import(&args.case, &args.file, options, &mut |done, _| {
+        bar.set_position(done);
+        true
+    })?;
+    bar.finish_and_clear();
+    if args.json {
+        print_json(&serde_json::to_value(&imported)?);
+    } else {
+        println!("{}", imported.recording_id);
+    }
+    Ok(())
+}
+
+/// `debrief annotate …`.
+#[derive(Debug, Subcommand)]
+pub enum AnnotateCommand {
+    /// Add an annotation at exact frames.
+    Add {
+        /// Recording id.
+        #[arg(long)]
+        recording: String,
+        /// Code id from the case's codebook.
+        #[arg(long)]
+        code: String,
+        /// First frame (0-based).
+        #[arg(long)]
+        frame: u64,
+        /// Last frame, for duration codes (a duration without one stays open).
+        #[arg(long)]
+        end_frame: Option<u64>,
+        /// Rating on the code's scale.
+        #[arg(long)]
+        rating: Option<f64>,
+        /// Note.
+        #[arg(long)]
+        note: Option<String>,
+        /// Keep the note private: encrypted so only you can read it.
+        #[arg(long)]
+        private: bool,
+        /// Print `{"annotation_id"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a recording's annotations.
+    List {
+        /// Recording id.
+        #[arg(long)]
+        recording: String,
+        /// Print `{"annotations": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an annotation (its author or an instructor).
+    Edit {
+        /// Annotation id.
+        id: String,
+        /// New first frame.
+        #[arg(long)]
+        frame: Option<u64>,
+        /// New last frame.
+        #[arg(long)]
+        end_frame: Option<u64>,
+        /// New rating.
+        #[arg(long)]
+        rating: Option<f64>,
+        /// New note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Delete an annotation (undo brings it back).
+    Delete {
+        /// Annotation id.
+        id: String,
+    },
+    /// Undo your latest change on a recording.
+    Undo {
+        /// Recording id.
+        #[arg(long)]
+        recording: String,
+    },
+    /// Redo your latest undone change on a recording.
+    Redo {
+        /// Recording id.
+        #[arg(long)]
+        recording: String,
+    },
+}
+
+pub fn annotate(cmd: &AnnotateCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    match cmd {
+        AnnotateCommand::Add {
+            recording,
+            code,
+            frame,
+            end_frame,
+            rating,
+            note,
+            private,
+            json,
+        } => {
+            let (note, private_note) = if *private {
+                (None, note.clone())
+            } else {
+                (note.clone(), None)
+            };
+            let id = vault.add_annotation(NewAnnotation {
+                recording_id: recording.clone(),
+                code: code.clone(),
+                start_frame: *frame,
+                end_frame: *end_frame,
+                rating: *rating,
+                note,
+                private_note,
+            })?;
+            if *json {
+                print_json(&serde_json::json!({ "annotation_id": id }));
+            } else {
+                println!("{id}");
+            }
+        }
+        AnnotateCommand::List { recording, json } => {
+            let list = vault.annotations(recording)?;
+            if *json {
+                print_json(&serde_json::json!({ "recording_id": recording, "annotations": list }));
+            } else {
+                for a in list {
+                    let end = a.end_frame.map_or(String::new(), |e| format!("-{e}"));
+                    println!(
+                        "{}\t{}{}\t{}\t{}",
+                        a.id,
+                        a.start_frame,
+                        end,
+                        a.code,
+                        a.note.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+        AnnotateCommand::Edit {
+            id,
+            frame,
+            end_frame,
+            rating,
+            note,
+        } => {
+            vault.update_annotation(
+                id,
+                AnnotationEdit {
+                    start_frame: *frame,
+                    end_frame: end_frame.map(Some),
+                    rating: rating.map(Some),
+                    note: note.clone().map(Some),
+                    ..Default::default()
+                },
+            )?;
+        }
+        AnnotateCommand::Delete { id } => vault.delete_annotation(id)?,
+        AnnotateCommand::Undo { recording } => {
+            if vault.undo(recording)?.is_none() {
+                return Err(BadInput("nothing to undo".into()).into());
+            }
+        }
+        AnnotateCommand::Redo { recording } => {
+            if vault.redo(recording)?.is_none() {
+                return Err(BadInput("nothing to redo".into()).into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `debrief recording …`.
+#[derive(Debug, Subcommand)]
+pub enum RecordingCommand {
+    /// List a case's recordings.
+    List {
+        /// Case id.
+        #[arg(long)]
+        case: String,
+        /// Print `{"recordings": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn recording(cmd: &RecordingCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let vault = v.unlock()?;
+    let RecordingCommand::List { case, json } = cmd;
+    let list = vault.recordings(case)?;
+    if *json {
+        let items: Vec<_> = list
+            .iter()
+            .map(|r| {
+                let mut value = serde_json::to_value(r).unwrap_or_default();
+                value["days_until_deletion"] = serde_json::json!(vault.days_until_deletion(r));
+                value
+            })
+            .collect();
+        print_json(&serde_json::json!({ "recordings": items }));
+    } else {
+        for r in list {
+            let state = match &r.shredded {
+                Some((_, why)) => format!("deleted ({why})"),
+                None => format!(
+                    "deleted in {} days",
+                    vault.days_until_deletion(&r).unwrap_or(0)
+                ),
+            };
+            println!("{}\t{}\t{} frames\t{}", r.id, r.purpose, r.frames, state);
+        }
+    }
+    Ok(())
+}
+
+/// `debrief audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit chain against audit.head.
+    Verify {
+        /// Print `{"entries", "ok", "first_bad"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the latest entries (instructors).
+    Show {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print `{"entries": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn audit(cmd: &AuditCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let vault = v.unlock()?;
+    match cmd {
+        AuditCommand::Verify { json } => {
+            let report = vault.audit_verify()?;
+            if *json {
+                print_json(&serde_json::to_value(&report)?);
+            } else if report.ok {
+                println!("audit chain intact: {} entries", report.entries);
+            } else {
+                println!(
+                    "audit chain BROKEN at entry {}: {}",
+                    report.first_bad.unwrap_or(0),
+                    report.problem.as_deref().unwrap_or("")
+                );
+            }
+            if !report.ok {
+                return Err(BadInput(format!(
+                    "the audit log was tampered with or damaged: {}",
+                    report.problem.unwrap_or_default()
+                ))
+                .into());
+            }
+        }
+        AuditCommand::Show { limit, json } => {
+            let entries = vault.audit_recent(*limit)?;
+            if *json {
+                print_json(&serde_json::json!({ "entries": entries }));
+            } else {
+                for e in entries {
+                    println!(
+                        "{:>6} {} {:<12} {:<20} {}",
+                        e.seq,
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.object.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `debrief retention run`.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Crypto-shred what the policy says is due.
+    Run {
+        /// Print `{"shredded": [recording ids]}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn retention(cmd: &RetentionCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    let RetentionCommand::Run { json } = cmd;
+    let shredded = vault.run_retention()?;
+    if *json {
+        print_json(&serde_json::json!({ "shredded": shredded }));
+    } else {
+        println!("{} recording(s) crypto-shredded", shredded.len());
+    }
+    Ok(())
+}
+
+/// `debrief delete …`.
+#[derive(Debug, Subcommand)]
+pub enum DeleteCommand {
+    /// Crypto-shred a recording now (instructors).
+    Recording {
+        /// Recording id.
+        id: String,
+        /// Why (kept in the audit log).
+        #[arg(long, default_value = "deleted by an instructor")]
+        reason: String,
+    },
+}
+
+pub fn delete(cmd: &DeleteCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let mut vault = v.unlock()?;
+    let DeleteCommand::Recording { id, reason } = cmd;
+    vault.delete_recording(id, reason)?;
+    Ok(())
+}

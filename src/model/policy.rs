@@ -1,0 +1,135 @@
+//! The consent and retention policy (`schemas/policy.schema.json`).
+//!
+//! A hospital's privacy office decides how long raw recordings are kept,
+//! what a refusal does, and which consent stages each use needs for each
+//! purpose. The default is `assets/policy.default.json`.
+
+use std::collections::BTreeMap;
+
+use super::consent::ConsentStage;
+use super::{Purpose, string_enum};
+
+string_enum!(
+    /// What a refusal or withdrawal does to a recording.
+    OnRefusal, "refusal action" {
+        /// Crypto-shred the recording.
+        Delete => "delete",
+        /// Keep it for the linked providers' private review only.
+        IndividualReviewOnly => "individual-review-only",
+    }
+);
+
+/// The policy.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Format version (1).
+    pub version: u32,
+    /// Days a raw recording is kept after import.
+    pub retention_days: u32,
+    /// What a refusal or withdrawal does.
+    pub on_refusal: OnRefusal,
+    /// Consent needed per purpose.
+    pub purposes: BTreeMap<String, PurposeRule>,
+}
+
+/// The consent one purpose needs for each use.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeRule {
+    /// Stages every participant must have granted for instructor review.
+    pub instructor_review: Vec<ConsentStage>,
+    /// Stages every participant must have granted for plenary use.
+    pub plenary: Vec<ConsentStage>,
+    /// Only written consent counts.
+    #[serde(default)]
+    pub written_only: bool,
+}
+
+/// The default policy file.
+pub const DEFAULT: &str = include_str!("../../assets/policy.default.json");
+
+impl Policy {
+    /// Parses and checks a policy; the error names line, column and what is wrong.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let policy: Self = serde_json::from_str(text)
+            .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+        if policy.version != 1 {
+            return Err(format!(
+                "policy version {} is not supported (expected 1)",
+                policy.version
+            ));
+        }
+        if policy.retention_days == 0 {
+            return Err("retention_days must be at least 1".into());
+        }
+        for purpose in Purpose::ALL {
+            if !policy.purposes.contains_key(purpose.as_str()) {
+                return Err(format!(
+                    "purposes lacks '{purpose}': every purpose needs a rule"
+                ));
+            }
+        }
+        if let Some(unknown) = policy
+            .purposes
+            .keys()
+            .find(|k| k.parse::<Purpose>().is_err())
+        {
+            return Err(format!(
+                "purposes names '{unknown}', which is not a purpose"
+            ));
+        }
+        Ok(policy)
+    }
+
+    /// The bundled default.
+    pub fn default_policy() -> Self {
+        Self::from_json(DEFAULT).unwrap_or_else(|_| Self {
+            version: 1,
+            retention_days: 30,
+            on_refusal: OnRefusal::Delete,
+            purposes: BTreeMap::new(),
+        })
+    }
+
+    /// The rule for a purpose (an empty, permissive-free rule if missing: nothing needs nothing,
+    /// but `from_json` guarantees every purpose has one).
+    pub fn rule(&self, purpose: Purpose) -> PurposeRule {
+        self.purposes
+            .get(purpose.as_str())
+            .cloned()
+            .unwrap_or_else(|| PurposeRule {
+                instructor_review: ConsentStage::ALL.to_vec(),
+                plenary: ConsentStage::ALL.to_vec(),
+                written_only: true,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_parses_and_bad_ones_say_why() {
+        let p = Policy::from_json(DEFAULT).unwrap();
+        assert_eq!((p.retention_days, p.on_refusal), (30, OnRefusal::Delete));
+        assert!(
+            Policy::from_json("{}")
+                .unwrap_err()
+                .starts_with("line 1, column")
+        );
+        let no_research = DEFAULT.replace("\"research\"", "\"reserch\"");
+        assert!(
+            Policy::from_json(&no_research)
+                .unwrap_err()
+                .contains("lacks 'research'")
+        );
+        let bad_stage = DEFAULT.replacen("after-recording", "afterwards", 1);
+        assert!(
+            Policy::from_json(&bad_stage)
+                .unwrap_err()
+                .contains("'afterwards' is not a consent stage")
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The SQLCipher database: opening it with the raw key, and the schema ladder.
+//!
+//! WAL with `synchronous=FULL` (an acknowledged commit survives power loss),
+//! `secure_delete` (deleted rows, such as shredded keys, are zeroed), and a
+//! raw 256-bit key (no passphrase KDF: the key comes from the keyring). A
+//! plaintext or foreign database is refused, and one written by a newer
+//! Debrief is refused without being touched. The app never deletes a
+//! database it cannot read.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+use super::keys::DbKey;
+use super::{VaultError, fsutil};
+
+/// The schema ladder: step n takes `user_version` from n to n + 1.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_indexes.sql"),
+];
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Creates a new encrypted database at `path` (0600) and brings it to the current schema.
+pub fn create(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
+    // Creating the file first fixes its mode; SQLite gives -wal and -shm the same.
+    drop(fsutil::create_private_file(path)?);
+    let conn = open(path, key)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Opens an existing encrypted database and checks the key fits.
+pub fn open(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
+    let mut header = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open(path) {
+        use std::io::Read as _;
+        if f.read_exact(&mut header).is_ok() && &header == b"SQLite format 3\0" {
+            return Err(VaultError::PlaintextDatabase(path.to_path_buf()));
+        }
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // SQLCipher logs a wrong key to stderr itself; the error we return says it once.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    let hex_key = Zeroizing::new(hex::encode(key.expose_secret()));
+    let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex_key.as_str()));
+    conn.execute_batch(&pragma)?;
+    let cipher: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .ok();
+    if cipher.as_deref().is_none_or(str::is_empty) {
+        return Err(VaultError::Crypto(
+            "this build's SQLite has no SQLCipher: rebuild with rusqlite's bundled-sqlcipher"
+                .into(),
+        ));
+    }
+    // The key is checked on the first read: a wrong one reads as "not a database".
+    if let Err(err) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        return Err(match err {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase => {
+                VaultError::ForeignDatabase(path.to_path_buf())
+            }
+            other => VaultError::Db(other),
+        });
+    }
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}
+
+/// Brings the schema up to date in one IMMEDIATE transaction, one step at a time.
+pub fn migrate(conn: &Connection) -> Result<(), VaultError> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let target = schema_version();
+    if current > target {
+        return Err(VaultError::TooNew {
+            found: current,
+            supported: target,
+        });
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        tx.execute_batch(sql)?;
+        tracing::debug!(to = step + 1, "schema migrated");
+    }
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(())
+}

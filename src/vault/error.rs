@@ -1,0 +1,101 @@
+//! Errors of the vault.
+
+use std::path::PathBuf;
+
+use crate::media::MediaError;
+
+/// What went wrong with the vault. Messages say what failed and what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultError {
+    /// No vault in that folder.
+    #[error("no vault here; create one with `debrief init --user NAME`: {0}")]
+    NoVault(PathBuf),
+    /// `init` on a folder that already holds a vault.
+    #[error("a vault already exists here; open it instead of creating a new one: {0}")]
+    AlreadyExists(PathBuf),
+    /// The passphrase does not open the user's key.
+    #[error("wrong passphrase for user '{0}'; check it and try again (nothing was changed)")]
+    WrongPassphrase(String),
+    /// No such user in this vault.
+    #[error(
+        "user '{0}' has no key in this vault; ask an instructor to add you with `debrief user add`"
+    )]
+    UnknownUser(String),
+    /// The user was removed from the vault.
+    #[error("user '{0}' is no longer a member of this vault")]
+    Removed(String),
+    /// The role does not allow this.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// A database file that is not encrypted.
+    #[error("the database is not encrypted; refusing to use it (it was not made by Debrief): {0}")]
+    PlaintextDatabase(PathBuf),
+    /// The keyring's key does not open the database.
+    #[error(
+        "the vault's key does not open its database (the keyring and database do not belong together, or the database is damaged); restore both from the same backup: {0}"
+    )]
+    ForeignDatabase(PathBuf),
+    /// A database written by a newer Debrief.
+    #[error(
+        "the vault was written by a newer Debrief (schema {found}, this one knows up to {supported}); upgrade Debrief to open it"
+    )]
+    TooNew {
+        /// Version found.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+    /// Something does not exist (or is not visible to this user).
+    #[error("{what} '{id}' does not exist (or is not visible to you)")]
+    NotFound {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// Stored data failed an integrity check.
+    #[error(
+        "integrity check failed: {0}; the vault file was modified or damaged (restore it from a backup)"
+    )]
+    Integrity(String),
+    /// The consent ledger does not permit this use.
+    #[error("consent does not permit this: {0}")]
+    Consent(String),
+    /// Bad input (a name, a frame range, a file).
+    #[error("{0}")]
+    Invalid(String),
+    /// The media engine failed.
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    /// Reading or writing a file failed.
+    #[error("{what} failed ({cause})")]
+    Io {
+        /// What was being done, path last.
+        what: String,
+        /// The OS error.
+        cause: std::io::Error,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// Encryption or decryption failed for a reason other than a wrong key.
+    #[error("encryption error: {0}")]
+    Crypto(String),
+}
+
+impl VaultError {
+    /// True when the error is the user's or the input's to fix (CLI exit 2).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::Media(m) => m.is_bad_input(),
+            Self::Db(_) | Self::Crypto(_) => false,
+            _ => true,
+        }
+    }
+
+    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let what = what.into();
+        move |cause| Self::Io { what, cause }
+    }
+}

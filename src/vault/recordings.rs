@@ -1,0 +1,461 @@
+//! Recordings: import, playback access, crypto-shredding and retention.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::media_store::{self, media_path};
+use super::{Vault, VaultError};
+use crate::media::{self, FrameTable, MediaInfo, MediaSource};
+use crate::model::{Purpose, Recording, Role};
+use crate::time::FrameRate;
+
+/// How to import a recording.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Why it was made (decides the consent each use needs).
+    pub purpose: Purpose,
+    /// Camera label.
+    pub camera: Option<String>,
+    /// Offset (ns) from the case's first recording.
+    pub offset_ns: i64,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            purpose: Purpose::QualityImprovement,
+            camera: None,
+            offset_ns: 0,
+        }
+    }
+}
+
+/// What an import produced.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Imported {
+    /// New recording id.
+    pub recording_id: String,
+    /// Video frames.
+    pub frames: u64,
+}
+
+const RECORDING_COLUMNS: &str = "id, case_id, purpose, camera, offset_ns, frames, fps_num, fps_den, duration_ns, width, height, imported_at, shredded_at, shred_reason";
+
+fn recording_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Recording, String)> {
+    let purpose: String = r.get(2)?;
+    let shredded_at: Option<String> = r.get(12)?;
+    let reason: Option<String> = r.get(13)?;
+    Ok((
+        Recording {
+            id: r.get(0)?,
+            case_id: r.get(1)?,
+            purpose: Purpose::QualityImprovement,
+            camera: r.get(3)?,
+            offset_ns: r.get(4)?,
+            frames: r.get::<_, i64>(5)? as u64,
+            fps_num: r.get(6)?,
+            fps_den: r.get(7)?,
+            duration_ns: r.get(8)?,
+            width: r.get(9)?,
+            height: r.get(10)?,
+            imported_at: r.get(11)?,
+            shredded: shredded_at.map(|at| (at, reason.unwrap_or_default())),
+        },
+        purpose,
+    ))
+}
+
+impl Vault {
+    /// Imports `file` into a case (instructors): probes it, encrypts it into
+    /// `media/<id>.age` to a new key of its own, and records its frame table.
+    /// `progress(done, total)` gets byte counts; returning false cancels.
+    /// The source file is only read.
+    pub fn import(
+        &mut self,
+        case_id: &str,
+        file: &Path,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<Imported, VaultError> {
+        self.require_instructor("import recordings")?;
+        self.check_case_visible(case_id)?;
+        let source = MediaSource::file(file);
+        source.check()?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let dest = media_path(&self.dir, &id);
+        let identity = age::x25519::Identity::generate();
+        // Probe (demux) and encrypt (read, encrypt, hash) in parallel: both read the whole file.
+        let probe = std::thread::scope(|scope| {
+            let probe = scope.spawn(|| media::probe(&source));
+            let encrypted = media_store::encrypt_file(file, &dest, &identity.to_public(), progress);
+            let probed = probe.join().unwrap_or_else(|_| {
+                Err(media::MediaError::Pipeline(
+                    "the probe thread failed".into(),
+                ))
+            });
+            (probed, encrypted)
+        });
+        let (info, (sha256, size)) = match probe {
+            (Ok(info), Ok(enc)) => (info, enc),
+            (probed, encrypted) => {
+                let _ = std::fs::remove_file(&dest);
+                return Err(match (probed, encrypted) {
+                    (Err(e), _) => VaultError::Media(e),
+                    (_, Err(e)) => e,
+                    _ => VaultError::Invalid("import failed".into()),
+                });
+            }
+        };
+        let secret = {
+            use age::secrecy::ExposeSecret as _;
+            zeroize::Zeroizing::new(identity.to_string().expose_secret().to_owned())
+        };
+        let (now, user_id) = (self.now_string(), self.user.id);
+        let detail = format!(
+            "frames={} bytes={size} purpose={}",
+            info.frames(),
+            options.purpose
+        );
+        let result = self.write("recording.import", Some(&id), Some(&detail), |tx| {
+            tx.execute(
+                "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
+                 duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                params![
+                    id,
+                    case_id,
+                    options.purpose.as_str(),
+                    options.camera,
+                    options.offset_ns,
+                    sha256,
+                    size as i64,
+                    info.frames() as i64,
+                    info.rate.num,
+                    info.rate.den,
+                    info.vfr,
+                    info.duration_ns,
+                    info.width,
+                    info.height,
+                    info.video_codec,
+                    info.audio_codec,
+                    info.container,
+                    info.table.to_bytes(),
+                    now,
+                    (user_id > 0).then_some(user_id),
+                ],
+            )?;
+            tx.execute("INSERT INTO recording_keys (recording_id, identity) VALUES (?1, ?2)", params![id, secret.as_str()])?;
+            Ok(())
+        });
+        if let Err(err) = result {
+            let _ = std::fs::remove_file(&dest);
+            return Err(err);
+        }
+        Ok(Imported {
+            recording_id: id,
+            frames: info.frames(),
+        })
+    }
+
+    /// The recordings of a case (shredded ones included, marked), if visible.
+    pub fn recordings(&self, case_id: &str) -> Result<Vec<Recording>, VaultError> {
+        self.check_case_visible(case_id)?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {RECORDING_COLUMNS} FROM recordings WHERE case_id = ?1 ORDER BY imported_at, id"
+        ))?;
+        let rows = stmt.query_map([case_id], recording_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut rec, purpose) = row?;
+            rec.purpose = purpose.parse().map_err(VaultError::Invalid)?;
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    /// One recording, if its case is visible.
+    pub fn recording(&self, id: &str) -> Result<Recording, VaultError> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("SELECT {RECORDING_COLUMNS} FROM recordings WHERE id = ?1"),
+                [id],
+                recording_from_row,
+            )
+            .optional()?;
+        let Some((mut rec, purpose)) = row else {
+            return Err(VaultError::NotFound {
+                what: "recording",
+                id: id.to_owned(),
+            });
+        };
+        self.check_case_visible(&rec.case_id)
+            .map_err(|_| VaultError::NotFound {
+                what: "recording",
+                id: id.to_owned(),
+            })?;
+        rec.purpose = purpose.parse().map_err(VaultError::Invalid)?;
+        Ok(rec)
+    }
+
+    /// The probe results stored at import, frame table included.
+    pub fn media_info(&self, id: &str) -> Result<MediaInfo, VaultError> {
+        self.recording(id)?;
+        let row = self.conn.query_row(
+            "SELECT frame_table, fps_num, fps_den, vfr, duration_ns, width, height, video_codec, audio_codec, container
+             FROM recordings WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, u32>(5)?,
+                    r.get::<_, u32>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, String>(9)?,
+                ))
+            },
+        )?;
+        let (table, num, den, vfr, duration_ns, width, height, video_codec, audio_codec, container) =
+            row;
+        let table = FrameTable::from_bytes(&table)
+            .ok_or_else(|| VaultError::Integrity("the stored frame table is damaged".into()))?;
+        let rate = FrameRate::new(num, den).map_err(|e| VaultError::Integrity(e.to_string()))?;
+        Ok(MediaInfo {
+            table,
+            rate,
+            vfr,
+            duration_ns,
+            width,
+            height,
+            video_codec,
+            audio_codec,
+            container,
+        })
+    }
+
+    /// Opens a recording for viewing: checks the role and the consent
+    /// ledger, checks the ciphertext's SHA-256 when `verify` (a flipped byte
+    /// anywhere fails before any frame is shown), audits the view, and
+    /// returns a decrypting source for the player.
+    pub fn open_media(
+        &mut self,
+        id: &str,
+        verify: bool,
+    ) -> Result<(MediaSource, Arc<MediaInfo>), VaultError> {
+        let rec = self.recording(id)?;
+        if rec.shredded.is_some() {
+            return Err(VaultError::NotFound {
+                what: "recording (deleted)",
+                id: id.to_owned(),
+            });
+        }
+        let permissions = self.permissions(id)?;
+        let allowed = match self.user.role {
+            Role::Instructor => permissions.instructor_review,
+            Role::Provider => permissions.private_review,
+        };
+        if !allowed {
+            let missing = permissions
+                .missing_for_instructor_review
+                .iter()
+                .map(|m| format!("{} ({}: {})", m.participant, m.stage, m.reason))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(VaultError::Consent(format!(
+                "review of this recording needs consent from: {missing}; record it with `debrief consent set`"
+            )));
+        }
+        let identity = self.recording_identity(id)?;
+        let path = media_path(&self.dir, id);
+        if verify {
+            self.verify_media(id)?;
+        }
+        let info = Arc::new(self.media_info(id)?);
+        self.write("recording.view", Some(id), None, |_| Ok(()))?;
+        let label = format!("recording {}", crate::model::redacted(id));
+        Ok((
+            MediaSource::reader(label, media_store::reader_factory(path, identity)),
+            info,
+        ))
+    }
+
+    /// Checks the stored ciphertext against the SHA-256 recorded at import.
+    pub fn verify_media(&self, id: &str) -> Result<(), VaultError> {
+        let expected: String =
+            self.conn
+                .query_row("SELECT sha256 FROM recordings WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+        let path = media_path(&self.dir, id);
+        if !path.exists() {
+            return Err(VaultError::Integrity(format!(
+                "the media file of recording {} is missing",
+                crate::model::redacted(id)
+            )));
+        }
+        if media_store::hash_file(&path)? != expected {
+            return Err(VaultError::Integrity(format!(
+                "the media file of recording {} does not match its checksum",
+                crate::model::redacted(id)
+            )));
+        }
+        Ok(())
+    }
+
+    fn recording_identity(&self, id: &str) -> Result<age::x25519::Identity, VaultError> {
+        let secret: Option<zeroize::Zeroizing<String>> = self
+            .conn
+            .query_row(
+                "SELECT identity FROM recording_keys WHERE recording_id = ?1",
+                [id],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(zeroize::Zeroizing::new);
+        let secret = secret.ok_or_else(|| VaultError::NotFound {
+            what: "recording key (shredded)",
+            id: id.to_owned(),
+        })?;
+        secret
+            .parse()
+            .map_err(|_| VaultError::Integrity("a recording key is damaged".into()))
+    }
+
+    /// Crypto-shreds a recording now (instructors).
+    pub fn delete_recording(&mut self, id: &str, reason: &str) -> Result<(), VaultError> {
+        self.require_instructor("delete recordings")?;
+        let rec = self.recording(id)?;
+        if rec.shredded.is_some() {
+            return Err(VaultError::Invalid(format!(
+                "recording {} was already deleted",
+                crate::model::redacted(id)
+            )));
+        }
+        self.shred(id, reason)
+    }
+
+    /// Deletes the recording's key (the media can no longer be decrypted,
+    /// whatever copies exist), checkpoints the WAL so the key leaves it too,
+    /// and removes the file.
+    pub(crate) fn shred(&mut self, id: &str, reason: &str) -> Result<(), VaultError> {
+        let now = self.now_string();
+        self.write("recording.shred", Some(id), Some(reason), |tx| {
+            tx.execute("DELETE FROM recording_keys WHERE recording_id = ?1", [id])?;
+            tx.execute(
+                "UPDATE recordings SET shredded_at = ?2, shred_reason = ?3 WHERE id = ?1",
+                params![id, now, reason],
+            )?;
+            Ok(())
+        })?;
+        self.checkpoint()?;
+        match std::fs::remove_file(media_path(&self.dir, id)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(
+                "shredded recording's file could not be removed (it is undecryptable anyway): {e}"
+            ),
+        }
+        tracing::info!(
+            recording = crate::model::redacted(id),
+            "recording crypto-shredded"
+        );
+        Ok(())
+    }
+
+    /// Shreds what the policy says is due: recordings older than the
+    /// retention period and recordings whose consent was refused or withdrawn
+    /// under `on_refusal: delete`. Returns the ids shredded.
+    pub fn run_retention(&mut self) -> Result<Vec<String>, VaultError> {
+        let due_before = self.now() - chrono::Duration::days(i64::from(self.policy.retention_days));
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, case_id, imported_at FROM recordings WHERE shredded_at IS NULL")?;
+        let live: Vec<(String, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let mut shredded = Vec::new();
+        for (id, case_id, imported_at) in live {
+            let imported = chrono::DateTime::parse_from_rfc3339(&imported_at)
+                .map(|t| t.with_timezone(&chrono::Utc));
+            let reason = if imported.is_ok_and(|t| t < due_before) {
+                Some("retention period over")
+            } else if self.consent_must_delete(&id, &case_id)? {
+                Some("consent refused or withdrawn")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                self.shred(&id, reason)?;
+                shredded.push(id);
+            }
+        }
+        Ok(shredded)
+    }
+
+    /// `must_delete` computed without the visibility check (retention runs for every user).
+    fn consent_must_delete(&self, recording_id: &str, case_id: &str) -> Result<bool, VaultError> {
+        let purpose: String = self.conn.query_row(
+            "SELECT purpose FROM recordings WHERE id = ?1",
+            [recording_id],
+            |r| r.get(0),
+        )?;
+        let purpose: Purpose = purpose.parse().map_err(VaultError::Invalid)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name FROM participants WHERE case_id = ?1")?;
+        let people: Vec<(String, String)> = stmt
+            .query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let mut stmt = self.conn.prepare(
+            "SELECT e.participant_id, e.stage, e.status, e.method FROM consent_events e
+             JOIN participants p ON p.id = e.participant_id WHERE p.case_id = ?1 ORDER BY e.id",
+        )?;
+        let events: Vec<crate::model::consent::ConsentEvent> = stmt
+            .query_map([case_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })?
+            .filter_map(|row| row.ok())
+            .filter_map(|(p, stage, status, method)| {
+                Some(crate::model::consent::ConsentEvent {
+                    participant_id: p,
+                    stage: stage.parse().ok()?,
+                    status: status.parse().ok()?,
+                    method: method.and_then(|m| m.parse().ok()),
+                    note: None,
+                    recorded_by: String::new(),
+                    recorded_at: String::new(),
+                })
+            })
+            .collect();
+        Ok(crate::model::consent::permissions(&self.policy, purpose, &people, &events).must_delete)
+    }
+
+    /// Days until a recording's retention deletes it (negative: overdue).
+    pub fn days_until_deletion(&self, recording: &Recording) -> Option<i64> {
+        let imported = chrono::DateTime::parse_from_rfc3339(&recording.imported_at)
+            .ok()?
+            .with_timezone(&chrono::Utc);
+        let due = imported + chrono::Duration::days(i64::from(self.policy.retention_days));
+        // Round up: a recording due in 29.5 days is "deleted in 30 days".
+        let hours = (due - self.now()).num_hours();
+        Some(if hours >= 0 {
+            (hours + 23) / 24
+        } else {
+            hours / 24
+        })
+    }
+}

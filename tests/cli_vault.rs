@@ -1,0 +1,686 @@
+//! The vault commands end to end on the built binary: the JSON contract,
+//! no plaintext anywhere, refusals (exit 2, one clear line), roles, tampering.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{bin, generate};
+use debrief::media::testsrc::TestSrcSpec;
+
+/// A vault folder, a private temp folder for the processes, and who runs commands.
+struct Env {
+    vault: PathBuf,
+    tmp: PathBuf,
+    user: String,
+    pass: String,
+}
+
+impl Env {
+    fn new(root: &Path) -> Self {
+        let tmp = root.join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        Self {
+            vault: root.join("vault"),
+            tmp,
+            user: "alice".into(),
+            pass: "alice pass".into(),
+        }
+    }
+
+    fn as_user(&self, user: &str, pass: &str) -> Self {
+        Self {
+            vault: self.vault.clone(),
+            tmp: self.tmp.clone(),
+            user: user.into(),
+            pass: pass.into(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(bin())
+            .args(args)
+            .env("DEBRIEF_VAULT", &self.vault)
+            .env("DEBRIEF_USER", &self.user)
+            .env("DEBRIEF_PASSPHRASE", &self.pass)
+            .env("DEBRIEF_NEW_PASSPHRASE", "bob pass")
+            .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
+            .env("DEBRIEF_AUDIO_SINK", "fakeaudiosink")
+            // Everything the process might write to a temp folder lands here, where the test looks.
+            .env("TMPDIR", &self.tmp)
+            .output()
+            .expect("run debrief")
+    }
+
+    /// Runs a command that must succeed and prints one JSON object.
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    fn ok(&self, args: &[&str]) {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn refused(out: &Output, expect: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {err}");
+    assert!(
+        lines[0].starts_with("debrief: error:") && lines[0].contains(expect),
+        "'{expect}' not in: {err}"
+    );
+}
+
+/// init, a case with a participant, consent granted, one recording. Returns (case, participant, recording).
+fn setup(env: &Env, source: &Path) -> (String, String, String) {
+    env.json(&["init", "--json"]);
+    let case = env.json(&["case", "create", "--title", "Resuscitation 12", "--json"])["case_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let participant = env.json(&[
+        "participant",
+        "add",
+        "--case",
+        &case,
+        "--name",
+        "Parent",
+        "--team-role",
+        "guardian",
+        "--json",
+    ])["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for stage in ["before-recording", "after-recording", "before-review-use"] {
+        env.ok(&[
+            "consent",
+            "set",
+            "--participant",
+            &participant,
+            "--stage",
+            stage,
+            "--status",
+            "granted",
+            "--method",
+            "written",
+        ]);
+    }
+    let imported = env.json(&[
+        "import",
+        source.to_str().unwrap(),
+        "--case",
+        &case,
+        "--purpose",
+        "education",
+        "--camera",
+        "overhead",
+        "--json",
+    ]);
+    assert!(imported["frames"].as_u64().unwrap() > 0);
+    (
+        case,
+        participant,
+        imported["recording_id"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn the_json_contract_of_the_vault_commands() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "src.mp4",
+        &TestSrcSpec {
+            frames: 60,
+            audio: true,
+            ..Default::default()
+        },
+    );
+    let (case, participant, rec) = setup(&env, &source);
+    let books = env.json(&["codebook", "list", "--json"]);
+    assert_eq!(books["codebooks"][0]["id"], "neonatal-resuscitation");
+    let book = env.json(&["codebook", "show", "neonatal-resuscitation", "--json"]);
+    let ids: Vec<&str> = book["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for id in ["birth", "ppv", "intubation", "compressions", "epinephrine"] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    let a = env.json(&[
+        "annotate",
+        "add",
+        "--recording",
+        &rec,
+        "--code",
+        "ppv",
+        "--frame",
+        "10",
+        "--end-frame",
+        "30",
+        "--rating",
+        "1",
+        "--note",
+        "good seal",
+        "--json",
+    ]);
+    assert!(a["annotation_id"].is_string());
+    env.json(&[
+        "annotate",
+        "add",
+        "--recording",
+        &rec,
+        "--code",
+        "compressions",
+        "--frame",
+        "40",
+        "--json",
+    ]);
+    refused(
+        &env.run(&[
+            "annotate",
+            "add",
+            "--recording",
+            &rec,
+            "--code",
+            "birth",
+            "--frame",
+            "3",
+            "--end-frame",
+            "9",
+        ]),
+        "point event",
+    );
+    let list = env.json(&["annotate", "list", "--recording", &rec, "--json"]);
+    let items = list["annotations"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        (
+            items[0]["code"].as_str(),
+            items[0]["start_frame"].as_u64(),
+            items[0]["end_frame"].as_u64()
+        ),
+        (Some("ppv"), Some(10), Some(30))
+    );
+    assert!(items[1]["end_frame"].is_null(), "an open duration");
+    let consent = env.json(&["consent", "show", "--case", &case, "--json"]);
+    assert_eq!(consent["recordings"][0]["permissions"]["plenary"], true);
+    assert_eq!(consent["participants"][0]["id"], participant.as_str());
+    assert_eq!(
+        consent["participants"][0]["stages"]["before-review-use"]["status"],
+        "granted"
+    );
+    let audit = env.json(&["audit", "verify", "--json"]);
+    assert_eq!(
+        (audit["ok"].as_bool(), audit["first_bad"].is_null()),
+        (Some(true), true)
+    );
+    assert!(audit["entries"].as_u64().unwrap() > 10);
+    assert_eq!(
+        env.json(&["retention", "run", "--json"])["shredded"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let png = root.path().join("f.png");
+    env.ok(&[
+        "frame",
+        "--recording",
+        &rec,
+        "--index",
+        "17",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    let (w, h, rgba) = debrief::media::still::read_png(&png).unwrap();
+    assert_eq!(
+        debrief::media::frame_code::read_rgba(&rgba, w, h, w as usize * 4),
+        Some(17)
+    );
+    env.ok(&["delete", "recording", &rec]);
+    refused(
+        &env.run(&[
+            "frame",
+            "--recording",
+            &rec,
+            "--index",
+            "1",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "deleted",
+    );
+}
+
+#[test]
+fn no_plaintext_reaches_the_disk() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "src.mp4",
+        &TestSrcSpec {
+            frames: 90,
+            audio: true,
+            bframes: true,
+            ..Default::default()
+        },
+    );
+    // Random markers, so a match can only come from this test's own data.
+    let marker = format!(
+        "MARKER-{:016x}",
+        debrief::media::testsrc::splitmix64(std::process::id() as u64 ^ 0x5eed)
+    );
+    let title = format!("Case {marker}-title");
+    let note = format!("{marker}-note");
+    let private = format!("{marker}-private");
+    env.json(&["init", "--json"]);
+    let case = env.json(&["case", "create", "--title", &title, "--json"])["case_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = env.json(&[
+        "participant",
+        "add",
+        "--case",
+        &case,
+        "--name",
+        &format!("{marker}-name"),
+        "--json",
+    ])["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for stage in ["before-recording", "after-recording", "before-review-use"] {
+        env.ok(&[
+            "consent",
+            "set",
+            "--participant",
+            &p,
+            "--stage",
+            stage,
+            "--status",
+            "granted",
+            "--note",
+            &format!("{marker}-consent"),
+        ]);
+    }
+    let rec = env.json(&[
+        "import",
+        source.to_str().unwrap(),
+        "--case",
+        &case,
+        "--json",
+    ])["recording_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.ok(&[
+        "annotate",
+        "add",
+        "--recording",
+        &rec,
+        "--code",
+        "birth",
+        "--frame",
+        "5",
+        "--note",
+        &note,
+    ]);
+    env.ok(&[
+        "annotate",
+        "add",
+        "--recording",
+        &rec,
+        "--code",
+        "ppv",
+        "--frame",
+        "9",
+        "--end-frame",
+        "20",
+        "--note",
+        &private,
+        "--private",
+    ]);
+    let out_dir = root.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    for i in [0u64, 45, 89] {
+        env.ok(&[
+            "frame",
+            "--recording",
+            &rec,
+            "--index",
+            &i.to_string(),
+            "--out",
+            out_dir.join(format!("{i}.png")).to_str().unwrap(),
+        ]);
+    }
+    env.json(&["annotate", "list", "--recording", &rec, "--json"]);
+    env.json(&["retention", "run", "--json"]);
+
+    // Every 16-byte window of the source, and every marker string.
+    let src = std::fs::read(&source).unwrap();
+    let windows: HashSet<&[u8]> = src.windows(16).collect();
+    let mut scanned = 0;
+    for dir in [&env.vault, &env.tmp] {
+        for file in common::vault::files(dir) {
+            let bytes = std::fs::read(&file).unwrap();
+            scanned += bytes.len();
+            if let Some(at) = bytes.windows(16).position(|w| windows.contains(w)) {
+                panic!("{} holds source bytes at offset {at}", file.display());
+            }
+            assert!(
+                !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+                "{} holds a marker",
+                file.display()
+            );
+        }
+    }
+    assert!(
+        scanned > src.len(),
+        "the vault holds the (encrypted) media: {scanned} bytes scanned"
+    );
+}
+
+#[test]
+fn a_wrong_passphrase_is_a_quick_clear_refusal_that_changes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let vault = root.path().join("vault");
+    // The real work factor here: this is the unlock people wait for.
+    let run = |pass: &str, args: &[&str]| {
+        Command::new(bin())
+            .args(args)
+            .env("DEBRIEF_VAULT", &vault)
+            .env("DEBRIEF_USER", "alice")
+            .env("DEBRIEF_PASSPHRASE", pass)
+            .output()
+            .unwrap()
+    };
+    assert!(run("right one", &["init"]).status.success());
+    let before = common::vault::hashes(&vault);
+    let started = Instant::now();
+    let out = run("wrong one", &["case", "list"]);
+    let took = started.elapsed();
+    refused(&out, "wrong passphrase for user 'alice'");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert_eq!(
+        common::vault::hashes(&vault),
+        before,
+        "nothing on disk changed"
+    );
+    assert!(run("right one", &["case", "list"]).status.success());
+}
+
+#[test]
+fn refusals_name_the_problem_and_the_fix() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    refused(
+        &env.run(&["case", "list"]),
+        "no vault here; create one with `debrief init",
+    );
+    env.json(&["init", "--json"]);
+    refused(&env.run(&["init"]), "a vault already exists here");
+    refused(
+        &env.as_user("zed", "x").run(&["case", "list"]),
+        "user 'zed' has no key in this vault",
+    );
+    refused(
+        &env.run(&["case", "create", "--title", "x", "--date", "31/12/2026"]),
+        "is not a date: write YYYY-MM-DD",
+    );
+    refused(
+        &env.run(&["case", "create", "--title", "x", "--codebook", "nope"]),
+        "codebook 'nope' does not exist",
+    );
+    let case = env.json(&["case", "create", "--title", "t", "--json"])["case_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let source = generate(
+        root.path(),
+        "s.mp4",
+        &TestSrcSpec {
+            frames: 30,
+            ..Default::default()
+        },
+    );
+    let rec = env.json(&[
+        "import",
+        source.to_str().unwrap(),
+        "--case",
+        &case,
+        "--json",
+    ])["recording_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // No participant, no consent: viewing is refused and says what is missing.
+    let png = root.path().join("x.png");
+    refused(
+        &env.run(&[
+            "frame",
+            "--recording",
+            &rec,
+            "--index",
+            "0",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "needs consent",
+    );
+    assert!(!png.exists());
+    let text = root.path().join("notes.txt");
+    std::fs::write(&text, "not a video").unwrap();
+    refused(
+        &env.run(&["import", text.to_str().unwrap(), "--case", &case]),
+        "not a media file",
+    );
+    assert_eq!(
+        std::fs::read_dir(env.vault.join("media")).unwrap().count(),
+        1,
+        "a failed import leaves nothing behind"
+    );
+    let out = env.run(&[
+        "consent",
+        "set",
+        "--participant",
+        "x",
+        "--stage",
+        "sometime",
+        "--status",
+        "granted",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("before-recording, after-recording, before-review-use")
+    );
+}
+
+#[test]
+fn a_provider_cannot_reach_cases_they_are_not_part_of() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "src.mp4",
+        &TestSrcSpec {
+            frames: 30,
+            ..Default::default()
+        },
+    );
+    let (case, _, rec) = setup(&env, &source);
+    env.ok(&["user", "add", "bob", "--role", "provider"]);
+    let other = env.json(&["case", "create", "--title", "Not Bob's", "--json"])["case_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.ok(&[
+        "participant",
+        "add",
+        "--case",
+        &case,
+        "--name",
+        "Dr B",
+        "--user",
+        "bob",
+    ]);
+    let bob = env.as_user("bob", "bob pass");
+    let cases = bob.json(&["case", "list", "--json"]);
+    let ids: Vec<&str> = cases["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![case.as_str()]);
+    refused(
+        &bob.run(&["consent", "show", "--case", &other]),
+        "does not exist (or is not visible to you)",
+    );
+    refused(
+        &bob.run(&["recording", "list", "--case", &other]),
+        "does not exist",
+    );
+    refused(
+        &bob.run(&["case", "create", "--title", "x"]),
+        "only an instructor may create cases",
+    );
+    refused(
+        &bob.run(&["delete", "recording", &rec]),
+        "only an instructor may delete recordings",
+    );
+    // His own case's recording: visible to him.
+    let png = root.path().join("b.png");
+    bob.ok(&[
+        "frame",
+        "--recording",
+        &rec,
+        "--index",
+        "3",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    // The other case's recording: as if it did not exist.
+    let source2 = generate(
+        root.path(),
+        "s2.mp4",
+        &TestSrcSpec {
+            frames: 30,
+            ..Default::default()
+        },
+    );
+    let rec2 = env.json(&[
+        "import",
+        source2.to_str().unwrap(),
+        "--case",
+        &other,
+        "--json",
+    ])["recording_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    refused(
+        &bob.run(&[
+            "frame",
+            "--recording",
+            &rec2,
+            "--index",
+            "3",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "does not exist",
+    );
+    refused(
+        &bob.run(&["annotate", "list", "--recording", &rec2]),
+        "does not exist",
+    );
+}
+
+#[test]
+fn tampering_is_detected() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "src.mp4",
+        &TestSrcSpec {
+            frames: 60,
+            ..Default::default()
+        },
+    );
+    let (_, _, rec) = setup(&env, &source);
+    // One flipped byte in the media: the frame command fails before showing anything.
+    let media = env.vault.join("media").join(format!("{rec}.age"));
+    let mut bytes = std::fs::read(&media).unwrap();
+    let last = bytes.len() - 100;
+    bytes[last] ^= 1;
+    std::fs::write(&media, &bytes).unwrap();
+    let png = root.path().join("t.png");
+    refused(
+        &env.run(&[
+            "frame",
+            "--recording",
+            &rec,
+            "--index",
+            "0",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "integrity check failed",
+    );
+    assert!(!png.exists(), "no frame is shown");
+    // The audit chain: truncate its end behind the head's back.
+    {
+        debrief::vault::keys::set_test_work_factor(10);
+        let v = debrief::vault::Vault::unlock(
+            &env.vault,
+            "alice",
+            &age::secrecy::SecretString::from("alice pass".to_owned()),
+        )
+        .unwrap();
+        v.connection()
+            .execute(
+                "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
+                [],
+            )
+            .unwrap();
+    }
+    let out = env.run(&["audit", "verify", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    assert!(report["first_bad"].as_u64().is_some());
+    // Writing on would move audit.head past the damage and hide it: the vault is read-only now.
+    refused(
+        &env.run(&["case", "create", "--title", "after the tampering"]),
+        "read-only",
+    );
+    // Reading still works.
+    env.json(&["case", "list", "--json"]);
+}
