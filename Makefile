@@ -34,6 +34,7 @@ bench: deps
 	@test -f $(BENCH_DIR)/seek1080.mp4 || target/release/debrief testsrc $(BENCH_DIR)/seek1080.mp4 --frames 1800 --fps 30/1 --size 1920x1080 --gop 60 --bframes
 	target/release/debrief bench seek $(BENCH_DIR)/seek1080.mp4 --samples 200 --json
 	target/release/debrief bench frame $(BENCH_DIR)/seek1080.mp4 --runs 10 --json
+	target/release/debrief bench vault --dir $(BENCH_DIR)/vault --size-mib 1024 --annotations 100000 --json
 
 lint:
 	$(CARGO) fmt --check

@@ -684,3 +684,38 @@ fn tampering_is_detected() {
     // Reading still works.
     env.json(&["case", "list", "--json"]);
 }
+
+#[test]
+fn bench_vault_prints_its_figures() {
+    let root = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args([
+            "bench",
+            "vault",
+            "--size-mib",
+            "2",
+            "--annotations",
+            "300",
+            "--json",
+            "--dir",
+        ])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["annotations"], 300, "every annotation added is listed");
+    for key in [
+        "import_mib",
+        "import_s",
+        "import_mib_s",
+        "unlock_ms",
+        "list_ms",
+    ] {
+        assert!(v[key].as_f64().is_some(), "{key}: {v}");
+    }
+}

@@ -16,6 +16,25 @@ pub enum BenchCommand {
     Seek(SeekArgs),
     /// `debrief frame` as a whole process against `ffmpeg -ss T -i FILE -frames:v 1 F.png`.
     Frame(FrameArgs),
+    /// Vault figures: import throughput, unlock and listing with many annotations.
+    Vault(VaultBenchArgs),
+}
+
+/// `debrief bench vault`.
+#[derive(Debug, Args)]
+pub struct VaultBenchArgs {
+    /// Size of the generated recording to import, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    size_mib: u64,
+    /// Annotations to add before timing unlock and listing.
+    #[arg(long, default_value_t = 100_000)]
+    annotations: u64,
+    /// Work in this folder (default: a new folder in the temp directory, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Print one JSON object: import_mib, import_s, import_mib_s, annotations, unlock_ms, list_ms.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `debrief bench frame`.
@@ -56,6 +75,7 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Seek(args) => seek(args),
         BenchCommand::Frame(args) => frame(args),
+        BenchCommand::Vault(args) => vault(args),
     }
 }
 
@@ -191,6 +211,131 @@ fn frame(args: &FrameArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
     Ok(())
+}
+
+fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
+    use crate::vault::{NewAnnotation, NewCase, Vault};
+    use anyhow::Context as _;
+    let (root, temporary) = match &args.dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("debrief-bench-vault-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+    let result = (|| -> anyhow::Result<serde_json::Value> {
+        let media = root.join("big.avi");
+        if !media.exists() {
+            eprintln!(
+                "generating a {} MiB recording (incompressible MJPEG)…",
+                args.size_mib
+            );
+            write_big_mjpeg(&media, args.size_mib)?;
+        }
+        let size = std::fs::metadata(&media)?.len();
+        let vdir = root.join("vault");
+        let _ = std::fs::remove_dir_all(&vdir);
+        let pass = age::secrecy::SecretString::from("benchmark passphrase".to_owned());
+        let mut vault = Vault::init(&vdir, "bench", &pass, None)?;
+        let case = vault.create_case(NewCase {
+            title: "Benchmark".into(),
+            ..Default::default()
+        })?;
+        let bar = super::progress_bar(size, "importing");
+        let t = Instant::now();
+        let imported = vault.import(&case, &media, Default::default(), &mut |done, _| {
+            bar.set_position(done);
+            true
+        })?;
+        let import_s = t.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        let participant = vault.add_participant(&case, "Bench", None, None)?;
+        for &stage in crate::model::ConsentStage::ALL {
+            vault.set_consent(crate::vault::NewConsent {
+                participant_id: participant.clone(),
+                stage,
+                status: crate::model::ConsentStatus::Granted,
+                method: None,
+                note: None,
+            })?;
+        }
+        let frames = imported.frames.max(1);
+        let mut added = 0u64;
+        while added < args.annotations {
+            let batch = (args.annotations - added).min(10_000);
+            let items = (0..batch)
+                .map(|i| {
+                    let n = added + i;
+                    let (code, end) = if n % 2 == 0 {
+                        ("birth", None)
+                    } else {
+                        ("ppv", Some(((n % frames) + 1).min(frames - 1)))
+                    };
+                    NewAnnotation {
+                        recording_id: imported.recording_id.clone(),
+                        code: code.into(),
+                        start_frame: n % frames,
+                        end_frame: end.filter(|&e| e >= n % frames),
+                        note: Some(format!("note {n}")),
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            vault.add_annotations(&imported.recording_id, items)?;
+            added += batch;
+        }
+        drop(vault);
+        let t = Instant::now();
+        let vault = Vault::unlock(&vdir, "bench", &pass)?;
+        let unlock_ms = ms(t);
+        let t = Instant::now();
+        let listed = vault.annotations(&imported.recording_id)?.len();
+        let list_ms = ms(t);
+        Ok(serde_json::json!({
+            "import_mib": (size as f64 / 1048576.0).round(),
+            "import_s": (import_s * 100.0).round() / 100.0,
+            "import_mib_s": (size as f64 / 1048576.0 / import_s).round(),
+            "annotations": listed,
+            "unlock_ms": (unlock_ms * 10.0).round() / 10.0,
+            "list_ms": (list_ms * 10.0).round() / 10.0,
+        }))
+    })();
+    if temporary {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    let out = result?;
+    if args.json {
+        println!("{out}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(())
+}
+
+/// Writes an MJPEG AVI of random noise (incompressible, so the size is what it says).
+fn write_big_mjpeg(path: &std::path::Path, size_mib: u64) -> anyhow::Result<()> {
+    use gstreamer as gst;
+    use gstreamer::prelude::*;
+    media::init()?;
+    // About 1.58 MB per 1920x1080 noise frame at quality 90 (measured).
+    let frames = (size_mib * 1048576 / 1_580_000).max(10);
+    let desc = format!(
+        "videotestsrc pattern=snow num-buffers={frames} ! video/x-raw,width=1920,height=1080,framerate=30/1 ! jpegenc quality=90 ! avimux ! filesink location=\"{}\"",
+        path.display()
+    );
+    let pipeline = gst::parse::launch(&desc)?;
+    pipeline.set_state(gst::State::Playing)?;
+    let bus = pipeline.bus().ok_or_else(|| anyhow::anyhow!("no bus"))?;
+    let msg = bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(3600),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    );
+    pipeline.set_state(gst::State::Null)?;
+    match msg.map(|m| m.type_()) {
+        Some(gst::MessageType::Eos) => Ok(()),
+        _ => Err(anyhow::anyhow!("generating the benchmark recording failed")),
+    }
 }
 
 /// Median wall time of `runs` runs after one warm-up, in ms; fails if any run fails.

@@ -193,6 +193,84 @@ impl Vault {
         Ok(id)
     }
 
+    /// Adds many annotations to one recording in one transaction, with one
+    /// audit entry (imports, benchmarks). All are checked first; any invalid
+    /// one aborts the whole batch.
+    pub fn add_annotations(
+        &mut self,
+        recording_id: &str,
+        items: Vec<NewAnnotation>,
+    ) -> Result<Vec<String>, VaultError> {
+        let rec = self.recording(recording_id)?;
+        let book = self.codebook(&self.case(&rec.case_id)?.codebook_id)?;
+        let info = self.media_info(recording_id)?;
+        let now = self.now_string();
+        let mut rows = Vec::with_capacity(items.len());
+        for (i, new) in items.into_iter().enumerate() {
+            let code = book.code(&new.code).ok_or_else(|| {
+                VaultError::Invalid(format!(
+                    "item {i}: '{}' is not a code of codebook '{}'",
+                    new.code, book.id
+                ))
+            })?;
+            let last = info.frames().saturating_sub(1);
+            if new.start_frame > last
+                || new
+                    .end_frame
+                    .is_some_and(|e| e > last || e < new.start_frame)
+            {
+                return Err(VaultError::Invalid(format!(
+                    "item {i}: frames {}..{:?} are outside 0..{last} or reversed",
+                    new.start_frame, new.end_frame
+                )));
+            }
+            let end = if code.kind == CodeKind::Point {
+                None
+            } else {
+                new.end_frame
+            };
+            rows.push(Row {
+                id: uuid::Uuid::new_v4().to_string(),
+                recording_id: recording_id.to_owned(),
+                code: new.code,
+                start_frame: new.start_frame as i64,
+                end_frame: end.map(|e| e as i64),
+                start_pts_ns: info.table.pts(new.start_frame).unwrap_or(0),
+                end_pts_ns: end.and_then(|e| info.table.pts(e)),
+                rating: new.rating,
+                note: new.note.filter(|n| !n.is_empty()),
+                private_note: self.seal_note(new.private_note.as_deref())?,
+                author: self.user.id,
+                created_at: now.clone(),
+                edited_at: None,
+                deleted_at: None,
+            });
+        }
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let detail = format!(
+            "recording={} count={}",
+            crate::model::redacted(recording_id),
+            rows.len()
+        );
+        let user_id = self.user.id;
+        self.write("annotation.import", None, Some(&detail), |tx| {
+            for row in &rows {
+                store(tx, row)?;
+                record_history(
+                    tx,
+                    &row.id,
+                    &row.recording_id,
+                    "create",
+                    None,
+                    Some(row),
+                    user_id,
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
     /// Checks code and frames against the codebook and recording, and sets the PTS.
     fn place(&self, row: &mut Row, start: u64, end: Option<u64>) -> Result<(), VaultError> {
         let rec = self.recording(&row.recording_id)?;
