@@ -267,7 +267,7 @@ fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
             let items = (0..batch)
                 .map(|i| {
                     let n = added + i;
-                    let (code, end) = if n % 2 == 0 {
+                    let (code, end) = if n.is_multiple_of(2) {
                         ("birth", None)
                     } else {
                         ("ppv", Some(((n % frames) + 1).min(frames - 1)))
