@@ -1,6 +1,6 @@
 # Debrief — the two commands of the quick start, and a few more.
 #
-#   make demo    install what is missing, build, open the app on a demo recording
+#   make demo    install what is missing, build, open the app on the demo vault (passphrase: demo)
 #   make test    install what is missing, build, run every test (under Xvfb when there is no display)
 #   make bench   benchmarks (figures, not pass/fail); needs ffmpeg as the reference
 #   make lint    rustfmt check + clippy with warnings as errors
@@ -20,9 +20,7 @@ deps:
 
 demo: deps
 	$(CARGO) build --release
-	@mkdir -p $(DEMO_DIR)
-	@test -f $(DEMO_DIR)/sample.mp4 || target/release/debrief testsrc $(DEMO_DIR)/sample.mp4 --frames 3600 --size 1280x720 --audio --bframes
-	target/release/debrief play $(DEMO_DIR)/sample.mp4
+	target/release/debrief demo --vault $(DEMO_DIR)/vault
 
 test: deps
 	$(XVFB) $(CARGO) test --all-targets
@@ -45,6 +43,9 @@ screenshots: deps
 	@mkdir -p $(DEMO_DIR) docs
 	@test -f $(DEMO_DIR)/sample.mp4 || target/release/debrief testsrc $(DEMO_DIR)/sample.mp4 --frames 3600 --size 1280x720 --audio --bframes
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief play $(DEMO_DIR)/sample.mp4 --screenshot docs/play.png
+	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --screenshot docs/review.png
+	DEBRIEF_AUDIO_SINK=fakeaudiosink DEBRIEF_USER=demo DEBRIEF_PASSPHRASE=demo $(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --screenshot docs/library.png
+	$(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --screenshot docs/unlock.png
 
 clean-demo:
 	rm -rf $(DEMO_DIR) $(BENCH_DIR)

@@ -1,13 +1,21 @@
 //! The desktop application (eframe/egui). The only module that uses egui.
 //!
-//! Windows talk to the engine through its facades (`media::Player` now, the
-//! vault later): UI code collects commands while laying out, and one place per
-//! frame applies them. Repaints happen on demand: when the player wakes us
-//! with a new frame, on input, or while something is pending.
+//! Windows talk to the engine through its facades (`media::Player`,
+//! `vault::Vault`): UI code collects commands while laying out, and one place
+//! per frame applies them. Repaints happen on demand: when the player wakes
+//! us with a new frame, on input, or while something is pending.
 
+pub mod library;
+pub mod main_app;
 pub mod play_window;
+pub mod review;
 pub mod screenshot;
+pub mod shortcuts;
+pub mod timeline;
+pub mod unlock;
 pub mod video_view;
+
+pub use main_app::{AppOptions, DebriefApp};
 
 /// Window options shared by every Debrief window.
 pub(crate) fn native_options(title: &str) -> eframe::NativeOptions {
@@ -16,7 +24,8 @@ pub(crate) fn native_options(title: &str) -> eframe::NativeOptions {
             .with_title(title)
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([640.0, 400.0])
-            .with_app_id("debrief"),
+            .with_app_id("debrief")
+            .with_drag_and_drop(true),
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     }
@@ -27,4 +36,24 @@ pub(crate) fn window_error(err: eframe::Error) -> anyhow::Error {
     anyhow::anyhow!(
         "cannot open a window ({err}); on a machine without a display run the command under xvfb-run"
     )
+}
+
+/// Opens the application window and blocks until it closes.
+pub fn run(options: AppOptions) -> anyhow::Result<()> {
+    crate::media::preload_decoders();
+    let mut shot_error = None;
+    eframe::run_native(
+        "debrief",
+        native_options("Debrief"),
+        Box::new(|cc| {
+            let app = DebriefApp::new(&cc.egui_ctx, options);
+            shot_error = app.screenshot_error();
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(window_error)?;
+    if let Some(err) = shot_error.and_then(|e| e.lock().ok().and_then(|mut e| e.take())) {
+        anyhow::bail!(err);
+    }
+    Ok(())
 }

@@ -37,6 +37,15 @@ pub struct GuiArgs {
     /// With --screenshot: how many frames to render before taking it.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub screenshot_after_frames: u32,
+    /// After unlocking, select this case in the library.
+    #[arg(long, value_name = "C")]
+    pub open_case: Option<String>,
+    /// After unlocking, open this recording for review.
+    #[arg(long, value_name = "R")]
+    pub open_recording: Option<String>,
+    /// Lock the vault after this many minutes without input.
+    #[arg(long, value_name = "MIN", default_value_t = 10)]
+    pub idle_lock_minutes: u64,
 }
 
 impl GuiArgs {
@@ -49,6 +58,12 @@ impl GuiArgs {
             } else {
                 other.screenshot_after_frames
             },
+            open_case: self.open_case.clone().or_else(|| other.open_case.clone()),
+            open_recording: self
+                .open_recording
+                .clone()
+                .or_else(|| other.open_recording.clone()),
+            idle_lock_minutes: self.idle_lock_minutes.min(other.idle_lock_minutes),
         }
     }
 }
@@ -91,6 +106,77 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Open a plain player window on a media file: play/pause, frame steps, scrubber.
     Play(media_cmds::PlayArgs),
+    /// Create (once) and open a demo vault: passphrase `demo`, a generated recording with
+    /// consent and annotations, opened on the review screen.
+    Demo(DemoArgs),
+}
+
+/// `debrief demo`.
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Where the demo vault lives [default: next to the default vault, in `debrief/demo`].
+    #[arg(long, value_name = "DIR")]
+    vault: Option<PathBuf>,
+    #[command(flatten)]
+    gui: GuiArgs,
+}
+
+fn app_options(gui: &GuiArgs) -> crate::app::AppOptions {
+    crate::app::AppOptions {
+        open_case: gui.open_case.clone(),
+        open_recording: gui.open_recording.clone(),
+        idle_lock: std::time::Duration::from_secs(gui.idle_lock_minutes.max(1) * 60),
+        screenshot: gui
+            .screenshot
+            .clone()
+            .map(|p| (p, gui.screenshot_after_frames)),
+        ..Default::default()
+    }
+}
+
+/// `debrief`: the application on the default (or given) vault. With
+/// DEBRIEF_USER and DEBRIEF_PASSPHRASE set it unlocks at start.
+fn app(gui: &GuiArgs, vault: &vault_cmds::VaultArgs) -> anyhow::Result<()> {
+    let passphrase = std::env::var("DEBRIEF_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(age::secrecy::SecretString::from);
+    let options = crate::app::AppOptions {
+        vault_dir: vault.dir(),
+        user: vault.user.clone(),
+        passphrase,
+        ..app_options(gui)
+    };
+    crate::app::run(options)
+}
+
+fn demo(args: &DemoArgs, gui: &GuiArgs) -> anyhow::Result<()> {
+    let dir = args.vault.clone().unwrap_or_else(|| {
+        let default = crate::vault::default_dir();
+        default
+            .parent()
+            .map_or_else(|| PathBuf::from("debrief-demo"), |p| p.join("demo"))
+    });
+    let bar = progress_bar(100, "preparing the demo");
+    let ids = crate::demo::ensure(&dir, &mut |step, done, total| {
+        bar.set_message(step.to_owned());
+        bar.set_length(total.max(1));
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    let options = crate::app::AppOptions {
+        vault_dir: dir,
+        user: Some(crate::demo::USER.into()),
+        passphrase: Some(crate::demo::passphrase()),
+        open_case: Some(gui.open_case.clone().unwrap_or(ids.case_id)),
+        open_recording: gui
+            .open_recording
+            .clone()
+            .or(Some(ids.recording_id))
+            .filter(|_| gui.open_case.is_none() || gui.open_recording.is_some()),
+        ..app_options(gui)
+    };
+    crate::app::run(options)
 }
 
 /// An error that is the user's to fix (exit code 2): bad arguments, refused operations.
@@ -122,10 +208,8 @@ pub fn main() -> ExitCode {
         Some(Command::Delete(g)) => vault_cmds::delete(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Bench(cmd)) => bench::run(&cmd),
         Some(Command::Play(args)) => media_cmds::play(&args, &cli.gui.or(&args.gui)),
-        None => Err(BadInput(
-            "the review app is not built yet: open a recording with `debrief play FILE`, or see `debrief --help`".into(),
-        )
-        .into()),
+        Some(Command::Demo(args)) => demo(&args, &cli.gui.or(&args.gui)),
+        None => app(&cli.gui, &cli.vault),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

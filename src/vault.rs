@@ -296,6 +296,27 @@ impl Vault {
         })
     }
 
+    /// A second handle on the same vault and session, with its own database
+    /// connection (no passphrase needed): long jobs such as an import run on
+    /// it in another thread while the first handle keeps serving the UI.
+    pub fn reopen(&self) -> Result<Self, VaultError> {
+        let conn = db::open(&self.dir.join("vault.db"), &self.db_key)?;
+        Ok(Self {
+            dir: self.dir.clone(),
+            conn,
+            user: self.user.clone(),
+            identity: self.identity.clone(),
+            db_key: {
+                use secrecy::ExposeSecret as _;
+                secrecy::SecretBox::new(Box::new(*self.db_key.expose_secret()))
+            },
+            audit_key: self.audit_key.clone(),
+            policy: self.policy.clone(),
+            clock: Arc::clone(&self.clock),
+            tampered: self.tampered.clone(),
+        })
+    }
+
     /// Why the vault is read-only, if its audit log does not match its head.
     pub fn tampered(&self) -> Option<&str> {
         self.tampered.as_deref()

@@ -96,3 +96,62 @@ fn play_refuses_a_bad_file_before_opening_a_window() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a media file"));
 }
+
+#[test]
+fn demo_opens_the_review_screen_in_a_real_window() {
+    if !have_display() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("demo.png");
+    let out = Command::new(bin())
+        .args(["demo", "--vault"])
+        .arg(dir.path().join("demo"))
+        .args([
+            "--screenshot",
+            shot.to_str().unwrap(),
+            "--screenshot-after-frames",
+            "3",
+        ])
+        .env("DEBRIEF_AUDIO_SINK", "fakeaudiosink")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, rgba) = debrief::media::still::read_png(&shot).unwrap();
+    assert!(w >= 1280 && h >= 800, "{w}x{h}");
+    let mut colours: Vec<u32> = rgba
+        .chunks_exact(4)
+        .map(|p| u32::from_be_bytes([p[0], p[1], p[2], 0]))
+        .collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(
+        colours.len() > 2000,
+        "only {} colours: the video is not showing",
+        colours.len()
+    );
+    // The timeline's playhead is drawn in its red.
+    let red = rgba
+        .chunks_exact(4)
+        .filter(|p| p[0] > 200 && p[1] < 90 && p[2] < 90)
+        .count();
+    assert!(red > 20, "no playhead ({red} red pixels)");
+    // A second run reuses the vault instead of generating it again.
+    let again = Command::new(bin())
+        .args(["demo", "--vault"])
+        .arg(dir.path().join("demo"))
+        .args([
+            "--screenshot",
+            shot.to_str().unwrap(),
+            "--screenshot-after-frames",
+            "2",
+        ])
+        .env("DEBRIEF_AUDIO_SINK", "fakeaudiosink")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+}

@@ -626,3 +626,29 @@ fn pause_stops_on_a_frame_and_play_resumes_after_it() {
     let f = player.step_wait(1, TIMEOUT).unwrap();
     assert_eq!(code_of(&f), Some(paused_at.index + 1));
 }
+
+#[test]
+fn stepping_from_the_first_frame_after_opening_is_exact() {
+    // Regression: the preroll spares the decoder non-reference frames; pulling
+    // forward from there once skipped B-frames (a step from 0 showed frame 3).
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TestSrcSpec {
+        frames: 90,
+        bframes: true,
+        gop: 30,
+        ..Default::default()
+    };
+    let path = generate(dir.path(), "open.mp4", &spec);
+    let (player, _) = open_player(&path);
+    assert_eq!(code_of(&player.seek_wait(0, TIMEOUT).unwrap()), Some(0));
+    for expect in 1..=40 {
+        assert_eq!(
+            code_of(&player.step_wait(1, TIMEOUT).unwrap()),
+            Some(expect)
+        );
+    }
+    // A target that moves backwards while a seek is being served lands exactly too.
+    player.send(PlayerCommand::Seek(80)).unwrap();
+    player.send(PlayerCommand::Seek(71)).unwrap();
+    assert_eq!(code_of(&player.seek_wait(71, TIMEOUT).unwrap()), Some(71));
+}

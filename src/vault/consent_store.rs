@@ -11,7 +11,7 @@ use crate::model::consent::{self, ConsentEvent};
 use crate::model::{ConsentMethod, ConsentStage, ConsentStatus, Participant, Permissions, Purpose};
 
 /// A consent event to record.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewConsent {
     /// Participant id.
     pub participant_id: String,

@@ -97,6 +97,10 @@ pub(super) struct Worker {
     next_pull: Option<u64>,
     /// Position of the last flushing seek (stream time).
     seek_pts: Option<i64>,
+    /// Since the last flush, frames before this index may have been dropped at
+    /// the decoder's input (non-reference skipping): pulling forward reaches
+    /// only targets at or after it. `None`: nothing was dropped.
+    skip_from: Option<u64>,
     /// A frame stamped with the seek position, waiting to see whether a later one has the same stamp.
     held: Option<CachedFrame>,
     /// A frame pulled to settle `held`, returned by the next pull.
@@ -160,6 +164,8 @@ impl Worker {
             next_pull: Some(0),
             last_caps: None,
             seek_pts: None,
+            // The preroll spares everything (see below): only a seek makes frames trustworthy.
+            skip_from: Some(u64::MAX),
             held: None,
             pulled_ahead: None,
             playback: None,
@@ -313,7 +319,7 @@ impl Worker {
             if self.can_pull_to(target) {
                 if fill == Fill::FromTarget {
                     // Frames not yet at the decoder's input can still be spared.
-                    self.skip.set(self.info.table.pts(target));
+                    self.skip_before(target);
                 }
             } else {
                 self.seek_for(target, fill)?;
@@ -323,9 +329,9 @@ impl Worker {
                 if let Some((new_target, new_fill)) = self.poll_retarget(target) {
                     target = new_target;
                     fill = new_fill;
-                    if fill == Fill::FromTarget && target > self.next_pull.unwrap_or(u64::MAX) {
+                    if fill == Fill::FromTarget && self.can_pull_to(target) {
                         // Still ahead: spare the decoder the new stretch too.
-                        self.skip.set(self.info.table.pts(target));
+                        self.skip_before(target);
                     }
                     if self.cache.contains(target) || !self.can_pull_to(target) {
                         continue 'retarget;
@@ -353,10 +359,18 @@ impl Worker {
     }
 
     /// True when pulling forward reaches `target` without passing a keyframe
-    /// (past a keyframe, seeking there is cheaper than decoding up to it).
+    /// (past a keyframe, seeking there is cheaper than decoding up to it) and
+    /// without depending on a frame the decoder may have been spared.
     fn can_pull_to(&self, target: u64) -> bool {
         self.next_pull
             .is_some_and(|n| n <= target && !self.info.table.keyframe_between(n, target))
+            && self.skip_from.is_none_or(|s| target >= s)
+    }
+
+    /// Lets the decoder input drop non-reference frames before `target` (from now on).
+    fn skip_before(&mut self, target: u64) {
+        self.skip.set(self.info.table.pts(target));
+        self.skip_from = Some(self.skip_from.map_or(target, |s| s.max(target)));
     }
 
     /// A positioning command waiting in the channel, merged relative to `current`.
@@ -375,12 +389,14 @@ impl Worker {
     /// Positions the decoder so that pulling reaches `target`: a flushing seek
     /// to the keyframe at or before it, sparing what `fill` allows.
     fn seek_for(&mut self, target: u64, fill: Fill) -> Result<(), MediaError> {
-        let skip_before = match fill {
-            Fill::FromTarget => self.info.table.pts(target),
-            Fill::WholeGop => None,
+        let (skip_pts, skip_from) = match fill {
+            Fill::FromTarget => (self.info.table.pts(target), Some(target)),
+            Fill::WholeGop => (None, None),
         };
-        self.skip.set(skip_before);
-        self.flush_seek(self.info.table.keyframe_at_or_before(target))
+        self.skip.set(skip_pts);
+        self.flush_seek(self.info.table.keyframe_at_or_before(target))?;
+        self.skip_from = skip_from;
+        Ok(())
     }
 
     fn flush_seek(&mut self, index: u64) -> Result<(), MediaError> {

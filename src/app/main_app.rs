@@ -1,0 +1,250 @@
+//! The Debrief application: unlock → library → review, with auto-lock.
+//!
+//! ```text
+//! DebriefApp
+//! ├── UnlockForm           (no session: pick/create a vault, passphrase; unlocks on a thread)
+//! ╰── Session
+//!     ├── Vault            (keys and database connection: dropped on lock)
+//!     ├── LibraryState     (cases, imports on a second vault handle)
+//!     ╰── ReviewState?     (player, timeline, code window, list, consent)
+//! ```
+//!
+//! `logic` drains background work (unlock, import, player) and checks the
+//! idle timer; `ui` lays out the current screen. Repaints happen on input,
+//! when the player has a frame, while something runs, and once when the
+//! idle lock falls due.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use age::secrecy::{ExposeSecret as _, SecretString};
+
+use super::library::{LibraryAction, LibraryState};
+use super::review::ReviewState;
+use super::screenshot::Screenshot;
+use super::unlock::UnlockForm;
+use crate::vault::Vault;
+
+/// How the app starts.
+#[derive(Clone)]
+pub struct AppOptions {
+    /// The vault folder.
+    pub vault_dir: PathBuf,
+    /// User name to fill in (and unlock with, when a passphrase is given too).
+    pub user: Option<String>,
+    /// Passphrase to unlock with at start (demo, screenshots, environment).
+    pub passphrase: Option<SecretString>,
+    /// Select this case in the library after unlocking.
+    pub open_case: Option<String>,
+    /// Open this recording for review after unlocking.
+    pub open_recording: Option<String>,
+    /// Lock after this long without input.
+    pub idle_lock: Duration,
+    /// Save a screenshot and exit.
+    pub screenshot: Option<(PathBuf, u32)>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            vault_dir: crate::vault::default_dir(),
+            user: None,
+            passphrase: None,
+            open_case: None,
+            open_recording: None,
+            idle_lock: Duration::from_secs(10 * 60),
+            screenshot: None,
+        }
+    }
+}
+
+/// An unlocked vault and the screens that use it.
+pub struct Session {
+    /// The vault.
+    pub vault: Vault,
+    /// The case library.
+    pub library: LibraryState,
+    /// The recording being reviewed.
+    pub review: Option<ReviewState>,
+}
+
+/// The application.
+pub struct DebriefApp {
+    /// The unlock form (shown without a session).
+    pub unlock: UnlockForm,
+    /// The unlocked session.
+    pub session: Option<Session>,
+    options: AppOptions,
+    last_activity: Instant,
+    screenshot: Option<Screenshot>,
+    /// The context, for the player's wake-ups (set at creation).
+    ctx_cell: Arc<OnceLock<egui::Context>>,
+    dark: bool,
+}
+
+impl DebriefApp {
+    /// Creates the app; with a user and passphrase in `options` it starts unlocking at once.
+    pub fn new(ctx: &egui::Context, options: AppOptions) -> Self {
+        let ctx_cell = Arc::new(OnceLock::new());
+        let _ = ctx_cell.set(ctx.clone());
+        let mut unlock = UnlockForm::new(options.vault_dir.clone(), options.user.clone());
+        if let (Some(_), Some(pass)) = (&options.user, &options.passphrase) {
+            unlock.creating = false;
+            unlock.passphrase = pass.expose_secret().to_owned();
+            unlock.start();
+        }
+        let screenshot = options
+            .screenshot
+            .as_ref()
+            .map(|(path, frames)| Screenshot::new(path, *frames));
+        Self {
+            unlock,
+            session: None,
+            dark: ctx.global_style().visuals.dark_mode,
+            last_activity: Instant::now(),
+            screenshot,
+            ctx_cell,
+            options,
+        }
+    }
+
+    /// The screenshot's error, if saving it failed.
+    pub fn screenshot_error(&self) -> Option<Arc<std::sync::Mutex<Option<String>>>> {
+        self.screenshot.as_ref().map(|s| Arc::clone(&s.error))
+    }
+
+    fn wake(&self) -> crate::media::player::Wake {
+        let cell = Arc::clone(&self.ctx_cell);
+        Arc::new(move || {
+            if let Some(ctx) = cell.get() {
+                ctx.request_repaint();
+            }
+        })
+    }
+
+    fn open_review(&mut self, recording: &str) {
+        let wake = self.wake();
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        match ReviewState::open(&mut session.vault, recording, wake) {
+            Ok(review) => session.review = Some(review),
+            Err(e) => session.library.message = Some(e),
+        }
+    }
+
+    /// Drops the keys and the player; back to the unlock screen. Edits in
+    /// progress are saved first, so locking never loses work.
+    pub fn lock(&mut self, why: Option<String>) {
+        if let Some(mut session) = self.session.take()
+            && let Some(review) = session.review.as_mut()
+        {
+            review.commit_pending(&mut session.vault);
+        }
+        self.unlock.passphrase.clear();
+        self.unlock.notice = why;
+    }
+
+    fn content_ready(&self) -> bool {
+        match &self.session {
+            None => self.options.passphrase.is_none() && !self.unlock.busy(),
+            Some(s) => match &s.review {
+                Some(r) => r.view.has_frame(),
+                None => self.options.open_recording.is_none() || s.library.message.is_some(),
+            },
+        }
+    }
+}
+
+impl eframe::App for DebriefApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if self.session.is_none()
+            && let Some(vault) = self.unlock.poll()
+        {
+            let mut library = LibraryState::default();
+            library.selected = self.options.open_case.clone();
+            self.session = Some(Session {
+                vault,
+                library,
+                review: None,
+            });
+            self.last_activity = Instant::now();
+            if let Some(rec) = self.options.open_recording.clone() {
+                self.open_review(&rec);
+            }
+        }
+        if self.unlock.busy() {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
+        if let Some(session) = self.session.as_mut() {
+            session.library.poll(&session.vault);
+            if session.library.importing() {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+            if let Some(review) = session.review.as_mut() {
+                review.logic(ctx);
+            }
+        }
+        // Auto-lock: any input counts as activity.
+        if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving()) {
+            self.last_activity = Instant::now();
+        }
+        if self.session.is_some() {
+            let idle = self.last_activity.elapsed();
+            if idle >= self.options.idle_lock {
+                let minutes = self.options.idle_lock.as_secs().div_ceil(60);
+                self.lock(Some(format!(
+                    "Locked after {minutes} minute(s) without activity."
+                )));
+            } else {
+                ctx.request_repaint_after(self.options.idle_lock - idle);
+            }
+        }
+        let ready = self.content_ready();
+        if let Some(shot) = self.screenshot.as_mut() {
+            shot.tick(ctx, ready);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::top("app-bar").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new("Debrief").strong());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let label = if self.dark {
+                        "Light theme"
+                    } else {
+                        "Dark theme"
+                    };
+                    if ui.small_button(label).clicked() {
+                        self.dark = !self.dark;
+                        ui.ctx().set_theme(if self.dark {
+                            egui::Theme::Dark
+                        } else {
+                            egui::Theme::Light
+                        });
+                    }
+                });
+            });
+        });
+        let Some(session) = self.session.as_mut() else {
+            egui::CentralPanel::default().show(ui, |ui| self.unlock.ui(ui));
+            return;
+        };
+        if let Some(review) = session.review.as_mut() {
+            let outcome = review.ui(ui, &mut session.vault);
+            if let Some(message) = outcome.close {
+                session.review = None;
+                session.library.reload(&session.vault);
+                session.library.message = message;
+            }
+            return;
+        }
+        match session.library.ui(ui, &mut session.vault) {
+            Some(LibraryAction::Open(rec)) => self.open_review(&rec),
+            Some(LibraryAction::Lock) => self.lock(None),
+            None => {}
+        }
+    }
+}

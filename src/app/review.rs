@@ -1,0 +1,691 @@
+//! The review screen: video, transport, timeline, code window, annotation
+//! list and consent panel for one recording.
+//!
+//! Widgets push [`ReviewCmd`]s while laying out; [`ReviewState::apply`] is the
+//! one place they reach the player and the vault. Every vault change is
+//! saved at once (nothing to lose on a crash or an auto-lock) and the
+//! annotation list is reloaded from the vault afterwards, so what is shown is
+//! what is stored.
+
+mod annotation_list;
+mod code_panel;
+mod consent_panel;
+mod transport;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::Color32;
+
+use super::shortcuts::{self, Action};
+use super::timeline::{self, Event, Lane, TimelineAction, TimelineState};
+use super::video_view::VideoView;
+use crate::media::{MediaInfo, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent};
+use crate::model::{Annotation, Case, CodeKind, Codebook, Recording};
+use crate::vault::{AnnotationEdit, NewAnnotation, NewConsent, Vault};
+
+/// What a widget on the review screen asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReviewCmd {
+    /// A player command.
+    Player(PlayerCommand),
+    /// A code button or hotkey: add a point, or start/stop a duration.
+    Code(String),
+    /// Select an annotation (or nothing).
+    Select(Option<String>),
+    /// Select and jump to an annotation.
+    Jump(String),
+    /// Move an annotation to new frames.
+    Move {
+        /// Annotation id.
+        id: String,
+        /// New first frame.
+        start: u64,
+        /// New last frame.
+        end: Option<u64>,
+    },
+    /// Save the editor's fields into the selected annotation.
+    SaveEdit,
+    /// Delete an annotation.
+    Delete(String),
+    /// Undo the last change.
+    Undo,
+    /// Redo.
+    Redo,
+    /// Clip in point at the displayed frame.
+    SetIn,
+    /// Clip out point at the displayed frame.
+    SetOut,
+    /// Clear the clip range.
+    ClearInOut,
+    /// Shuttle: positive forwards, negative backwards, 0 stops.
+    Shuttle(i32),
+    /// Record a consent event.
+    Consent(NewConsent),
+    /// Back to the library.
+    Back,
+}
+
+/// What the review screen tells the app after applying commands.
+#[derive(Debug, Default)]
+pub struct ReviewOutcome {
+    /// Leave the review screen (with a message, if any).
+    pub close: Option<Option<String>>,
+}
+
+/// The editor fields of the selected annotation.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Editor {
+    pub id: Option<String>,
+    pub note: String,
+    pub private_note: String,
+    pub rating: Option<f64>,
+    pub dirty: bool,
+}
+
+/// State of the review screen for one recording.
+pub struct ReviewState {
+    /// The recording.
+    pub recording: Recording,
+    /// Its case.
+    pub case: Case,
+    /// The case's codebook.
+    pub codebook: Codebook,
+    /// Probe data and frame table.
+    pub info: Arc<MediaInfo>,
+    /// The player.
+    pub player: Player,
+    /// The picture.
+    pub view: VideoView,
+    /// Playing or paused.
+    pub play_state: PlayState,
+    /// Playback rate.
+    pub rate: f64,
+    pub(crate) volume: f64,
+    pub(crate) muted: bool,
+    /// Annotations, as stored.
+    pub annotations: Vec<Annotation>,
+    /// Selected annotation.
+    pub selected: Option<String>,
+    /// Timeline view and drag state.
+    pub timeline: TimelineState,
+    /// Clip range.
+    pub in_out: (Option<u64>, Option<u64>),
+    pub(crate) editor: Editor,
+    pub(crate) list: annotation_list::ListState,
+    pub(crate) consent: consent_panel::ConsentState,
+    /// The consent window is open.
+    pub consent_open: bool,
+    /// The shortcut sheet is open.
+    pub sheet_open: bool,
+    /// Last error or notice, shown under the transport.
+    pub message: Option<String>,
+    shuttle: i32,
+    last_shuttle_step: Instant,
+    pub(crate) goto_text: String,
+    lanes: Vec<Lane>,
+}
+
+impl ReviewState {
+    /// Opens `recording_id` for review: consent-checked and audited by the vault.
+    pub fn open(
+        vault: &mut Vault,
+        recording_id: &str,
+        wake: crate::media::player::Wake,
+    ) -> Result<Self, String> {
+        let recording = vault
+            .recording(recording_id)
+            .map_err(|e| format!("{e:#}"))?;
+        let case = vault
+            .case(&recording.case_id)
+            .map_err(|e| format!("{e:#}"))?;
+        let codebook = vault
+            .codebook(&case.codebook_id)
+            .map_err(|e| format!("{e:#}"))?;
+        // The SHA-256 check reads the whole file: worth it, a damaged recording shows nothing.
+        let (source, info) = vault
+            .open_media(recording_id, true)
+            .map_err(|e| format!("{e:#}"))?;
+        let config = PlayerConfig {
+            wake: Some(wake),
+            max_size: Some((2560, 1440)),
+            ..Default::default()
+        };
+        let player =
+            Player::open(source, Arc::clone(&info), config).map_err(|e| format!("{e:#}"))?;
+        player
+            .send(PlayerCommand::Seek(0))
+            .map_err(|e| format!("{e:#}"))?;
+        let lanes = codebook
+            .categories
+            .iter()
+            .map(|c| Lane {
+                name: c.name.clone(),
+                colour: timeline::parse_colour(&c.colour),
+            })
+            .collect();
+        let annotations = vault
+            .annotations(recording_id)
+            .map_err(|e| format!("{e:#}"))?;
+        let consent = consent_panel::ConsentState::default();
+        Ok(Self {
+            recording,
+            case,
+            codebook,
+            info,
+            player,
+            view: VideoView::default(),
+            play_state: PlayState::Paused,
+            rate: 1.0,
+            volume: 1.0,
+            muted: false,
+            annotations,
+            selected: None,
+            timeline: TimelineState::default(),
+            in_out: (None, None),
+            editor: Editor::default(),
+            list: annotation_list::ListState::default(),
+            consent,
+            consent_open: false,
+            sheet_open: false,
+            message: None,
+            shuttle: 0,
+            last_shuttle_step: Instant::now(),
+            goto_text: String::new(),
+            lanes,
+        })
+    }
+
+    /// The frame on screen (the playhead shows this, not the requested one).
+    pub fn shown_frame(&self) -> u64 {
+        self.view.shown.map_or(0, |(i, _)| i)
+    }
+
+    /// Drains player events and takes the newest frame (call once per frame, before `ui`).
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        while let Some(event) = self.player.try_event() {
+            match event {
+                PlayerEvent::State(s) => self.play_state = s,
+                PlayerEvent::Rate(r) => self.rate = r,
+                PlayerEvent::Error(e) => self.message = Some(format!("{e:#}")),
+                PlayerEvent::Eos => self.shuttle = 0,
+                PlayerEvent::Position { .. } | PlayerEvent::Duration(_) => {}
+            }
+        }
+        if let Some(frame) = self.player.mailbox().take() {
+            self.view.set_frame(ctx, &frame);
+        }
+        // Backward shuttle: the player plays forwards only, so step back on a timer
+        // (cached backward steps make this smooth after the first GOP).
+        if self.shuttle < 0 {
+            let period = Duration::from_secs_f64(
+                1.0 / self.info.rate.as_f64().max(1.0) / f64::from(self.shuttle.unsigned_abs()),
+            );
+            if self.shown_frame() == 0 {
+                self.shuttle = 0;
+            } else if self.last_shuttle_step.elapsed() >= period {
+                self.last_shuttle_step = Instant::now();
+                let _ = self.player.send(PlayerCommand::Step(-1));
+            }
+            ctx.request_repaint_after(period);
+        }
+    }
+
+    /// Lays out the screen and applies what the user did.
+    pub fn ui(&mut self, ui: &mut egui::Ui, vault: &mut Vault) -> ReviewOutcome {
+        let mut cmds = Vec::new();
+        self.keyboard(ui.ctx(), &mut cmds);
+        egui::Panel::top("review-top").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if ui
+                    .button("< Library")
+                    .on_hover_text("Back to the case library (Esc)")
+                    .clicked()
+                {
+                    cmds.push(ReviewCmd::Back);
+                }
+                ui.separator();
+                ui.strong(&self.case.title);
+                ui.label(format!(
+                    "{} · {} · {}×{} · {} frames",
+                    self.recording.camera.as_deref().unwrap_or("camera"),
+                    self.recording.purpose,
+                    self.recording.width,
+                    self.recording.height,
+                    self.recording.frames
+                ));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button("Shortcuts (?)").clicked() {
+                        self.sheet_open = !self.sheet_open;
+                    }
+                    if ui
+                        .selectable_label(self.consent_open, "Consent")
+                        .on_hover_text("Participants and their consent")
+                        .clicked()
+                    {
+                        self.consent_open = !self.consent_open;
+                    }
+                });
+            });
+        });
+        egui::Panel::bottom("review-bottom")
+            .resizable(true)
+            .default_size(360.0)
+            .show(ui, |ui| {
+                transport::transport_ui(ui, self, &mut cmds);
+                ui.add_space(4.0);
+                self.timeline_ui(ui, &mut cmds);
+                ui.add_space(4.0);
+                annotation_list::list_ui(ui, self, &mut cmds);
+            });
+        egui::Panel::right("review-codes")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                code_panel::code_panel_ui(ui, self, vault.user().id, &mut cmds);
+            });
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            if self.view.ui(ui).clicked() {
+                cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
+            }
+        });
+        if self.consent_open {
+            let mut open = true;
+            egui::Window::new("Consent")
+                .open(&mut open)
+                .default_width(560.0)
+                .show(ui.ctx(), |ui| {
+                    consent_panel::consent_ui(ui, self, vault, &mut cmds);
+                });
+            self.consent_open = open;
+        }
+        if self.sheet_open {
+            let codes: Vec<(String, String)> = self
+                .codebook
+                .codes
+                .iter()
+                .filter_map(|c| Some((c.hotkey.clone()?, c.label.clone())))
+                .collect();
+            let mut open = true;
+            egui::Window::new("Keyboard shortcuts")
+                .open(&mut open)
+                .show(ui.ctx(), |ui| shortcuts::sheet_ui(ui, &codes));
+            self.sheet_open = open;
+        }
+        self.apply(vault, cmds)
+    }
+
+    fn timeline_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<ReviewCmd>) {
+        let events: Vec<Event> = self
+            .annotations
+            .iter()
+            .filter_map(|a| {
+                let code = self.codebook.code(&a.code)?;
+                let lane = self
+                    .codebook
+                    .categories
+                    .iter()
+                    .position(|c| c.id == code.category)?;
+                Some(Event {
+                    id: a.id.clone(),
+                    lane,
+                    start: a.start_frame,
+                    end: a.end_frame,
+                    open: code.kind == CodeKind::Duration && a.end_frame.is_none(),
+                    label: code.label.clone(),
+                })
+            })
+            .collect();
+        let input = timeline::TimelineInput {
+            lanes: &self.lanes,
+            events: &events,
+            frames: self.info.frames(),
+            rate: self.info.rate,
+            playhead: self.shown_frame(),
+            in_out: self.in_out,
+            selected: self.selected.as_deref(),
+        };
+        // Keep the playhead in view while playing.
+        if self.play_state == PlayState::Playing
+            && let (Some(view), Some(track)) = (self.timeline.view, self.timeline.track)
+        {
+            self.timeline.view = Some(view.follow(self.shown_frame(), f64::from(track.width())));
+        }
+        let mut actions = Vec::new();
+        timeline::timeline_ui(ui, &mut self.timeline, &input, &mut actions);
+        for action in actions {
+            cmds.push(match action {
+                TimelineAction::Seek(f) => ReviewCmd::Player(PlayerCommand::Seek(f)),
+                TimelineAction::Select(id) => ReviewCmd::Select(id),
+                TimelineAction::Move { id, start, end } => ReviewCmd::Move { id, start, end },
+            });
+        }
+    }
+
+    fn keyboard(&mut self, ctx: &egui::Context, cmds: &mut Vec<ReviewCmd>) {
+        // While a text field has focus, keys type into it; only Escape leaves it.
+        if ctx.memory(|m| m.focused().is_some()) {
+            return;
+        }
+        let second = self.info.rate.nominal_fps() as i64;
+        for action in shortcuts::pressed(ctx) {
+            cmds.push(match action {
+                Action::PlayPause => ReviewCmd::Player(PlayerCommand::TogglePlay),
+                Action::ShuttleBack => ReviewCmd::Shuttle(if self.shuttle >= 0 {
+                    -1
+                } else {
+                    (self.shuttle * 2).max(-4)
+                }),
+                Action::ShuttleStop => ReviewCmd::Shuttle(0),
+                Action::ShuttleForward => ReviewCmd::Shuttle(if self.shuttle <= 0 {
+                    1
+                } else {
+                    (self.shuttle * 2).min(4)
+                }),
+                Action::FrameBack => ReviewCmd::Player(PlayerCommand::Step(-1)),
+                Action::FrameForward => ReviewCmd::Player(PlayerCommand::Step(1)),
+                Action::SecondBack => ReviewCmd::Player(PlayerCommand::Step(-second)),
+                Action::SecondForward => ReviewCmd::Player(PlayerCommand::Step(second)),
+                Action::GoToStart => ReviewCmd::Player(PlayerCommand::GoToStart),
+                Action::GoToEnd => ReviewCmd::Player(PlayerCommand::GoToEnd),
+                Action::SetIn => ReviewCmd::SetIn,
+                Action::SetOut => ReviewCmd::SetOut,
+                Action::Undo => ReviewCmd::Undo,
+                Action::Redo => ReviewCmd::Redo,
+                Action::Find => {
+                    self.list.focus_filter = true;
+                    continue;
+                }
+                Action::Fullscreen => {
+                    let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(!full));
+                    continue;
+                }
+                Action::DeleteSelected => match &self.selected {
+                    Some(id) => ReviewCmd::Delete(id.clone()),
+                    None => continue,
+                },
+                Action::ShortcutSheet => {
+                    self.sheet_open = !self.sheet_open;
+                    continue;
+                }
+                Action::Back => {
+                    if self.sheet_open || self.consent_open {
+                        self.sheet_open = false;
+                        self.consent_open = false;
+                        continue;
+                    }
+                    ReviewCmd::Back
+                }
+            });
+        }
+        // Codebook hotkeys.
+        let keys: Vec<(egui::Key, String)> = self
+            .codebook
+            .codes
+            .iter()
+            .filter_map(|c| Some((shortcuts::code_key(c.hotkey.as_deref()?)?, c.id.clone())))
+            .collect();
+        ctx.input_mut(|input| {
+            for (key, id) in keys {
+                if input.consume_key(egui::Modifiers::NONE, key) {
+                    cmds.push(ReviewCmd::Code(id));
+                }
+            }
+        });
+    }
+
+    /// Applies commands: the one place that changes the player and the vault.
+    pub fn apply(&mut self, vault: &mut Vault, cmds: Vec<ReviewCmd>) -> ReviewOutcome {
+        let mut outcome = ReviewOutcome::default();
+        let mut reload = false;
+        for cmd in cmds {
+            let result: Result<(), String> = match cmd {
+                ReviewCmd::Player(c) => {
+                    if matches!(
+                        c,
+                        PlayerCommand::Step(_)
+                            | PlayerCommand::Seek(_)
+                            | PlayerCommand::GoToStart
+                            | PlayerCommand::GoToEnd
+                    ) {
+                        self.shuttle = self.shuttle.max(0);
+                    }
+                    self.player.send(c).map_err(|e| format!("{e:#}"))
+                }
+                ReviewCmd::Code(code) => {
+                    reload = true;
+                    self.add_code(vault, &code)
+                }
+                ReviewCmd::Select(id) => {
+                    self.select(id);
+                    Ok(())
+                }
+                ReviewCmd::Jump(id) => {
+                    let start = self
+                        .annotations
+                        .iter()
+                        .find(|a| a.id == id)
+                        .map(|a| a.start_frame);
+                    self.select(Some(id));
+                    match start {
+                        Some(f) => self
+                            .player
+                            .send(PlayerCommand::Seek(f))
+                            .map_err(|e| format!("{e:#}")),
+                        None => Ok(()),
+                    }
+                }
+                ReviewCmd::Move { id, start, end } => {
+                    reload = true;
+                    let edit = AnnotationEdit {
+                        start_frame: Some(start),
+                        end_frame: end.map(Some),
+                        ..Default::default()
+                    };
+                    vault
+                        .update_annotation(&id, edit)
+                        .map_err(|e| format!("{e:#}"))
+                }
+                ReviewCmd::SaveEdit => {
+                    reload = true;
+                    self.save_edit(vault)
+                }
+                ReviewCmd::Delete(id) => {
+                    reload = true;
+                    if self.selected.as_deref() == Some(id.as_str()) {
+                        self.select(None);
+                    }
+                    vault.delete_annotation(&id).map_err(|e| format!("{e:#}"))
+                }
+                ReviewCmd::Undo => {
+                    reload = true;
+                    match vault.undo(&self.recording.id) {
+                        Ok(Some(_)) => Ok(()),
+                        Ok(None) => Err("nothing to undo".into()),
+                        Err(e) => Err(format!("{e:#}")),
+                    }
+                }
+                ReviewCmd::Redo => {
+                    reload = true;
+                    match vault.redo(&self.recording.id) {
+                        Ok(Some(_)) => Ok(()),
+                        Ok(None) => Err("nothing to redo".into()),
+                        Err(e) => Err(format!("{e:#}")),
+                    }
+                }
+                ReviewCmd::SetIn => {
+                    self.in_out.0 = Some(self.shown_frame());
+                    Ok(())
+                }
+                ReviewCmd::SetOut => {
+                    self.in_out.1 = Some(self.shown_frame());
+                    Ok(())
+                }
+                ReviewCmd::ClearInOut => {
+                    self.in_out = (None, None);
+                    Ok(())
+                }
+                ReviewCmd::Shuttle(speed) => self.shuttle(speed),
+                ReviewCmd::Consent(new) => {
+                    match vault.set_consent(new) {
+                        Ok(shredded) if shredded.contains(&self.recording.id) => {
+                            outcome.close = Some(Some("The policy deleted this recording after the refusal or withdrawal.".into()));
+                            Ok(())
+                        }
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(format!("{e:#}")),
+                    }
+                }
+                ReviewCmd::Back => {
+                    self.commit_pending(vault);
+                    outcome.close = Some(None);
+                    Ok(())
+                }
+            };
+            match result {
+                Ok(()) => {}
+                Err(e) => self.message = Some(e),
+            }
+        }
+        if reload && outcome.close.is_none() {
+            self.reload(vault);
+        }
+        outcome
+    }
+
+    fn shuttle(&mut self, speed: i32) -> Result<(), String> {
+        self.shuttle = speed;
+        let send = |c| self.player.send(c).map_err(|e| format!("{e:#}"));
+        match speed {
+            0 => send(PlayerCommand::Pause),
+            s if s > 0 => {
+                send(PlayerCommand::SetRate(f64::from(s)))?;
+                send(PlayerCommand::Play)
+            }
+            _ => send(PlayerCommand::Pause),
+        }
+    }
+
+    /// A code button or hotkey: a point lands on the displayed frame; a
+    /// duration starts there, or, if this user has one open, ends there.
+    fn add_code(&mut self, vault: &mut Vault, code_id: &str) -> Result<(), String> {
+        let Some(code) = self.codebook.code(code_id) else {
+            return Err(format!("unknown code {code_id}"));
+        };
+        let frame = self.shown_frame();
+        let me = vault.user().name.clone();
+        if code.kind == CodeKind::Duration
+            && let Some(open) = self
+                .annotations
+                .iter()
+                .find(|a| a.code == code_id && a.end_frame.is_none() && a.author == me)
+        {
+            let id = open.id.clone();
+            let start = open.start_frame;
+            // Stopping before the start swaps the ends: the span is what was marked.
+            let (start, end) = (start.min(frame), start.max(frame));
+            let edit = AnnotationEdit {
+                start_frame: Some(start),
+                end_frame: Some(Some(end)),
+                ..Default::default()
+            };
+            vault
+                .update_annotation(&id, edit)
+                .map_err(|e| format!("{e:#}"))?;
+            self.select(Some(id));
+            return Ok(());
+        }
+        let new = NewAnnotation {
+            recording_id: self.recording.id.clone(),
+            code: code_id.to_owned(),
+            start_frame: frame,
+            ..Default::default()
+        };
+        let id = vault.add_annotation(new).map_err(|e| format!("{e:#}"))?;
+        self.select(Some(id));
+        Ok(())
+    }
+
+    fn select(&mut self, id: Option<String>) {
+        if self.selected == id {
+            return;
+        }
+        self.selected = id.clone();
+        let a = id
+            .as_ref()
+            .and_then(|id| self.annotations.iter().find(|a| &a.id == id));
+        self.editor = Editor {
+            id,
+            note: a.and_then(|a| a.note.clone()).unwrap_or_default(),
+            private_note: a.and_then(|a| a.private_note.clone()).unwrap_or_default(),
+            rating: a.and_then(|a| a.rating),
+            dirty: false,
+        };
+    }
+
+    fn save_edit(&mut self, vault: &mut Vault) -> Result<(), String> {
+        let Some(id) = self.editor.id.clone() else {
+            return Ok(());
+        };
+        let Some(a) = self.annotations.iter().find(|a| a.id == id) else {
+            return Ok(());
+        };
+        let mine = a.author == vault.user().name;
+        let edit = AnnotationEdit {
+            note: Some(Some(self.editor.note.clone())),
+            rating: Some(self.editor.rating),
+            private_note: mine.then(|| Some(self.editor.private_note.clone())),
+            ..Default::default()
+        };
+        vault
+            .update_annotation(&id, edit)
+            .map_err(|e| format!("{e:#}"))?;
+        self.editor.dirty = false;
+        Ok(())
+    }
+
+    /// Saves an edit in progress (before leaving or locking: nothing typed is lost).
+    pub fn commit_pending(&mut self, vault: &mut Vault) {
+        if self.editor.dirty
+            && let Err(e) = self.save_edit(vault)
+        {
+            self.message = Some(e);
+        }
+    }
+
+    fn reload(&mut self, vault: &Vault) {
+        match vault.annotations(&self.recording.id) {
+            Ok(list) => {
+                self.annotations = list;
+                if let Some(id) = &self.selected
+                    && !self.annotations.iter().any(|a| &a.id == id)
+                {
+                    self.select(None);
+                }
+                // Refresh the editor from what was stored, unless the user is typing.
+                if !self.editor.dirty
+                    && let Some(id) = self.selected.clone()
+                {
+                    self.selected = None;
+                    self.select(Some(id));
+                }
+            }
+            Err(e) => self.message = Some(format!("{e:#}")),
+        }
+    }
+
+    /// The colour of a code's lane.
+    pub(crate) fn code_colour(&self, code_id: &str) -> Color32 {
+        self.codebook
+            .code(code_id)
+            .and_then(|c| {
+                self.codebook
+                    .categories
+                    .iter()
+                    .position(|cat| cat.id == c.category)
+            })
+            .and_then(|i| self.lanes.get(i))
+            .map_or(Color32::GRAY, |l| l.colour)
+    }
+}

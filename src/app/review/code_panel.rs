@@ -1,0 +1,190 @@
+//! The code window: the codebook as buttons with their hotkeys, and the editor
+//! of the selected annotation (rating, shared note, private note).
+
+use egui::{Color32, RichText};
+
+use super::{ReviewCmd, ReviewState};
+use crate::model::CodeKind;
+
+pub(super) fn code_panel_ui(
+    ui: &mut egui::Ui,
+    s: &mut ReviewState,
+    _user_id: i64,
+    cmds: &mut Vec<ReviewCmd>,
+) {
+    ui.heading("Codes");
+    ui.label(RichText::new(format!("{} · press a key or click", s.codebook.name)).weak());
+    ui.add_space(4.0);
+    let open: Vec<String> = s
+        .annotations
+        .iter()
+        .filter(|a| a.end_frame.is_none())
+        .map(|a| a.code.clone())
+        .collect();
+    egui::ScrollArea::vertical()
+        .id_salt("codes-scroll")
+        .max_height(ui.available_height() * 0.55)
+        .show(ui, |ui| {
+            for category in &s.codebook.categories {
+                ui.label(
+                    RichText::new(&category.name)
+                        .strong()
+                        .color(crate::app::timeline::parse_colour(&category.colour)),
+                );
+                for code in s
+                    .codebook
+                    .codes
+                    .iter()
+                    .filter(|c| c.category == category.id)
+                {
+                    let running = code.kind == CodeKind::Duration && open.contains(&code.id);
+                    let key = code.hotkey.as_deref().unwrap_or(" ");
+                    let kind = match (code.kind, running) {
+                        (CodeKind::Point, _) => "point",
+                        (CodeKind::Duration, false) => "start",
+                        (CodeKind::Duration, true) => "stop",
+                    };
+                    let text = format!("[{key}] {}  ({kind})", code.label);
+                    let button = egui::Button::new(text)
+                        .min_size(egui::vec2(ui.available_width(), 22.0))
+                        .selected(running);
+                    let hover = if code.description.is_empty() {
+                        code.label.clone()
+                    } else {
+                        code.description.clone()
+                    };
+                    if ui.add(button).on_hover_text(hover).clicked() {
+                        cmds.push(ReviewCmd::Code(code.id.clone()));
+                    }
+                }
+                ui.add_space(4.0);
+            }
+        });
+    ui.separator();
+    editor_ui(ui, s, cmds);
+}
+
+fn editor_ui(ui: &mut egui::Ui, s: &mut ReviewState, cmds: &mut Vec<ReviewCmd>) {
+    let Some(id) = s.selected.clone() else {
+        ui.label(
+            RichText::new(
+                "Select an event on the timeline or in the list to rate it or add notes.",
+            )
+            .weak(),
+        );
+        return;
+    };
+    let Some(a) = s.annotations.iter().find(|a| a.id == id).cloned() else {
+        return;
+    };
+    let code = s.codebook.code(&a.code).cloned();
+    ui.horizontal(|ui| {
+        let (swatch, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+        ui.painter()
+            .rect_filled(swatch, 2.0, s.code_colour(&a.code));
+        ui.strong(code.as_ref().map_or(a.code.as_str(), |c| c.label.as_str()));
+    });
+    let span = match a.end_frame {
+        Some(end) => format!(
+            "frames {}–{} ({} frames)",
+            a.start_frame,
+            end,
+            end - a.start_frame + 1
+        ),
+        None if code.as_ref().is_some_and(|c| c.kind == CodeKind::Duration) => format!(
+            "from frame {} (open: press its key again to stop)",
+            a.start_frame
+        ),
+        None => format!("frame {}", a.start_frame),
+    };
+    ui.label(span);
+    ui.label(
+        RichText::new(format!("by {} · {}", a.author, a.created_at))
+            .weak()
+            .small(),
+    );
+    if let Some(scale) = code.as_ref().and_then(|c| c.rating.clone()) {
+        let mut value = s.editor.rating.unwrap_or(scale.min);
+        let mut rated = s.editor.rating.is_some();
+        ui.horizontal(|ui| {
+            if ui.checkbox(&mut rated, "Rating").changed() {
+                s.editor.rating = rated.then_some(value);
+                s.editor.dirty = true;
+            }
+            if rated
+                && ui
+                    .add(egui::Slider::new(&mut value, scale.min..=scale.max).step_by(1.0))
+                    .changed()
+            {
+                s.editor.rating = Some(value);
+                s.editor.dirty = true;
+            }
+        });
+        if let Some(anchor) = s
+            .editor
+            .rating
+            .and_then(|v| scale.anchors.get(&format!("{v}")))
+        {
+            ui.label(RichText::new(anchor).italics());
+        }
+    }
+    let label = ui.label("Note (shared)");
+    if ui
+        .add(
+            egui::TextEdit::multiline(&mut s.editor.note)
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id)
+        .changed()
+    {
+        s.editor.dirty = true;
+    }
+    let mine = s
+        .annotations
+        .iter()
+        .any(|x| x.id == id && x.private_note.is_some())
+        || !a.has_private_note;
+    if mine {
+        let label = ui.label("Private note (only you can read it)");
+        if ui
+            .add(
+                egui::TextEdit::multiline(&mut s.editor.private_note)
+                    .desired_rows(2)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id)
+            .changed()
+        {
+            s.editor.dirty = true;
+        }
+    } else {
+        ui.label(RichText::new("Has a private note by its author").weak());
+    }
+    ui.horizontal(|ui| {
+        let save = ui.add_enabled(s.editor.dirty, egui::Button::new("Save"));
+        if save.clicked() {
+            cmds.push(ReviewCmd::SaveEdit);
+        }
+        if ui
+            .button("Delete")
+            .on_hover_text("Delete this event (Delete; undo with Ctrl+Z)")
+            .clicked()
+        {
+            cmds.push(ReviewCmd::Delete(id.clone()));
+        }
+        if ui
+            .button("Go to")
+            .on_hover_text("Show its first frame")
+            .clicked()
+        {
+            cmds.push(ReviewCmd::Jump(id.clone()));
+        }
+    });
+    if s.editor.dirty {
+        ui.colored_label(
+            Color32::from_rgb(200, 140, 40),
+            "Unsaved changes (saved when you leave this screen)",
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! The demo vault: a generated two-minute recording of a simulated neonatal
+//! resuscitation, a case with consenting participants, and about forty
+//! annotations across the codebook's lanes. `debrief demo` opens it.
+//! Passphrase `demo` for both users (`demo`, an instructor; `provider`).
+
+use std::path::Path;
+
+use age::secrecy::SecretString;
+
+use crate::media::testsrc::{self, TestSrcSpec};
+use crate::model::{ConsentMethod, ConsentStage, ConsentStatus, Purpose, Role};
+use crate::time::FrameRate;
+use crate::vault::{ImportOptions, NewAnnotation, NewCase, NewConsent, Vault, VaultError};
+
+/// The demo's passphrase (both users).
+pub const PASSPHRASE: &str = "demo";
+/// The demo's instructor.
+pub const USER: &str = "demo";
+
+/// Ids in the demo vault.
+#[derive(Clone, Debug)]
+pub struct DemoIds {
+    /// The demo case.
+    pub case_id: String,
+    /// Its recording.
+    pub recording_id: String,
+}
+
+/// The demo passphrase as a secret.
+pub fn passphrase() -> SecretString {
+    SecretString::from(PASSPHRASE.to_owned())
+}
+
+/// Opens the demo vault in `dir`, creating it first if needed.
+/// `progress(step, done, total)` reports the slow parts.
+pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<DemoIds, VaultError> {
+    if dir.join("vault.db").exists() {
+        let vault = Vault::unlock(dir, USER, &passphrase())?;
+        let case = vault.cases()?.into_iter().next().ok_or_else(|| {
+            VaultError::Invalid(
+                "the demo vault has no case; delete its folder to recreate it".into(),
+            )
+        })?;
+        let rec = vault
+            .recordings(&case.id)?
+            .into_iter()
+            .find(|r| r.shredded.is_none())
+            .ok_or_else(|| {
+                VaultError::Invalid(
+                    "the demo recording was deleted; delete the demo folder to recreate it".into(),
+                )
+            })?;
+        return Ok(DemoIds {
+            case_id: case.id,
+            recording_id: rec.id,
+        });
+    }
+    let work = tempfile_dir()?;
+    let media = work.join("demo.mp4");
+    let spec = TestSrcSpec {
+        frames: 3600,
+        rate: FrameRate::FPS_30,
+        width: 1280,
+        height: 720,
+        gop: 60,
+        bframes: true,
+        audio: true,
+        ..Default::default()
+    };
+    let result = (|| {
+        testsrc::write(&media, &spec, &mut |n| {
+            progress("generating the demo recording", n, spec.frames)
+        })?;
+        let mut vault = Vault::init(dir, USER, &passphrase(), None)?;
+        vault.add_user("provider", Role::Provider, &passphrase())?;
+        let case_id = vault.create_case(NewCase {
+            title: "Demo: neonatal resuscitation (simulated)".into(),
+            date: Some(chrono::Utc::now().format("%Y-%m-%d").to_string()),
+            unit: Some("NICU simulation lab".into()),
+            context: Some("Synthetic recording for trying Debrief. No patient.".into()),
+            codebook_id: None,
+        })?;
+        let team = [
+            ("Team lead (A)", "team lead", None),
+            ("Airway (B)", "airway", Some("provider")),
+            ("Parent (C)", "guardian", None),
+        ];
+        for (name, role, user) in team {
+            let p = vault.add_participant(&case_id, name, Some(role), user)?;
+            for &stage in ConsentStage::ALL {
+                vault.set_consent(NewConsent {
+                    participant_id: p.clone(),
+                    stage,
+                    status: ConsentStatus::Granted,
+                    method: Some(ConsentMethod::Written),
+                    note: None,
+                })?;
+            }
+        }
+        let size = std::fs::metadata(&media).map(|m| m.len()).unwrap_or(0);
+        let options = ImportOptions {
+            purpose: Purpose::Education,
+            camera: Some("overhead".into()),
+            offset_ns: 0,
+        };
+        let imported = vault.import(&case_id, &media, options, &mut |done, _| {
+            progress("encrypting it into the vault", done, size);
+            true
+        })?;
+        vault.add_annotations(
+            &imported.recording_id,
+            demo_annotations(&imported.recording_id),
+        )?;
+        Ok(DemoIds {
+            case_id,
+            recording_id: imported.recording_id,
+        })
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, VaultError> {
+    let dir = std::env::temp_dir().join(format!("debrief-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(VaultError::io(format!("creating {}", dir.display())))?;
+    Ok(dir)
+}
+
+/// About forty events of a plausible resuscitation, in frames at 30 fps.
+fn demo_annotations(recording: &str) -> Vec<NewAnnotation> {
+    let s = |secs: f64| (secs * 30.0) as u64;
+    let mut list = vec![
+        (
+            "birth",
+            s(3.0),
+            None,
+            None,
+            Some("Baby delivered, apnoeic, floppy"),
+        ),
+        (
+            "initial-steps",
+            s(4.0),
+            Some(s(28.0)),
+            None,
+            Some("Dried, wrapped, head neutral"),
+        ),
+        (
+            "hr-assessment",
+            s(30.0),
+            None,
+            None,
+            Some("HR < 100 by auscultation"),
+        ),
+        (
+            "ppv",
+            s(34.0),
+            Some(s(95.0)),
+            None,
+            Some("Mask leak first 10 s, then good chest rise"),
+        ),
+        ("spo2-monitor", s(40.0), None, None, None),
+        ("hr-assessment", s(64.0), None, None, Some("HR 50")),
+        (
+            "intubation",
+            s(98.0),
+            None,
+            None,
+            Some("3.0 tube, first attempt"),
+        ),
+        ("ppv", s(101.0), Some(s(119.0)), None, Some("Via tube")),
+        (
+            "compressions",
+            s(102.0),
+            Some(s(119.0)),
+            None,
+            Some("3:1, good depth"),
+        ),
+        ("vascular-access", s(108.0), None, None, Some("UVC placed")),
+        (
+            "epinephrine",
+            s(112.0),
+            None,
+            Some(1.0),
+            Some("10 mcg/kg IV"),
+        ),
+    ];
+    // Heart-rate checks and SpO2 readings every few seconds fill the assessment lane.
+    let mut extra = Vec::new();
+    for k in 0..14 {
+        extra.push((
+            "hr-assessment",
+            s(40.0 + 5.0 * f64::from(k)),
+            None,
+            None,
+            None,
+        ));
+    }
+    for k in 0..12 {
+        extra.push((
+            "spo2-monitor",
+            s(44.0 + 6.0 * f64::from(k)),
+            None,
+            None,
+            None,
+        ));
+    }
+    list.extend(extra);
+    list.into_iter()
+        .map(|(code, start, end, rating, note)| NewAnnotation {
+            recording_id: recording.to_owned(),
+            code: code.into(),
+            start_frame: start,
+            end_frame: end,
+            rating,
+            note: note.map(str::to_owned),
+            private_note: None,
+        })
+        .collect()
+}

@@ -1,0 +1,431 @@
+//! The application driven headless with egui_kittest: a real vault, a real
+//! player, real keys and pointer events, found by their AccessKit labels.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::vault::{Fixture, fixture, pass};
+use debrief::app::{AppOptions, DebriefApp};
+use debrief::media::testsrc::TestSrcSpec;
+use debrief::model::{ConsentMethod, ConsentStage, ConsentStatus, Role};
+use debrief::vault::{NewAnnotation, NewCase, NewConsent, Vault};
+use egui::{Key, Modifiers, Pos2, vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn video() -> TestSrcSpec {
+    // No audio: the headless player needs no sound device.
+    TestSrcSpec {
+        frames: 90,
+        bframes: true,
+        gop: 30,
+        ..Default::default()
+    }
+}
+
+fn harness(options: AppOptions) -> Harness<'static, DebriefApp> {
+    Harness::builder()
+        .with_size(vec2(1600.0, 1000.0))
+        .build_eframe(move |cc| DebriefApp::new(&cc.egui_ctx, options))
+}
+
+fn options(dir: &Path, user: Option<&str>, recording: Option<&str>) -> AppOptions {
+    AppOptions {
+        vault_dir: dir.to_path_buf(),
+        user: user.map(str::to_owned),
+        passphrase: user.map(pass),
+        open_recording: recording.map(str::to_owned),
+        ..Default::default()
+    }
+}
+
+/// Steps the app (with real time passing, for the threads) until `cond` holds.
+fn run_until(h: &mut Harness<'static, DebriefApp>, what: &str, cond: impl Fn(&DebriefApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        h.step();
+        if cond(h.state()) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            let app = h.state();
+            let review = app.session.as_ref().and_then(|s| s.review.as_ref());
+            panic!(
+                "timed out waiting for: {what} (shown frame {:?}, message {:?}, unlock error {:?})",
+                shown(app),
+                review.and_then(|r| r.message.clone()),
+                app.unlock.error
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn shown(app: &DebriefApp) -> Option<u64> {
+    let review = app.session.as_ref()?.review.as_ref()?;
+    review.view.has_frame().then(|| review.shown_frame())
+}
+
+fn annotations(app: &DebriefApp, rec: &str) -> Vec<debrief::model::Annotation> {
+    app.session
+        .as_ref()
+        .map(|s| s.vault.annotations(rec).unwrap())
+        .unwrap_or_default()
+}
+
+fn press_times(h: &mut Harness<'static, DebriefApp>, key: Key, n: usize) {
+    for _ in 0..n {
+        h.key_press(key);
+        h.step();
+    }
+}
+
+fn open_review(dir: &Path, rec: &str) -> Harness<'static, DebriefApp> {
+    let mut h = harness(options(dir, Some("alice"), Some(rec)));
+    run_until(&mut h, "the first frame", |a| shown(a) == Some(0));
+    h
+}
+
+#[test]
+fn unlock_refuses_a_wrong_passphrase_then_opens_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture { vault, .. } = fixture(dir.path(), &video(), true);
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = harness(options(&vdir, None, None));
+    h.step();
+    h.get_by_label("User name").focus();
+    h.get_by_label("User name").type_text("alice");
+    h.step();
+    h.get_by_label("Passphrase").focus();
+    h.get_by_label("Passphrase").type_text("not it");
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Unlock")
+        .click();
+    run_until(&mut h, "the error", |a| a.unlock.error.is_some());
+    assert!(h.state().session.is_none());
+    assert!(
+        h.state()
+            .unlock
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("wrong passphrase for user 'alice'")
+    );
+    h.step();
+    assert!(
+        h.query_by_label_contains("wrong passphrase").is_some(),
+        "the error is on screen"
+    );
+    h.get_by_label("Passphrase").focus();
+    h.get_by_label("Passphrase")
+        .type_text("correct horse alice");
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Unlock")
+        .click();
+    run_until(&mut h, "the library", |a| a.session.is_some());
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("Case one").is_some(),
+        "the library lists the case"
+    );
+}
+
+#[test]
+fn code_hotkeys_land_on_the_displayed_frame_and_undo_redo() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    press_times(&mut h, Key::ArrowRight, 5);
+    run_until(&mut h, "frame 5", |a| shown(a) == Some(5));
+    h.key_press(Key::B); // birth: a point
+    run_until(&mut h, "the birth event", |a| {
+        annotations(a, &rec).iter().any(|x| x.code == "birth")
+    });
+    let birth = annotations(h.state(), &rec)
+        .into_iter()
+        .find(|x| x.code == "birth")
+        .unwrap();
+    assert_eq!(
+        (birth.start_frame, birth.end_frame),
+        (5, None),
+        "on the frame that was displayed"
+    );
+
+    press_times(&mut h, Key::ArrowRight, 7);
+    run_until(&mut h, "frame 12", |a| shown(a) == Some(12));
+    h.key_press(Key::P); // ventilation: a duration starts...
+    run_until(&mut h, "an open ventilation", |a| {
+        annotations(a, &rec).iter().any(|x| x.code == "ppv")
+    });
+    assert_eq!(
+        annotations(h.state(), &rec)
+            .iter()
+            .find(|x| x.code == "ppv")
+            .unwrap()
+            .end_frame,
+        None
+    );
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight); // one second = 30 frames
+    run_until(&mut h, "frame 42", |a| shown(a) == Some(42));
+    h.key_press(Key::P); // ...and stops
+    run_until(&mut h, "a closed ventilation", |a| {
+        annotations(a, &rec)
+            .iter()
+            .any(|x| x.code == "ppv" && x.end_frame.is_some())
+    });
+    let ppv = annotations(h.state(), &rec)
+        .into_iter()
+        .find(|x| x.code == "ppv")
+        .unwrap();
+    assert_eq!((ppv.start_frame, ppv.end_frame), (12, Some(42)));
+
+    // Ctrl+Z reopens the duration, Ctrl+Shift+Z closes it again.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    run_until(&mut h, "undo", |a| {
+        annotations(a, &rec)
+            .iter()
+            .any(|x| x.code == "ppv" && x.end_frame.is_none())
+    });
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    run_until(&mut h, "second undo", |a| {
+        !annotations(a, &rec).iter().any(|x| x.code == "ppv")
+    });
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    run_until(&mut h, "redo", |a| {
+        annotations(a, &rec)
+            .iter()
+            .any(|x| x.code == "ppv" && x.end_frame.is_none())
+    });
+    assert_eq!(annotations(h.state(), &rec).len(), 2);
+}
+
+#[test]
+fn dragging_an_edge_moves_it_by_whole_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    let id = vault
+        .add_annotation(NewAnnotation {
+            recording_id: rec.clone(),
+            code: "ppv".into(),
+            start_frame: 10,
+            end_frame: Some(30),
+            ..Default::default()
+        })
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    h.step();
+    let (from, to, y) = {
+        let t = &h
+            .state()
+            .session
+            .as_ref()
+            .unwrap()
+            .review
+            .as_ref()
+            .unwrap()
+            .timeline;
+        // Airway and breathing is the second lane; the right edge of frame 30 is x(31).
+        (
+            t.x_of(31.0).unwrap(),
+            t.x_of(41.0).unwrap() + 3.0,
+            t.lane_y(1).unwrap(),
+        )
+    };
+    assert!(to - from > 40.0, "frames are wide enough to aim at");
+    h.hover_at(Pos2::new(from, y));
+    h.step();
+    h.drag_at(Pos2::new(from, y));
+    h.step();
+    for k in 1..=10 {
+        h.hover_at(Pos2::new(from + (to - from) * k as f32 / 10.0, y));
+        h.step();
+    }
+    h.drop_at(Pos2::new(to, y));
+    run_until(&mut h, "the moved edge", |a| {
+        annotations(a, &rec)
+            .iter()
+            .any(|x| x.id == id && x.end_frame != Some(30))
+    });
+    let moved = annotations(h.state(), &rec)
+        .into_iter()
+        .find(|x| x.id == id)
+        .unwrap();
+    assert_eq!(
+        (moved.start_frame, moved.end_frame),
+        (10, Some(40)),
+        "the end snapped to the frame boundary under the pointer"
+    );
+    // The move is one undoable change.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    run_until(&mut h, "undo of the drag", |a| {
+        annotations(a, &rec)
+            .iter()
+            .any(|x| x.id == id && x.end_frame == Some(30))
+    });
+}
+
+#[test]
+fn a_provider_sees_only_their_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault, case_id, ..
+    } = fixture(dir.path(), &video(), true);
+    vault.add_user("bob", Role::Provider, &pass("bob")).unwrap();
+    vault
+        .add_participant(&case_id, "Dr B", None, Some("bob"))
+        .unwrap();
+    vault
+        .create_case(NewCase {
+            title: "Somebody else's case".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = harness(options(&vdir, Some("bob"), None));
+    run_until(&mut h, "bob's library", |a| a.session.is_some());
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("Case one").is_some());
+    assert!(
+        h.query_by_label_contains("Somebody else").is_none(),
+        "another case is not even listed"
+    );
+    assert!(
+        h.query_by_label("New case…").is_none(),
+        "providers do not create cases"
+    );
+}
+
+#[test]
+fn consent_changes_show_up_in_the_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        participant_id,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), false);
+    // Enough for instructors to review, not yet for plenary use.
+    vault
+        .set_consent(NewConsent {
+            participant_id,
+            stage: ConsentStage::AfterRecording,
+            status: ConsentStatus::Granted,
+            method: Some(ConsentMethod::Written),
+            note: None,
+        })
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    h.get_by_label("Consent").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Plenary use: no").is_some());
+    // Grant before-review-use: the third "Grant" button on the participant's row.
+    let grants = h.get_all_by_label("Grant").collect::<Vec<_>>();
+    assert_eq!(grants.len(), 3);
+    grants[2].click();
+    h.step();
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label("Plenary use: yes").is_some(),
+        "the permission follows the ledger"
+    );
+    let vault = &h.state().session.as_ref().unwrap().vault;
+    assert!(vault.permissions(&rec).unwrap().plenary);
+}
+
+#[test]
+fn idle_lock_drops_the_keys_and_keeps_the_note_being_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    let id = vault
+        .add_annotation(NewAnnotation {
+            recording_id: rec.clone(),
+            code: "birth".into(),
+            start_frame: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut opts = options(&vdir, Some("alice"), Some(&rec));
+    opts.idle_lock = Duration::from_millis(1500);
+    let mut h = harness(opts);
+    run_until(&mut h, "the first frame", |a| shown(a) == Some(0));
+    // Select the event from the list and start typing a note.
+    h.get_by_label("00:00:00:03").click();
+    run_until(&mut h, "the selection", |a| {
+        a.session
+            .as_ref()
+            .and_then(|s| s.review.as_ref())
+            .is_some_and(|r| r.selected.is_some())
+    });
+    h.step();
+    h.get_by_label("Note (shared)").focus();
+    h.get_by_label("Note (shared)")
+        .type_text("typed before the lock");
+    h.step();
+    // Then nobody touches anything.
+    h.remove_cursor();
+    run_until(&mut h, "the idle lock", |a| a.session.is_none());
+    assert!(
+        h.state()
+            .unlock
+            .notice
+            .as_deref()
+            .unwrap()
+            .starts_with("Locked after")
+    );
+    let vault = Vault::unlock(&vdir, "alice", &pass("alice")).unwrap();
+    let note = vault
+        .annotations(&rec)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == id)
+        .unwrap()
+        .note;
+    assert_eq!(
+        note.as_deref(),
+        Some("typed before the lock"),
+        "nothing typed was lost"
+    );
+}
+
+#[test]
+fn bundled_hotkeys_do_not_collide_with_the_app_shortcuts() {
+    let book = debrief::model::Codebook::neonatal();
+    for code in &book.codes {
+        let key = debrief::app::shortcuts::code_key(code.hotkey.as_deref().unwrap()).unwrap();
+        for (_, shortcut, what) in debrief::app::shortcuts::BINDINGS {
+            assert!(
+                !(shortcut.logical_key == key && shortcut.modifiers.is_none()),
+                "{} collides with {what}",
+                code.id
+            );
+        }
+    }
+}
