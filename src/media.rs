@@ -20,6 +20,7 @@
 pub mod error;
 pub mod frame_code;
 pub mod frame_table;
+pub mod isobmff;
 pub mod player;
 pub mod probe;
 pub mod source;

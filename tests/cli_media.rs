@@ -6,7 +6,6 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use common::{bin, generate};
 use debrief::media::frame_code;
@@ -306,7 +305,7 @@ fn malformed_inputs_are_clear_errors() {
     let cases = [
         ("empty.mp4", "the file is empty (0 bytes)"),
         ("text.mp4", "not a media file"),
-        ("half.mp4", "damaged or truncated"),
+        ("half.mp4", "index (moov) is missing"),
         ("header.mp4", "not a media file"),
         ("audio.m4a", "no video stream"),
         ("folder.mp4", "is a folder"),
@@ -315,7 +314,6 @@ fn malformed_inputs_are_clear_errors() {
     for (name, expect) in cases {
         let path = d.join(name);
         let p = path.to_str().unwrap();
-        let started = Instant::now();
         assert_bad_input(&run(&["probe", p, "--json"]), expect);
         let png = d.join(format!("{name}.png"));
         assert_bad_input(
@@ -323,11 +321,6 @@ fn malformed_inputs_are_clear_errors() {
             expect,
         );
         assert!(!png.exists());
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{name} took {:?}",
-            started.elapsed()
-        );
     }
 }
 

@@ -21,7 +21,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
-use super::{MediaError, make_element};
+use super::{MediaError, isobmff, make_element};
 
 /// A seekable byte stream a pipeline can read from.
 pub trait ReadSeek: Read + Seek + Send {}
@@ -81,10 +81,11 @@ impl MediaSource {
         }
     }
 
-    /// Checks the source can be opened and is not empty, so the common mistakes
-    /// get a precise message before any pipeline runs.
+    /// Checks the source can be opened, is not empty and, for an MP4/MOV, has
+    /// its index, so the common mistakes get a precise message before any
+    /// pipeline runs. Returns the length in bytes.
     pub fn check(&self) -> Result<u64, MediaError> {
-        match self {
+        let (mut reader, len): (Box<dyn ReadSeek>, u64) = match self {
             Self::File(path) => {
                 let meta = std::fs::metadata(path).map_err(|cause| MediaError::Open {
                     path: path.clone(),
@@ -99,7 +100,11 @@ impl MediaSource {
                 if meta.len() == 0 {
                     return Err(MediaError::Empty(path.clone()));
                 }
-                Ok(meta.len())
+                let file = std::fs::File::open(path).map_err(|cause| MediaError::Open {
+                    path: path.clone(),
+                    cause,
+                })?;
+                (Box::new(file), meta.len())
             }
             Self::Reader { open, label } => {
                 let mut reader = open().map_err(|cause| MediaError::Io {
@@ -115,9 +120,22 @@ impl MediaSource {
                 if len == 0 {
                     return Err(MediaError::Empty(PathBuf::from(label)));
                 }
-                Ok(len)
+                (reader, len)
             }
+        };
+        let layout = isobmff::scan(&mut reader, len).map_err(|cause| MediaError::Io {
+            what: format!("reading {}", self.describe()),
+            cause,
+        })?;
+        if layout == isobmff::Layout::NoIndex {
+            return Err(MediaError::Corrupt {
+                what: self.describe(),
+                detail: "the MP4 index (moov) is missing: the recording was cut off before it \
+                         was finished"
+                    .into(),
+            });
         }
+        Ok(len)
     }
 
     /// Makes the source element for a pipeline.
