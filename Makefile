@@ -33,6 +33,9 @@ bench: deps
 	target/release/debrief bench seek $(BENCH_DIR)/seek1080.mp4 --samples 200 --json
 	target/release/debrief bench frame $(BENCH_DIR)/seek1080.mp4 --runs 10 --json
 	target/release/debrief bench vault --dir $(BENCH_DIR)/vault --size-mib 1024 --annotations 100000 --json
+	target/release/debrief bench ui --annotations 10000 --json
+	target/release/debrief bench play $(BENCH_DIR)/seek1080.mp4 --seconds 10 --json
+	$(XVFB) target/release/debrief bench idle --vault $(BENCH_DIR)/demo --seconds 10 --json
 
 lint:
 	$(CARGO) fmt --check

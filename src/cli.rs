@@ -6,6 +6,7 @@
 //! input or a refused operation; 1: an internal failure). See `CLI.md`.
 
 mod bench;
+mod bench_app;
 mod media_cmds;
 mod vault_cmds;
 

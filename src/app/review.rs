@@ -124,6 +124,8 @@ pub struct ReviewState {
     last_shuttle_step: Instant,
     pub(crate) goto_text: String,
     lanes: Vec<Lane>,
+    /// Timeline events derived from `annotations`, sorted by start; rebuilt on reload.
+    events: Vec<Event>,
 }
 
 impl ReviewState {
@@ -193,7 +195,37 @@ impl ReviewState {
             last_shuttle_step: Instant::now(),
             goto_text: String::new(),
             lanes,
-        })
+            events: Vec::new(),
+        }
+        .with_events())
+    }
+
+    /// Derives the timeline's events from the annotations (once per change, not per frame).
+    fn with_events(mut self) -> Self {
+        self.rebuild_events();
+        self
+    }
+
+    fn rebuild_events(&mut self) {
+        let book = &self.codebook;
+        let mut events: Vec<Event> = self
+            .annotations
+            .iter()
+            .filter_map(|a| {
+                let code = book.code(&a.code)?;
+                let lane = book.categories.iter().position(|c| c.id == code.category)?;
+                Some(Event {
+                    id: a.id.clone(),
+                    lane,
+                    start: a.start_frame,
+                    end: a.end_frame,
+                    open: code.kind == CodeKind::Duration && a.end_frame.is_none(),
+                    label: code.label.clone(),
+                })
+            })
+            .collect();
+        events.sort_by_key(|e| (e.start, e.end));
+        self.events = events;
     }
 
     /// The frame on screen (the playhead shows this, not the requested one).
@@ -316,29 +348,10 @@ impl ReviewState {
     }
 
     fn timeline_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<ReviewCmd>) {
-        let events: Vec<Event> = self
-            .annotations
-            .iter()
-            .filter_map(|a| {
-                let code = self.codebook.code(&a.code)?;
-                let lane = self
-                    .codebook
-                    .categories
-                    .iter()
-                    .position(|c| c.id == code.category)?;
-                Some(Event {
-                    id: a.id.clone(),
-                    lane,
-                    start: a.start_frame,
-                    end: a.end_frame,
-                    open: code.kind == CodeKind::Duration && a.end_frame.is_none(),
-                    label: code.label.clone(),
-                })
-            })
-            .collect();
+        let events = &self.events;
         let input = timeline::TimelineInput {
             lanes: &self.lanes,
-            events: &events,
+            events,
             frames: self.info.frames(),
             rate: self.info.rate,
             playhead: self.shown_frame(),
@@ -658,6 +671,7 @@ impl ReviewState {
         match vault.annotations(&self.recording.id) {
             Ok(list) => {
                 self.annotations = list;
+                self.rebuild_events();
                 if let Some(id) = &self.selected
                     && !self.annotations.iter().any(|a| &a.id == id)
                 {

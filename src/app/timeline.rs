@@ -46,7 +46,8 @@ pub struct Event {
     pub label: String,
 }
 
-/// What the timeline shows this frame.
+/// What the timeline shows this frame. Events must be sorted by start (the
+/// level-of-detail drawing merges neighbours).
 pub struct TimelineInput<'a> {
     /// Lanes, top to bottom.
     pub lanes: &'a [Lane],
@@ -376,61 +377,132 @@ pub fn timeline_ui(
             text,
         );
     }
-    // Events.
+    // Events, with level of detail: thousands of events may share a few
+    // hundred pixels, so overlapping bars merge into one and points closer
+    // than two points apart are drawn once (events arrive sorted by start).
+    // The selected or dragged event is drawn on its own, on top.
     let track_painter = painter.with_clip_rect(track);
-    for event in input.events {
+    let lanes = input.lanes.len();
+    let mut bar_run: Vec<Option<(f32, f32, usize, usize)>> = vec![None; lanes];
+    let mut last_point: Vec<f32> = vec![f32::NEG_INFINITY; lanes];
+    // Points are drawn after all bars, so a marker is never hidden under a span.
+    let mut points: Vec<(f32, usize, Stroke)> = Vec::new();
+    let mut special: Vec<(&Event, u64, Option<u64>)> = Vec::new();
+    let lane_top = |lane: usize| track.top() + RULER_HEIGHT + LANE_HEIGHT * lane as f32;
+    let draw_bar = |x0: f32, x1: f32, lane: usize, single: Option<&Event>, stroke: Stroke| {
+        let Some(l) = input.lanes.get(lane) else {
+            return;
+        };
+        let top = lane_top(lane);
+        let r = Rect::from_min_max(
+            pos2(x0, top + 5.0),
+            pos2(x1.max(x0 + 2.0), top + LANE_HEIGHT - 5.0),
+        );
+        let open = single.is_some_and(|e| e.open);
+        track_painter.rect(
+            r,
+            2.0,
+            l.colour.gamma_multiply(if open { 0.35 } else { 0.75 }),
+            stroke,
+            StrokeKind::Inside,
+        );
+        if let Some(e) = single
+            && r.width() > 40.0
+        {
+            track_painter.text(
+                r.left_center() + vec2(4.0, 0.0),
+                Align2::LEFT_CENTER,
+                &e.label,
+                FontId::proportional(11.0),
+                Color32::WHITE,
+            );
+        }
+    };
+    let draw_point = |cx: f32, lane: usize, stroke: Stroke| {
+        let Some(l) = input.lanes.get(lane) else {
+            return;
+        };
+        let cy = lane_top(lane) + LANE_HEIGHT / 2.0;
+        let s = 6.0;
+        let pts = vec![
+            pos2(cx, cy - s),
+            pos2(cx + s, cy),
+            pos2(cx, cy + s),
+            pos2(cx - s, cy),
+        ];
+        track_painter.add(egui::Shape::convex_polygon(pts, l.colour, stroke));
+    };
+    let (track_left, track_right) = (track.left() - 8.0, track.right() + 8.0);
+    for (idx, event) in input.events.iter().enumerate() {
         let (start, end) = match &state.drag {
-            Some(Drag::Event { id, preview, .. }) if *id == event.id => *preview,
+            Some(Drag::Event { id, preview, .. }) if *id == event.id => (preview.0, preview.1),
             _ => (event.start, event.end),
         };
-        let Some(lane) = input.lanes.get(event.lane) else {
+        let dragged = matches!(&state.drag, Some(Drag::Event { id, .. }) if *id == event.id);
+        if event.lane >= lanes {
             continue;
-        };
-        let top = track.top() + RULER_HEIGHT + LANE_HEIGHT * event.lane as f32;
-        let selected = input.selected == Some(event.id.as_str());
-        let stroke = if selected {
-            Stroke::new(2.0, text)
-        } else {
-            Stroke::new(1.0, lane.colour.gamma_multiply(0.6))
-        };
-        let is_duration = end.is_some() || event.open;
-        if is_duration {
+        }
+        if dragged || input.selected == Some(event.id.as_str()) {
+            special.push((event, start, end));
+            continue;
+        }
+        let faint = Stroke::new(1.0, input.lanes[event.lane].colour.gamma_multiply(0.6));
+        if end.is_some() || event.open {
             let last = end.unwrap_or_else(|| input.playhead.max(start));
-            let r = Rect::from_min_max(
-                pos2(x_at(start as f64), top + 5.0),
-                pos2(
-                    x_at(last as f64 + 1.0).max(x_at(start as f64) + 2.0),
-                    top + LANE_HEIGHT - 5.0,
-                ),
-            );
-            track_painter.rect(
-                r,
-                3.0,
-                lane.colour
-                    .gamma_multiply(if event.open { 0.35 } else { 0.75 }),
-                stroke,
-                StrokeKind::Inside,
-            );
-            if r.width() > 40.0 {
-                track_painter.text(
-                    r.left_center() + vec2(4.0, 0.0),
-                    Align2::LEFT_CENTER,
-                    &event.label,
-                    FontId::proportional(11.0),
-                    Color32::WHITE,
-                );
+            let (x0, x1) = (x_at(start as f64), x_at(last as f64 + 1.0));
+            if x1 < track_left || x0 > track_right {
+                continue;
+            }
+            let run = &mut bar_run[event.lane];
+            match run {
+                Some((_, rx1, n, _)) if x0 <= *rx1 + 1.0 => {
+                    *rx1 = rx1.max(x1);
+                    *n += 1;
+                }
+                _ => {
+                    if let Some((rx0, rx1, n, idx)) = run.take() {
+                        draw_bar(
+                            rx0,
+                            rx1,
+                            event.lane,
+                            (n == 1).then(|| &input.events[idx]),
+                            faint,
+                        );
+                    }
+                    *run = Some((x0, x1, 1, idx));
+                }
             }
         } else {
             let cx = x_at(start as f64 + 0.5);
-            let cy = top + LANE_HEIGHT / 2.0;
-            let s = 6.0;
-            let pts = vec![
-                pos2(cx, cy - s),
-                pos2(cx + s, cy),
-                pos2(cx, cy + s),
-                pos2(cx - s, cy),
-            ];
-            track_painter.add(egui::Shape::convex_polygon(pts, lane.colour, stroke));
+            if cx < track_left || cx > track_right || (cx - last_point[event.lane]).abs() < 2.0 {
+                continue;
+            }
+            last_point[event.lane] = cx;
+            points.push((cx, event.lane, faint));
+        }
+    }
+    for (lane, run) in bar_run.into_iter().enumerate() {
+        if let Some((x0, x1, n, idx)) = run {
+            let faint = Stroke::new(1.0, input.lanes[lane].colour.gamma_multiply(0.6));
+            draw_bar(x0, x1, lane, (n == 1).then(|| &input.events[idx]), faint);
+        }
+    }
+    for (cx, lane, stroke) in points {
+        draw_point(cx, lane, stroke);
+    }
+    for (event, start, end) in special {
+        let stroke = Stroke::new(2.0, text);
+        if end.is_some() || event.open {
+            let last = end.unwrap_or_else(|| input.playhead.max(start));
+            draw_bar(
+                x_at(start as f64),
+                x_at(last as f64 + 1.0),
+                event.lane,
+                Some(event),
+                stroke,
+            );
+        } else {
+            draw_point(x_at(start as f64 + 0.5), event.lane, stroke);
         }
     }
     // Playhead: the frame actually displayed.

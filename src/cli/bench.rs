@@ -18,6 +18,12 @@ pub enum BenchCommand {
     Frame(FrameArgs),
     /// Vault figures: import throughput, unlock and listing with many annotations.
     Vault(VaultBenchArgs),
+    /// CPU time of one review-screen frame with many annotations (headless).
+    Ui(super::bench_app::UiArgs),
+    /// CPU use of the paused app (run under a display, e.g. xvfb-run).
+    Idle(super::bench_app::IdleArgs),
+    /// Plays a file at 1×: frames shown late, peak memory.
+    Play(super::bench_app::PlayArgs),
 }
 
 /// `debrief bench vault`.
@@ -76,6 +82,9 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Seek(args) => seek(args),
         BenchCommand::Frame(args) => frame(args),
         BenchCommand::Vault(args) => vault(args),
+        BenchCommand::Ui(args) => super::bench_app::ui(args),
+        BenchCommand::Idle(args) => super::bench_app::idle(args),
+        BenchCommand::Play(args) => super::bench_app::play(args),
     }
 }
 
@@ -360,12 +369,12 @@ fn time_runs(
     Ok(pct(&mut times, 50))
 }
 
-fn ms(since: Instant) -> f64 {
+pub(super) fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// The `p`th percentile (nearest rank), rounded to 0.01 ms.
-fn pct(values: &mut [f64], p: usize) -> f64 {
+pub(super) fn pct(values: &mut [f64], p: usize) -> f64 {
     if values.is_empty() {
         return 0.0;
     }

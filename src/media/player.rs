@@ -203,6 +203,12 @@ pub struct PlayerStats {
     pub cache_hits: AtomicU64,
     /// Frames converted and put in the mailbox.
     pub shown: AtomicU64,
+    /// While playing: frames shown more than one frame period after they were due.
+    pub late: AtomicU64,
+    /// While playing: the most a frame was shown after it was due (ns).
+    pub max_late_ns: AtomicU64,
+    /// While playing: frames not shown because their successor was already due.
+    pub skipped_shows: AtomicU64,
 }
 
 impl PlayerStats {

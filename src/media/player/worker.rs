@@ -758,10 +758,19 @@ impl Worker {
         if next_due && !overdue {
             // Late by a whole frame: skip showing this one (preview only).
             self.displayed = Some(index);
+            self.stats.skipped_shows.fetch_add(1, Ordering::Relaxed);
             return None;
         }
         if let Err(err) = self.present(index) {
             self.fail(err);
+        }
+        // How late it reached the mailbox, in media time scaled back to wall time.
+        let late_ns = (self.clock_position().unwrap_or(position) - due).max(0) as f64 / self.rate;
+        self.stats
+            .max_late_ns
+            .fetch_max(late_ns as u64, Ordering::Relaxed);
+        if late_ns > self.info.table.duration_ns(index) as f64 {
+            self.stats.late.fetch_add(1, Ordering::Relaxed);
         }
         None
     }
