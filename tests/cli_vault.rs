@@ -6,7 +6,6 @@ mod common;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use common::{bin, generate};
 use debrief::media::testsrc::TestSrcSpec;
@@ -421,11 +420,9 @@ fn a_wrong_passphrase_is_a_quick_clear_refusal_that_changes_nothing() {
     };
     assert!(run("right one", &["init"]).status.success());
     let before = common::vault::hashes(&vault);
-    let started = Instant::now();
+    // How long the refusal takes is measured by `debrief bench vault` (wrong_passphrase_ms).
     let out = run("wrong one", &["case", "list"]);
-    let took = started.elapsed();
     refused(&out, "wrong passphrase for user 'alice'");
-    assert!(took < Duration::from_secs(2), "took {took:?}");
     assert_eq!(
         common::vault::hashes(&vault),
         before,

@@ -38,7 +38,7 @@ pub struct VaultBenchArgs {
     /// Work in this folder (default: a new folder in the temp directory, removed afterwards).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
-    /// Print one JSON object: import_mib, import_s, import_mib_s, annotations, unlock_ms, list_ms.
+    /// Print one JSON object: import_mib, import_s, import_mib_s, annotations, unlock_ms, wrong_passphrase_ms, list_ms.
     #[arg(long)]
     json: bool,
 }
@@ -295,6 +295,13 @@ fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
             added += batch;
         }
         drop(vault);
+        let wrong = age::secrecy::SecretString::from("not the passphrase".to_owned());
+        let t = Instant::now();
+        anyhow::ensure!(
+            Vault::unlock(&vdir, "bench", &wrong).is_err(),
+            "a wrong passphrase unlocked the vault"
+        );
+        let wrong_passphrase_ms = ms(t);
         let t = Instant::now();
         let vault = Vault::unlock(&vdir, "bench", &pass)?;
         let unlock_ms = ms(t);
@@ -307,6 +314,7 @@ fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
             "import_mib_s": (size as f64 / 1048576.0 / import_s).round(),
             "annotations": listed,
             "unlock_ms": (unlock_ms * 10.0).round() / 10.0,
+            "wrong_passphrase_ms": (wrong_passphrase_ms * 10.0).round() / 10.0,
             "list_ms": (list_ms * 10.0).round() / 10.0,
         }))
     })();

@@ -74,12 +74,17 @@ pub fn open(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
             other => VaultError::Db(other),
         });
     }
+    // A 64 MiB page cache: every page read is decrypted and authenticated, and
+    // listing 100,000 annotations through the index touches table pages out of
+    // order; with the default 2,000-page cache that re-decrypted pages and took
+    // 1.2 s instead of about 0.25 s.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -65536;",
     )?;
     Ok(conn)
 }
