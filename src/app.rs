@@ -12,6 +12,7 @@ pub mod review;
 pub mod screenshot;
 pub mod shortcuts;
 pub mod timeline;
+mod transport_controls;
 pub mod unlock;
 pub mod video_view;
 

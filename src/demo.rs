@@ -8,9 +8,9 @@ use std::path::Path;
 use age::secrecy::SecretString;
 
 use crate::media::testsrc::{self, TestSrcSpec};
-use crate::model::{ConsentMethod, ConsentStage, ConsentStatus, Purpose, Role};
+use crate::model::{ConsentMethod, Purpose, Role};
 use crate::time::FrameRate;
-use crate::vault::{ImportOptions, NewAnnotation, NewCase, NewConsent, Vault, VaultError};
+use crate::vault::{ImportOptions, NewAnnotation, NewCase, Vault, VaultError};
 
 /// The demo's passphrase (both users).
 pub const PASSPHRASE: &str = "demo";
@@ -87,15 +87,7 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
         ];
         for (name, role, user) in team {
             let p = vault.add_participant(&case_id, name, Some(role), user)?;
-            for &stage in ConsentStage::ALL {
-                vault.set_consent(NewConsent {
-                    participant_id: p.clone(),
-                    stage,
-                    status: ConsentStatus::Granted,
-                    method: Some(ConsentMethod::Written),
-                    note: None,
-                })?;
-            }
+            vault.grant_all_stages(&p, Some(ConsentMethod::Written))?;
         }
         let size = std::fs::metadata(&media).map(|m| m.len()).unwrap_or(0);
         let options = ImportOptions {

@@ -11,12 +11,13 @@ use std::sync::{Arc, OnceLock};
 use egui::{Key, Modifiers};
 
 use super::screenshot::Screenshot;
+use super::transport_controls::{Shown, Transport};
 use super::video_view::VideoView;
 use crate::cli::GuiArgs;
 use crate::media::{
     self, MediaInfo, MediaSource, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent,
 };
-use crate::time::{self, FrameRate};
+use crate::time::FrameRate;
 
 /// Opens the window and blocks until it closes.
 pub fn run(path: &Path, gui: &GuiArgs) -> anyhow::Result<()> {
@@ -71,18 +72,12 @@ pub struct PlayWindow {
     name: String,
     view: VideoView,
     state: PlayState,
-    rate: f64,
-    volume: f64,
-    muted: bool,
+    transport: Transport,
     /// Frame under the scrubber while it is dragged.
     scrub: Option<u64>,
-    goto_text: String,
     error: Option<String>,
     screenshot: Option<Screenshot>,
 }
-
-/// Playback rates offered, slowest first.
-const RATES: [f64; 8] = [0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0];
 
 impl PlayWindow {
     fn new(
@@ -97,11 +92,8 @@ impl PlayWindow {
             name,
             view: VideoView::default(),
             state: PlayState::Paused,
-            rate: 1.0,
-            volume: 1.0,
-            muted: false,
+            transport: Transport::default(),
             scrub: None,
-            goto_text: String::new(),
             error: None,
             screenshot,
         }
@@ -166,103 +158,15 @@ impl PlayWindow {
             self.scrub = None;
         }
         ui.horizontal(|ui| {
-            if ui
-                .button("|<")
-                .on_hover_text("First frame (Home)")
-                .clicked()
-            {
-                commands.push(PlayerCommand::GoToStart);
-            }
-            if ui
-                .button("< 1")
-                .on_hover_text("Back one frame (Left arrow)")
-                .clicked()
-            {
-                commands.push(PlayerCommand::Step(-1));
-            }
-            let play_label = if self.state == PlayState::Playing {
-                "Pause"
-            } else {
-                "Play"
+            let shown = Shown {
+                playing: self.state == PlayState::Playing,
+                frame: self.view.shown,
+                frames: self.info.frames(),
+                rate: self.rate_fps(),
+                has_audio: self.info.has_audio(),
             };
-            if ui
-                .button(play_label)
-                .on_hover_text("Play / pause (Space)")
-                .clicked()
-            {
-                commands.push(PlayerCommand::TogglePlay);
-            }
-            if ui
-                .button("1 >")
-                .on_hover_text("Forward one frame (Right arrow)")
-                .clicked()
-            {
-                commands.push(PlayerCommand::Step(1));
-            }
-            if ui.button(">|").on_hover_text("Last frame (End)").clicked() {
-                commands.push(PlayerCommand::GoToEnd);
-            }
-            ui.separator();
-            let (index, pts) = self.view.shown.unwrap_or((0, 0));
-            ui.monospace(format!("frame {index} / {last}"));
-            ui.monospace(time::timecode(index, self.rate_fps()));
-            ui.monospace(time::clock_ms(pts))
-                .on_hover_text("Time of the displayed frame");
-            ui.separator();
-            ui.label("Go to");
-            let field = ui.add(
-                egui::TextEdit::singleline(&mut self.goto_text)
-                    .desired_width(90.0)
-                    .hint_text("frame or 0:12.5"),
-            );
-            if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
-                match time::parse_position(&self.goto_text, self.rate_fps()) {
-                    Some(time::Position::Frame(f)) => commands.push(PlayerCommand::Seek(f)),
-                    Some(time::Position::Ns(ns)) => commands.push(PlayerCommand::SeekNs(ns)),
-                    None => {
-                        self.error = Some(format!(
-                            "'{}' is not a frame number or time",
-                            self.goto_text
-                        ))
-                    }
-                }
-            }
-            ui.separator();
-            let mut rate = self.rate;
-            egui::ComboBox::from_id_salt("rate")
-                .selected_text(format!("{rate}×"))
-                .width(70.0)
-                .show_ui(ui, |ui| {
-                    for r in RATES {
-                        ui.selectable_value(&mut rate, r, format!("{r}×"));
-                    }
-                })
-                .response
-                .on_hover_text("Playback rate (pitch kept)");
-            if rate != self.rate {
-                self.rate = rate;
-                commands.push(PlayerCommand::SetRate(rate));
-            }
-            if self.info.has_audio() {
-                let mute_label = if self.muted { "Unmute" } else { "Mute" };
-                if ui
-                    .button(mute_label)
-                    .on_hover_text("Mute or unmute the sound")
-                    .clicked()
-                {
-                    self.muted = !self.muted;
-                    commands.push(PlayerCommand::SetMute(self.muted));
-                }
-                let mut volume = self.volume;
-                ui.spacing_mut().slider_width = 90.0;
-                if ui
-                    .add(egui::Slider::new(&mut volume, 0.0..=1.0).show_value(false))
-                    .on_hover_text("Volume")
-                    .changed()
-                {
-                    self.volume = volume;
-                    commands.push(PlayerCommand::SetVolume(volume));
-                }
+            if let Some(message) = self.transport.ui(ui, &shown, &mut |c| commands.push(c)) {
+                self.error = Some(message);
             }
         });
         if let Some(err) = &self.error {
@@ -276,7 +180,7 @@ impl eframe::App for PlayWindow {
         while let Some(event) = self.player.try_event() {
             match event {
                 PlayerEvent::State(state) => self.state = state,
-                PlayerEvent::Rate(rate) => self.rate = rate,
+                PlayerEvent::Rate(rate) => self.transport.rate = rate,
                 PlayerEvent::Error(err) => self.error = Some(format!("{err:#}")),
                 PlayerEvent::Position { .. } => self.error = None,
                 PlayerEvent::Eos | PlayerEvent::Duration(_) => {}

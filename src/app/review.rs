@@ -19,6 +19,7 @@ use egui::Color32;
 
 use super::shortcuts::{self, Action};
 use super::timeline::{self, Event, Lane, TimelineAction, TimelineState};
+use super::transport_controls::Transport;
 use super::video_view::VideoView;
 use crate::media::{MediaInfo, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent};
 use crate::model::{Annotation, Case, CodeKind, Codebook, Recording};
@@ -99,10 +100,8 @@ pub struct ReviewState {
     pub view: VideoView,
     /// Playing or paused.
     pub play_state: PlayState,
-    /// Playback rate.
-    pub rate: f64,
-    pub(crate) volume: f64,
-    pub(crate) muted: bool,
+    /// Go-to field, rate and volume.
+    pub(crate) transport: Transport,
     /// Annotations, as stored.
     pub annotations: Vec<Annotation>,
     /// Selected annotation.
@@ -122,7 +121,6 @@ pub struct ReviewState {
     pub message: Option<String>,
     shuttle: i32,
     last_shuttle_step: Instant,
-    pub(crate) goto_text: String,
     lanes: Vec<Lane>,
     /// Timeline events derived from `annotations`, sorted by start; rebuilt on reload.
     events: Vec<Event>,
@@ -178,9 +176,7 @@ impl ReviewState {
             player,
             view: VideoView::default(),
             play_state: PlayState::Paused,
-            rate: 1.0,
-            volume: 1.0,
-            muted: false,
+            transport: Transport::default(),
             annotations,
             selected: None,
             timeline: TimelineState::default(),
@@ -193,7 +189,6 @@ impl ReviewState {
             message: None,
             shuttle: 0,
             last_shuttle_step: Instant::now(),
-            goto_text: String::new(),
             lanes,
             events: Vec::new(),
         }
@@ -238,7 +233,7 @@ impl ReviewState {
         while let Some(event) = self.player.try_event() {
             match event {
                 PlayerEvent::State(s) => self.play_state = s,
-                PlayerEvent::Rate(r) => self.rate = r,
+                PlayerEvent::Rate(r) => self.transport.rate = r,
                 PlayerEvent::Error(e) => self.message = Some(format!("{e:#}")),
                 PlayerEvent::Eos => self.shuttle = 0,
                 PlayerEvent::Position { .. } | PlayerEvent::Duration(_) => {}

@@ -260,15 +260,7 @@ fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
         let import_s = t.elapsed().as_secs_f64();
         bar.finish_and_clear();
         let participant = vault.add_participant(&case, "Bench", None, None)?;
-        for &stage in crate::model::ConsentStage::ALL {
-            vault.set_consent(crate::vault::NewConsent {
-                participant_id: participant.clone(),
-                stage,
-                status: crate::model::ConsentStatus::Granted,
-                method: None,
-                note: None,
-            })?;
-        }
+        vault.grant_all_stages(&participant, None)?;
         let frames = imported.frames.max(1);
         let mut added = 0u64;
         while added < args.annotations {

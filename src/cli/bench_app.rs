@@ -46,15 +46,7 @@ pub fn ui(args: &UiArgs) -> anyhow::Result<()> {
             ..Default::default()
         })?;
         let participant = vault.add_participant(&case, "P", None, None)?;
-        for &stage in crate::model::ConsentStage::ALL {
-            vault.set_consent(crate::vault::NewConsent {
-                participant_id: participant.clone(),
-                stage,
-                status: crate::model::ConsentStatus::Granted,
-                method: None,
-                note: None,
-            })?;
-        }
+        vault.grant_all_stages(&participant, None)?;
         let rec = vault
             .import(&case, &media_path, Default::default(), &mut |_, _| true)?
             .recording_id;

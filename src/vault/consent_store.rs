@@ -60,6 +60,25 @@ pub struct RecordingPermissions {
 }
 
 impl Vault {
+    /// Records a granted answer at every stage for one participant (demo
+    /// vaults, benchmarks and tests start from full consent).
+    pub fn grant_all_stages(
+        &mut self,
+        participant_id: &str,
+        method: Option<ConsentMethod>,
+    ) -> Result<(), VaultError> {
+        for &stage in ConsentStage::ALL {
+            self.set_consent(NewConsent {
+                participant_id: participant_id.to_owned(),
+                stage,
+                status: ConsentStatus::Granted,
+                method,
+                note: None,
+            })?;
+        }
+        Ok(())
+    }
+
     /// Records a consent event (instructors) and applies the policy at once.
     /// Returns the ids of recordings shredded as a result.
     pub fn set_consent(&mut self, new: NewConsent) -> Result<Vec<String>, VaultError> {

@@ -64,8 +64,8 @@ pub mod vault {
 
     use age::secrecy::SecretString;
     use debrief::media::testsrc::TestSrcSpec;
-    use debrief::model::{ConsentMethod, ConsentStage, ConsentStatus};
-    use debrief::vault::{ImportOptions, NewCase, NewConsent, Vault};
+    use debrief::model::ConsentMethod;
+    use debrief::vault::{ImportOptions, NewCase, Vault};
 
     /// The test passphrase of user `name`.
     pub fn pass(name: &str) -> SecretString {
@@ -120,17 +120,9 @@ pub mod vault {
 
     /// Grants every consent stage in writing.
     pub fn grant_all(vault: &mut Vault, participant_id: &str) {
-        for &stage in ConsentStage::ALL {
-            vault
-                .set_consent(NewConsent {
-                    participant_id: participant_id.into(),
-                    stage,
-                    status: ConsentStatus::Granted,
-                    method: Some(ConsentMethod::Written),
-                    note: None,
-                })
-                .unwrap();
-        }
+        vault
+            .grant_all_stages(participant_id, Some(ConsentMethod::Written))
+            .unwrap();
     }
 
     /// SHA-256 of every file under `dir`, by path.
