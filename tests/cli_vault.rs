@@ -275,6 +275,57 @@ fn the_json_contract_of_the_vault_commands() {
 }
 
 #[test]
+fn the_consent_sheet_follows_the_policy_and_names_nobody() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "src.mp4",
+        &TestSrcSpec {
+            frames: 30,
+            audio: true,
+            ..Default::default()
+        },
+    );
+    let (case, _, _) = setup(&env, &source);
+    let sheet = root.path().join("sheet.html");
+    env.ok(&[
+        "consent",
+        "sheet",
+        "--case",
+        &case,
+        "--out",
+        sheet.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&sheet).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // The recording was imported for education, with sound, under the default policy.
+    assert!(html.contains("for teaching: so that staff"), "{html}");
+    assert!(html.contains("Video and sound"));
+    assert!(html.contains("deleted 30 days after"));
+    assert!(html.contains("the recording is deleted at once"));
+    // Written to a plain file: no case title, no participant.
+    assert!(!html.contains("Resuscitation 12") && !html.contains("Parent"));
+
+    let missing = root.path().join("no such folder").join("sheet.html");
+    refused(
+        &env.run(&[
+            "consent",
+            "sheet",
+            "--case",
+            &case,
+            "--out",
+            missing.to_str().unwrap(),
+        ]),
+        &format!("writing {}", missing.display()),
+    );
+    refused(
+        &env.run(&["consent", "sheet", "--case", "nope", "--out", "x.html"]),
+        "case 'nope' does not exist",
+    );
+}
+
+#[test]
 fn no_plaintext_reaches_the_disk() {
     let root = tempfile::tempdir().unwrap();
     let env = Env::new(root.path());
@@ -405,7 +456,7 @@ fn no_plaintext_reaches_the_disk() {
 }
 
 #[test]
-fn a_wrong_passphrase_is_a_quick_clear_refusal_that_changes_nothing() {
+fn a_wrong_passphrase_is_a_clear_refusal_that_changes_nothing() {
     let root = tempfile::tempdir().unwrap();
     let vault = root.path().join("vault");
     // The real work factor here: this is the unlock people wait for.

@@ -448,6 +448,17 @@ pub enum ConsentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the printable consent information sheet for a case (HTML): what is
+    /// recorded, why, who may see it, where it is kept, for how long, and how to
+    /// refuse or withdraw. It names no patient or participant.
+    Sheet {
+        /// Case id.
+        #[arg(long)]
+        case: String,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub fn consent(cmd: &ConsentCommand, v: &VaultArgs) -> anyhow::Result<()> {
@@ -476,6 +487,11 @@ pub fn consent(cmd: &ConsentCommand, v: &VaultArgs) -> anyhow::Result<()> {
                     shredded.len()
                 );
             }
+        }
+        ConsentCommand::Sheet { case, out } => {
+            let html = vault.consent_sheet(case)?;
+            crate::vault::fsutil::write_private(out, html.as_bytes())?;
+            eprintln!("Wrote the consent sheet: {}", out.display());
         }
         ConsentCommand::Show { case, json } => {
             let report = vault.consent_report(case)?;

@@ -79,6 +79,26 @@ impl Vault {
         Ok(())
     }
 
+    /// The printable consent information sheet for a case (HTML), from the
+    /// policy and the purposes of the case's recordings.
+    pub fn consent_sheet(&self, case_id: &str) -> Result<String, VaultError> {
+        let case = self.case(case_id)?;
+        let mut input = crate::model::consent_sheet::SheetInput {
+            unit: case.unit,
+            date: case.date,
+            ..Default::default()
+        };
+        for rec in self.recordings(case_id)? {
+            if rec.shredded.is_some() {
+                continue;
+            }
+            let sound = self.media_info(&rec.id)?.has_audio();
+            input.sound = Some(input.sound.unwrap_or(false) || sound);
+            input.purposes.push(rec.purpose);
+        }
+        Ok(crate::model::consent_sheet::render(&input, &self.policy))
+    }
+
     /// Records a consent event (instructors) and applies the policy at once.
     /// Returns the ids of recordings shredded as a result.
     pub fn set_consent(&mut self, new: NewConsent) -> Result<Vec<String>, VaultError> {

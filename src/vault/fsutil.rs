@@ -44,7 +44,14 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result
+    // Name the file that was asked for, not the temporary one beside it.
+    result.map_err(|err| match err {
+        VaultError::Io { cause, .. } => VaultError::Io {
+            what: format!("writing {}", path.display()),
+            cause,
+        },
+        other => other,
+    })
 }
 
 /// Flushes a folder's entries (renames) to disk; best effort.
