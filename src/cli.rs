@@ -96,6 +96,8 @@ enum Command {
     Recording(vault_cmds::Group<vault_cmds::RecordingCommand>),
     /// Annotations on a recording.
     Annotate(vault_cmds::Group<vault_cmds::AnnotateCommand>),
+    /// Export a recording's annotations for other tools (JSON, CSV, ELAN, subtitles).
+    Annotations(vault_cmds::Group<vault_cmds::AnnotationsCommand>),
     /// The tamper-evident audit log.
     Audit(vault_cmds::Group<vault_cmds::AuditCommand>),
     /// Crypto-shred what the retention policy says is due.
@@ -204,6 +206,7 @@ pub fn main() -> ExitCode {
         Some(Command::Import(args)) => vault_cmds::import(&args, &cli.vault.acting(&args.who)),
         Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotate(g)) => vault_cmds::annotate(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Annotations(g)) => vault_cmds::annotations(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Audit(g)) => vault_cmds::audit(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Retention(g)) => vault_cmds::retention(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Delete(g)) => vault_cmds::delete(&g.cmd, &cli.vault.acting(&g.who)),

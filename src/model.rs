@@ -7,6 +7,7 @@
 pub mod codebook;
 pub mod consent;
 pub mod consent_sheet;
+pub mod interchange;
 pub mod policy;
 
 pub use codebook::{Code, CodeKind, Codebook};

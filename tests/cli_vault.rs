@@ -326,6 +326,117 @@ fn the_consent_sheet_follows_the_policy_and_names_nobody() {
 }
 
 #[test]
+fn annotations_export_writes_every_format_and_is_audited() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "src.mp4",
+        &TestSrcSpec {
+            frames: 60,
+            ..Default::default()
+        },
+    );
+    let (_, _, rec) = setup(&env, &source);
+    env.json(&[
+        "annotate",
+        "add",
+        "--recording",
+        &rec,
+        "--code",
+        "ppv",
+        "--frame",
+        "10",
+        "--end-frame",
+        "40",
+        "--note",
+        "good, \"rise\"",
+        "--json",
+    ]);
+    env.json(&[
+        "annotate",
+        "add",
+        "--recording",
+        &rec,
+        "--code",
+        "birth",
+        "--frame",
+        "3",
+        "--private",
+        "--note",
+        "my own",
+        "--json",
+    ]);
+    for (format, expect) in [
+        ("json", "\"format\": \"debrief-annotations\""),
+        (
+            "csv",
+            "Airway and breathing,ppv,10,40,333,1367,alice,,\"good, \"\"rise\"\"\"",
+        ),
+        (
+            "eaf",
+            "<ANNOTATION_VALUE>Positive-pressure ventilation</ANNOTATION_VALUE>",
+        ),
+        (
+            "vtt",
+            "00:00:00.333 --> 00:00:01.367\nPositive-pressure ventilation: good, \"rise\"",
+        ),
+        ("srt", "00:00:00,333 --> 00:00:01,367"),
+    ] {
+        let out = root.path().join(format!("a.{format}"));
+        env.ok(&[
+            "annotations",
+            "export",
+            "--recording",
+            &rec,
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(expect), "{format}: {text}");
+        assert!(!text.contains("my own"), "{format} leaked a private note");
+    }
+    let audit = env.json(&["audit", "show", "--json"]);
+    let exports = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "annotations.export")
+        .count();
+    assert_eq!(exports, 5);
+    let out = env.run(&[
+        "annotations",
+        "export",
+        "--recording",
+        &rec,
+        "--format",
+        "docx",
+        "--out",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("'docx' is not a supported format: use json, csv, eaf, vtt, srt")
+    );
+    refused(
+        &env.run(&[
+            "annotations",
+            "export",
+            "--recording",
+            "nope",
+            "--format",
+            "csv",
+            "--out",
+            "x.csv",
+        ]),
+        "recording 'nope' does not exist",
+    );
+}
+
+#[test]
 fn no_plaintext_reaches_the_disk() {
     let root = tempfile::tempdir().unwrap();
     let env = Env::new(root.path());

@@ -8,6 +8,7 @@ use age::secrecy::SecretString;
 use clap::{Args, Subcommand};
 
 use super::{BadInput, progress_bar};
+use crate::model::interchange::ExportFormat;
 use crate::model::{ConsentMethod, ConsentStage, ConsentStatus, Purpose, Role};
 use crate::vault::{
     self, AnnotationEdit, ImportOptions, NewAnnotation, NewCase, NewConsent, Vault,
@@ -580,6 +581,38 @@ pub fn import(args: &ImportArgs, v: &VaultArgs) -> anyhow::Result<()> {
     } else {
         println!("{}", imported.recording_id);
     }
+    Ok(())
+}
+
+/// `debrief annotations …`.
+#[derive(Debug, Subcommand)]
+pub enum AnnotationsCommand {
+    /// Write a recording's annotations in an interchange format (audited; private
+    /// notes are never exported). Frames are exact; milliseconds are rounded the
+    /// same way in every format.
+    Export {
+        /// Recording id.
+        #[arg(long)]
+        recording: String,
+        /// json (Debrief, frame-exact), csv, eaf (ELAN 3.0), vtt (WebVTT) or srt (SubRip).
+        #[arg(long, value_parser = parse::<ExportFormat>)]
+        format: ExportFormat,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn annotations(cmd: &AnnotationsCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let AnnotationsCommand::Export {
+        recording,
+        format,
+        out,
+    } = cmd;
+    let mut vault = v.unlock()?;
+    let text = vault.export_annotations(recording, *format)?;
+    crate::vault::fsutil::write_private(out, text.as_bytes())?;
+    eprintln!("Wrote {} ({format}).", out.display());
     Ok(())
 }
 

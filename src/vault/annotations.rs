@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Vault, VaultError};
+use crate::model::interchange::{ExportFormat, ExportInput};
 use crate::model::{Annotation, CodeKind};
 
 /// An annotation to add.
@@ -401,6 +402,38 @@ impl Vault {
                 id: id.to_owned(),
             })?;
         Ok(row)
+    }
+
+    /// A recording's annotations in an interchange format (audited: the
+    /// export leaves the vault). Private notes are never included.
+    pub fn export_annotations(
+        &mut self,
+        recording_id: &str,
+        format: ExportFormat,
+    ) -> Result<String, VaultError> {
+        let recording = self.recording(recording_id)?;
+        let codebook = self.codebook(&self.case(&recording.case_id)?.codebook_id)?;
+        let info = self.media_info(recording_id)?;
+        let annotations = self.annotations(recording_id)?;
+        let exported_at = self.now_string();
+        let text = ExportInput {
+            recording_id,
+            rate: info.rate,
+            pts: info.table.all_pts(),
+            end_ns: info.table.end_ns(),
+            codebook: &codebook,
+            annotations: &annotations,
+            exported_at: &exported_at,
+        }
+        .render(format);
+        let detail = format!("format={format} annotations={}", annotations.len());
+        self.write(
+            "annotations.export",
+            Some(recording_id),
+            Some(&detail),
+            |_| Ok(()),
+        )?;
+        Ok(text)
     }
 
     /// The live annotations of a recording, in frame order.

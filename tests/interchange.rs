@@ -1,0 +1,373 @@
+//! Annotation exports: golden files for every format, and the structure ELAN
+//! expects of an EAF 3.0 document.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --test interchange` rewrites the golden files;
+//! review the diff before committing it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use debrief::model::interchange::{ExportFormat, ExportInput};
+use debrief::model::{Annotation, Codebook};
+use debrief::time::FrameRate;
+
+/// 29.97 fps: milliseconds that do not fall on whole numbers.
+fn rate() -> FrameRate {
+    FrameRate::new(30000, 1001).unwrap()
+}
+
+fn pts(frames: u64) -> Vec<i64> {
+    (0..frames).map(|i| rate().frame_to_ns(i)).collect()
+}
+
+fn ann(id: &str, code: &str, start: u64, end: Option<u64>, author: &str) -> Annotation {
+    Annotation {
+        id: id.into(),
+        recording_id: "rec-1".into(),
+        code: code.into(),
+        start_frame: start,
+        end_frame: end,
+        start_pts_ns: rate().frame_to_ns(start),
+        end_pts_ns: end.map(|e| rate().frame_to_ns(e)),
+        rating: None,
+        note: None,
+        private_note: None,
+        has_private_note: false,
+        author: author.into(),
+        created_at: "2026-11-01T10:00:00Z".into(),
+        edited_at: None,
+    }
+}
+
+/// Every case the formats must handle.
+fn annotations() -> Vec<Annotation> {
+    let mut birth = ann("a1", "birth", 90, None, "alice");
+    birth.note = Some("Born, apnoeic, \"floppy\"".into());
+    let mut ppv = ann("a2", "ppv", 100, Some(400), "alice");
+    ppv.note = Some("Mask leak <10 s> & then\nchest rise".into());
+    // An intubation during ventilation: same lane, overlapping.
+    let mut tube = ann("a3", "intubation", 250, None, "alice");
+    tube.private_note = Some("never exported".into());
+    tube.has_private_note = true;
+    let mut epi = ann("a4", "epinephrine", 500, None, "bob");
+    epi.rating = Some(1.0);
+    epi.note = Some("=1+1 looks like a formula".into());
+    // Started and never stopped: runs to the end.
+    let compressions = ann("a5", "compressions", 450, None, "bob");
+    // A code the codebook no longer has.
+    let old = ann("a6", "retired-code", 10, None, "bob");
+    let mut hr = ann("a7", "hr-assessment", 100, None, "bob");
+    hr.rating = Some(2.5);
+    vec![birth, ppv, tube, epi, compressions, old, hr]
+}
+
+fn render(format: ExportFormat) -> String {
+    let codebook = Codebook::from_json(debrief::model::codebook::NEONATAL).unwrap();
+    let pts = pts(600);
+    let annotations = annotations();
+    ExportInput {
+        recording_id: "rec-1",
+        rate: rate(),
+        pts: &pts,
+        end_ns: rate().frame_to_ns(600),
+        codebook: &codebook,
+        annotations: &annotations,
+        exported_at: "2026-11-22T12:00:00Z",
+    }
+    .render(format)
+}
+
+fn golden(format: ExportFormat) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("annotations.{}", format.extension()));
+    let text = render(format);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    assert_eq!(text, expected, "{} differs", path.display());
+    assert!(!text.contains("never exported"), "a private note leaked");
+}
+
+#[test]
+fn json_matches_its_golden_file() {
+    golden(ExportFormat::Json);
+}
+
+#[test]
+fn csv_matches_its_golden_file() {
+    golden(ExportFormat::Csv);
+}
+
+#[test]
+fn eaf_matches_its_golden_file() {
+    golden(ExportFormat::Eaf);
+}
+
+#[test]
+fn vtt_matches_its_golden_file() {
+    golden(ExportFormat::Vtt);
+}
+
+#[test]
+fn srt_matches_its_golden_file() {
+    golden(ExportFormat::Srt);
+}
+
+#[test]
+fn frames_and_milliseconds_agree_across_formats() {
+    let json: serde_json::Value = serde_json::from_str(&render(ExportFormat::Json)).unwrap();
+    let csv = parse_csv(&render(ExportFormat::Csv));
+    assert_eq!(
+        csv[0].join(","),
+        "recording,tier,code,start_frame,end_frame,start_ms,end_ms,rater,rating,note"
+    );
+    let items = json["annotations"].as_array().unwrap();
+    assert_eq!(items.len(), csv.len() - 1);
+    for (item, cols) in items.iter().zip(&csv[1..]) {
+        assert_eq!(cols.len(), 10);
+        assert_eq!(cols[2], item["code"].as_str().unwrap());
+        assert_eq!(
+            cols[9],
+            item["note"].as_str().map_or(String::new(), |n| {
+                if n.starts_with('=') {
+                    format!("'{n}")
+                } else {
+                    n.to_owned()
+                }
+            })
+        );
+        assert_eq!(cols[3], item["start_frame"].to_string());
+        assert_eq!(cols[4], item["last_frame"].to_string());
+        assert_eq!(cols[5], item["start_ms"].to_string());
+        assert_eq!(cols[6], item["end_ms"].to_string());
+    }
+    // Frame 90 at 29.97 fps starts at 3003 ms and ends at 3036.366… → 3036 ms.
+    let birth = items.iter().find(|i| i["code"] == "birth").unwrap();
+    assert_eq!(
+        (birth["start_ms"].as_i64(), birth["end_ms"].as_i64()),
+        (Some(3003), Some(3036))
+    );
+    assert_eq!(birth["start_pts_ns"].as_i64(), Some(3_003_000_000));
+    // The open duration runs to the end of the recording (600 frames = 20.02 s).
+    let open = items.iter().find(|i| i["code"] == "compressions").unwrap();
+    assert_eq!(
+        (open["open"].as_bool(), open["end_ms"].as_i64()),
+        (Some(true), Some(20020))
+    );
+    let vtt = render(ExportFormat::Vtt);
+    assert!(vtt.contains("00:00:03.003 --> 00:00:03.036\nBirth: Born, apnoeic, \"floppy\""));
+    let srt = render(ExportFormat::Srt);
+    assert!(srt.contains("00:00:03,003 --> 00:00:03,036"));
+}
+
+/// Records of an RFC 4180 CSV text (quoted fields may hold commas, quotes, newlines).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    rows
+}
+
+/// What ELAN needs of an EAF 3.0 file, checked element by element.
+#[test]
+fn eaf_has_the_structure_elan_reads() {
+    let text = render(ExportFormat::Eaf);
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "ANNOTATION_DOCUMENT");
+    for attr in ["AUTHOR", "DATE", "VERSION", "FORMAT"] {
+        assert!(root.attribute(attr).is_some(), "{attr}");
+    }
+    assert_eq!(root.attribute("VERSION"), Some("3.0"));
+
+    // Children in the order the XSD's sequence demands.
+    let order = [
+        "HEADER",
+        "TIME_ORDER",
+        "TIER",
+        "LINGUISTIC_TYPE",
+        "LOCALE",
+        "LANGUAGE",
+        "CONSTRAINT",
+        "CONTROLLED_VOCABULARY",
+        "LEXICON_REF",
+        "EXTERNAL_REF",
+    ];
+    let ranks: Vec<usize> = root
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| {
+            order
+                .iter()
+                .position(|o| *o == n.tag_name().name())
+                .unwrap_or_else(|| panic!("unexpected element {}", n.tag_name().name()))
+        })
+        .collect();
+    assert!(
+        ranks.windows(2).all(|w| w[0] <= w[1]),
+        "element order: {ranks:?}"
+    );
+    let header = root.children().find(|n| n.has_tag_name("HEADER")).unwrap();
+    assert_eq!(header.attribute("TIME_UNITS"), Some("milliseconds"));
+
+    let slots: HashMap<&str, i64> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("TIME_SLOT"))
+        .map(|n| {
+            (
+                n.attribute("TIME_SLOT_ID").unwrap(),
+                n.attribute("TIME_VALUE").unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    let values: Vec<i64> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("TIME_SLOT"))
+        .map(|n| n.attribute("TIME_VALUE").unwrap().parse().unwrap())
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] < w[1]), "time slots ascend");
+
+    let types: HashMap<&str, Option<&str>> = root
+        .children()
+        .filter(|n| n.has_tag_name("LINGUISTIC_TYPE"))
+        .map(|n| {
+            assert_eq!(n.attribute("TIME_ALIGNABLE"), Some("true"));
+            (
+                n.attribute("LINGUISTIC_TYPE_ID").unwrap(),
+                n.attribute("CONTROLLED_VOCABULARY_REF"),
+            )
+        })
+        .collect();
+    let vocabularies: HashMap<&str, HashMap<&str, &str>> = root
+        .children()
+        .filter(|n| n.has_tag_name("CONTROLLED_VOCABULARY"))
+        .map(|cv| {
+            let entries = cv
+                .children()
+                .filter(|n| n.has_tag_name("CV_ENTRY_ML"))
+                .map(|e| {
+                    let value = e.children().find(|n| n.has_tag_name("CVE_VALUE")).unwrap();
+                    assert_eq!(value.attribute("LANG_REF"), Some("eng"));
+                    (e.attribute("CVE_ID").unwrap(), value.text().unwrap_or(""))
+                })
+                .collect();
+            (cv.attribute("CV_ID").unwrap(), entries)
+        })
+        .collect();
+    let languages: HashSet<&str> = root
+        .children()
+        .filter(|n| n.has_tag_name("LANGUAGE"))
+        .map(|n| n.attribute("LANG_ID").unwrap())
+        .collect();
+    assert!(languages.contains("eng"));
+
+    let mut ids = HashSet::new();
+    let mut tier_ids = HashSet::new();
+    let mut annotators = HashSet::new();
+    let mut coded = 0;
+    for tier in root.children().filter(|n| n.has_tag_name("TIER")) {
+        let tier_id = tier.attribute("TIER_ID").unwrap();
+        assert!(tier_ids.insert(tier_id), "tier {tier_id} twice");
+        annotators.insert(tier.attribute("ANNOTATOR").expect("ANNOTATOR set"));
+        let ty = tier.attribute("LINGUISTIC_TYPE_REF").unwrap();
+        let cv = *types
+            .get(ty)
+            .unwrap_or_else(|| panic!("type {ty} undeclared"));
+        let mut last_end = i64::MIN;
+        for a in tier
+            .descendants()
+            .filter(|n| n.has_tag_name("ALIGNABLE_ANNOTATION"))
+        {
+            assert!(
+                ids.insert(a.attribute("ANNOTATION_ID").unwrap()),
+                "duplicate id"
+            );
+            let t1 = slots[a.attribute("TIME_SLOT_REF1").unwrap()];
+            let t2 = slots[a.attribute("TIME_SLOT_REF2").unwrap()];
+            assert!(t1 < t2, "a point event is a one-frame interval");
+            assert!(t1 >= last_end, "overlap within tier {tier_id}");
+            last_end = t2;
+            let value = a
+                .children()
+                .find(|n| n.has_tag_name("ANNOTATION_VALUE"))
+                .unwrap()
+                .text()
+                .unwrap_or("");
+            if let Some(cv) = cv {
+                coded += 1;
+                let entry = a.attribute("CVE_REF").expect("CVE_REF on a coded tier");
+                assert_eq!(vocabularies[cv].get(entry), Some(&value), "{entry} in {cv}");
+            }
+        }
+    }
+    assert_eq!(
+        coded,
+        annotations().len(),
+        "every annotation on a coded tier"
+    );
+    assert_eq!(annotators, HashSet::from(["alice", "bob"]));
+    // The overlapping intubation went to a sibling tier of the airway lane.
+    assert!(tier_ids.contains("Airway and breathing - alice"));
+    assert!(tier_ids.contains("Airway and breathing (2) - alice"));
+    let last_used: usize = header
+        .children()
+        .find(|n| n.attribute("NAME") == Some("lastUsedAnnotationId"))
+        .unwrap()
+        .text()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(last_used >= ids.len());
+}
+
+/// The JSON export has exactly the fields its published schema lists.
+#[test]
+fn json_export_matches_its_schema_fields() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas/annotations.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&render(ExportFormat::Json)).unwrap();
+    let keys = |v: &serde_json::Value| -> HashSet<String> {
+        v.as_object().unwrap().keys().cloned().collect()
+    };
+    let listed = |v: &serde_json::Value| -> HashSet<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(keys(&doc), listed(&schema["required"]));
+    assert_eq!(keys(&doc), keys(&schema["properties"]));
+    let item = &schema["properties"]["annotations"]["items"];
+    for a in doc["annotations"].as_array().unwrap() {
+        assert_eq!(keys(a), listed(&item["required"]));
+        assert_eq!(keys(a), keys(&item["properties"]));
+    }
+    assert_eq!(doc["format"], schema["properties"]["format"]["const"]);
+}
