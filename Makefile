@@ -4,7 +4,7 @@
 #   make test    install what is missing, build, run every test (under Xvfb when there is no display)
 #   make bench   benchmarks (figures, not pass/fail); needs ffmpeg as the reference
 #   make lint    rustfmt check + clippy with warnings as errors
-#   make screenshots   regenerate the README's screenshots under Xvfb
+#   make screenshots   regenerate the README's screenshots under Xvfb (delete target/demo first after the demo changes)
 
 CARGO ?= cargo
 DEMO_DIR := target/demo
@@ -36,6 +36,7 @@ bench: deps
 	target/release/debrief bench ui --annotations 10000 --json
 	target/release/debrief bench play $(BENCH_DIR)/seek1080.mp4 --seconds 10 --json
 	$(XVFB) target/release/debrief bench idle --vault $(BENCH_DIR)/demo --seconds 10 --json
+	target/release/debrief bench export --dir $(BENCH_DIR)/export --seconds 60 --json
 
 lint:
 	$(CARGO) fmt --check
@@ -47,6 +48,7 @@ screenshots: deps
 	@test -f $(DEMO_DIR)/sample.mp4 || target/release/debrief testsrc $(DEMO_DIR)/sample.mp4 --frames 3600 --size 1280x720 --audio --bframes
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief play $(DEMO_DIR)/sample.mp4 --screenshot docs/play.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --screenshot docs/review.png
+	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --export-range 300-360 --screenshot-after-frames 20 --screenshot docs/export.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink DEBRIEF_USER=demo DEBRIEF_PASSPHRASE=demo $(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --screenshot docs/library.png
 	$(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --screenshot docs/unlock.png
 

@@ -7,6 +7,8 @@
 
 mod bench;
 mod bench_app;
+mod bench_export;
+mod export_cmds;
 mod media_cmds;
 mod vault_cmds;
 
@@ -47,6 +49,23 @@ pub struct GuiArgs {
     /// Lock the vault after this many minutes without input.
     #[arg(long, value_name = "MIN", default_value_t = 10)]
     pub idle_lock_minutes: u64,
+    /// With --open-recording: set the clip range to frames A–B and open the export
+    /// window, running the face preview (for docs and checks).
+    #[arg(long, value_name = "A-B", value_parser = parse_range)]
+    pub export_range: Option<(u64, u64)>,
+}
+
+fn parse_range(s: &str) -> Result<(u64, u64), String> {
+    let err = || format!("'{s}' is not a frame range: write FIRST-LAST, e.g. 120-300");
+    let (a, b) = s.split_once('-').ok_or_else(err)?;
+    let (a, b): (u64, u64) = (
+        a.trim().parse().map_err(|_| err())?,
+        b.trim().parse().map_err(|_| err())?,
+    );
+    if a > b {
+        return Err(err());
+    }
+    Ok((a, b))
 }
 
 impl GuiArgs {
@@ -65,6 +84,7 @@ impl GuiArgs {
                 .clone()
                 .or_else(|| other.open_recording.clone()),
             idle_lock_minutes: self.idle_lock_minutes.min(other.idle_lock_minutes),
+            export_range: self.export_range.or(other.export_range),
         }
     }
 }
@@ -98,6 +118,10 @@ enum Command {
     Annotate(vault_cmds::Group<vault_cmds::AnnotateCommand>),
     /// Export a recording's annotations for other tools (JSON, CSV, ELAN, subtitles).
     Annotations(vault_cmds::Group<vault_cmds::AnnotationsCommand>),
+    /// Cut de-identified clips for plenary review.
+    Export(vault_cmds::Group<export_cmds::ExportCommand>),
+    /// Plenary packages: encrypted files of clips for the presenter.
+    Package(vault_cmds::Group<export_cmds::PackageCommand>),
     /// The tamper-evident audit log.
     Audit(vault_cmds::Group<vault_cmds::AuditCommand>),
     /// Crypto-shred what the retention policy says is due.
@@ -128,6 +152,7 @@ fn app_options(gui: &GuiArgs) -> crate::app::AppOptions {
     crate::app::AppOptions {
         open_case: gui.open_case.clone(),
         open_recording: gui.open_recording.clone(),
+        export_range: gui.export_range,
         idle_lock: std::time::Duration::from_secs(gui.idle_lock_minutes.max(1) * 60),
         screenshot: gui
             .screenshot
@@ -207,6 +232,8 @@ pub fn main() -> ExitCode {
         Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotate(g)) => vault_cmds::annotate(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotations(g)) => vault_cmds::annotations(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Export(g)) => export_cmds::export(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Package(g)) => export_cmds::package(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Audit(g)) => vault_cmds::audit(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Retention(g)) => vault_cmds::retention(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Delete(g)) => vault_cmds::delete(&g.cmd, &cli.vault.acting(&g.who)),

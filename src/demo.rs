@@ -65,6 +65,8 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
         gop: 60,
         bframes: true,
         audio: true,
+        // Real (public-domain) faces, so the export window's redaction preview has work to show.
+        faces: 2,
         ..Default::default()
     };
     let result = (|| {

@@ -8,8 +8,11 @@
 
 pub mod app;
 pub mod cli;
+pub mod deid;
 pub mod demo;
+pub mod export;
 pub mod media;
 pub mod model;
+pub mod package;
 pub mod time;
 pub mod vault;

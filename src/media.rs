@@ -154,6 +154,78 @@ pub(crate) fn make_element(factory: &str) -> Result<gst::Element, MediaError> {
         .map_err(|_| MediaError::MissingElement(factory.to_owned()))
 }
 
+/// A blocking `appsrc` for I420 pictures of `width`×`height` at `rate`
+/// (`None`: variable), holding at most four frames.
+pub(crate) fn i420_appsrc(
+    width: u32,
+    height: u32,
+    rate: Option<crate::time::FrameRate>,
+) -> gstreamer_app::AppSrc {
+    let framerate = rate.map_or(gst::Fraction::new(0, 1), |r| {
+        gst::Fraction::new(r.num as i32, r.den as i32)
+    });
+    let caps = gst::Caps::builder("video/x-raw")
+        .field("format", "I420")
+        .field("width", width as i32)
+        .field("height", height as i32)
+        .field("framerate", framerate)
+        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+        .build();
+    let frame_bytes = u64::from(width) * u64::from(height) * 3 / 2;
+    gstreamer_app::AppSrc::builder()
+        .caps(&caps)
+        .format(gst::Format::Time)
+        .block(true)
+        .max_bytes(frame_bytes * 4)
+        .build()
+}
+
+/// An error of a pipeline writing the file `what`: resource errors (full disk,
+/// no permission) are I/O errors about that file.
+pub(crate) fn write_error(err: &gst::message::Error, what: &str) -> MediaError {
+    if err.error().kind::<gst::ResourceError>().is_some() {
+        return MediaError::Io {
+            what: format!("writing {what}"),
+            cause: std::io::Error::other(err.error().message().to_owned()),
+        };
+    }
+    classify_error(err, what)
+}
+
+/// Waits (up to 10 minutes) for a pipeline writing `what` to finish: its EOS,
+/// or its first error. `doing` names the wait in a timeout message.
+pub(crate) fn wait_written(bus: &gst::Bus, what: &str, doing: &str) -> Result<(), MediaError> {
+    let started = std::time::Instant::now();
+    loop {
+        match bus.timed_pop_filtered(
+            gst::ClockTime::from_mseconds(200),
+            &[gst::MessageType::Eos, gst::MessageType::Error],
+        ) {
+            Some(msg) => match msg.view() {
+                gst::MessageView::Eos(_) => return Ok(()),
+                gst::MessageView::Error(err) => return Err(write_error(err, what)),
+                _ => {}
+            },
+            None if started.elapsed() > std::time::Duration::from_secs(600) => {
+                return Err(MediaError::Timeout {
+                    what: doing.to_owned(),
+                    secs: 600,
+                });
+            }
+            None => {}
+        }
+    }
+}
+
+/// The first error waiting on `bus` of a pipeline writing `what`, if any.
+pub(crate) fn pending_write_error(bus: &gst::Bus, what: &str) -> Option<MediaError> {
+    let msg = bus.pop_filtered(&[gst::MessageType::Error])?;
+    match msg.view() {
+        gst::MessageView::Error(err) => Some(write_error(err, what)),
+        _ => None,
+    }
+}
+
 /// Turns a pipeline error message into a [`MediaError`] for the source `what`.
 pub(crate) fn classify_error(err: &gst::message::Error, what: &str) -> MediaError {
     let error = err.error();

@@ -18,12 +18,14 @@
 mod annotations;
 pub mod audit;
 mod cases;
+mod clips;
 mod consent_store;
 pub mod db;
 mod error;
 pub mod fsutil;
 pub mod keys;
 pub mod media_store;
+mod packages;
 mod recordings;
 
 use std::path::{Path, PathBuf};
@@ -37,8 +39,10 @@ use zeroize::Zeroizing;
 pub use annotations::{AnnotationEdit, NewAnnotation};
 pub use audit::{AuditEntry, AuditReport};
 pub use cases::NewCase;
+pub use clips::Clip;
 pub use consent_store::{ConsentReport, NewConsent};
 pub use error::VaultError;
+pub use packages::PackageReport;
 pub use recordings::{ImportOptions, Imported};
 
 use crate::model::{Policy, Role, User};

@@ -429,3 +429,79 @@ fn bundled_hotkeys_do_not_collide_with_the_app_shortcuts() {
         }
     }
 }
+
+#[test]
+fn export_panel_previews_faces_and_exports_only_after_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TestSrcSpec {
+        frames: 40,
+        faces: 1,
+        ..Default::default()
+    };
+    let Fixture {
+        vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &spec, true);
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    h.key_press(Key::I);
+    press_times(&mut h, Key::ArrowRight, 12);
+    run_until(&mut h, "frame 12", |a| shown(a) == Some(12));
+    h.key_press(Key::O);
+    h.step();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    run_until(&mut h, "the export panel", |a| {
+        a.session
+            .as_ref()
+            .and_then(|s| s.review.as_ref())
+            .is_some_and(|r| r.export.open)
+    });
+    let out = dir.path().join("clip-ui.mp4");
+    h.state_mut()
+        .session
+        .as_mut()
+        .unwrap()
+        .review
+        .as_mut()
+        .unwrap()
+        .export
+        .out = out.display().to_string();
+    h.step();
+    // Export stays disabled until the preview ran and the reviewer confirmed.
+    h.get_by_label("Export clip").click();
+    h.step();
+    assert!(!out.exists());
+    h.get_by_label("Find faces (preview)").click();
+    let review = |a: &DebriefApp| {
+        a.session
+            .as_ref()
+            .and_then(|s| s.review.as_ref())
+            .map(|r| (r.export.busy(), r.export.message.clone()))
+    };
+    run_until(&mut h, "the preview", |a| {
+        review(a).is_some_and(|(busy, m)| !busy && m.is_some_and(|m| m.contains("Faces found")))
+    });
+    let message = review(h.state()).unwrap().1.unwrap();
+    assert!(message.contains("on 13 of 13 frames"), "{message}");
+    h.step();
+    h.get_by_label_contains("I reviewed the redaction").click();
+    h.step();
+    h.get_by_label("Export clip").click();
+    run_until(&mut h, "the export", |a| {
+        review(a).is_some_and(|(busy, m)| !busy && m.is_some_and(|m| m.contains("Exported clip")))
+    });
+    assert!(out.exists());
+    let clips = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .vault
+        .clips(&rec)
+        .unwrap();
+    assert_eq!(clips.len(), 1);
+    assert!(clips[0].reviewed, "the confirmation is recorded");
+    assert_eq!((clips[0].from_frame, clips[0].to_frame), (0, 12));
+}

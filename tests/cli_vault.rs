@@ -878,3 +878,176 @@ fn bench_vault_prints_its_figures() {
         assert!(v[key].as_f64().is_some(), "{key}: {v}");
     }
 }
+
+#[test]
+fn export_clip_and_package_create_from_the_command_line() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let spec = TestSrcSpec {
+        frames: 45,
+        audio: true,
+        faces: 1,
+        ..Default::default()
+    };
+    let source = generate(root.path(), "source.mp4", &spec);
+    let (case, _, recording) = setup(&env, &source);
+    let out = root.path().join("clip-1.mp4");
+    let clip = env.json(&[
+        "export",
+        "clip",
+        "--recording",
+        &recording,
+        "--from-frame",
+        "5",
+        "--to-frame",
+        "34",
+        "--out",
+        out.to_str().unwrap(),
+        "--faces",
+        "redact",
+        "--audio",
+        "drop",
+        "--json",
+    ]);
+    assert_eq!(clip["frames"], 30);
+    assert_eq!(clip["out"], out.to_str().unwrap());
+    let bytes = std::fs::read(&out).unwrap();
+    use sha2::Digest as _;
+    assert_eq!(clip["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    let clip_id = clip["clip_id"].as_str().unwrap().to_owned();
+    // Keeping voices needs a confirmation; a bad regions file names the problem.
+    let keep = root.path().join("keep.mp4");
+    let args = [
+        "export",
+        "clip",
+        "--recording",
+        &recording,
+        "--from-frame",
+        "0",
+        "--to-frame",
+        "9",
+    ];
+    refused(
+        &env.run(
+            &[
+                &args[..],
+                &["--out", keep.to_str().unwrap(), "--audio", "keep"],
+            ]
+            .concat(),
+        ),
+        "--confirm-keep-audio",
+    );
+    let regions = root.path().join("regions.json");
+    std::fs::write(&regions, "{\"regions\": [").unwrap();
+    refused(
+        &env.run(
+            &[
+                &args[..],
+                &[
+                    "--out",
+                    keep.to_str().unwrap(),
+                    "--regions",
+                    regions.to_str().unwrap(),
+                ],
+            ]
+            .concat(),
+        ),
+        "line 1",
+    );
+    refused(
+        &env.run(
+            &[
+                &args[..],
+                &["--out", root.path().join("c.avi").to_str().unwrap()],
+            ]
+            .concat(),
+        ),
+        ".mp4 or .webm",
+    );
+    assert!(!keep.exists());
+    // The package: encrypted with the passphrase from the environment.
+    let pkg = root.path().join("session.dbpkg");
+    let package_cmd = |args: &[&str]| {
+        Command::new(bin())
+            .args(["package", "create"])
+            .args(args)
+            .env("DEBRIEF_VAULT", &env.vault)
+            .env("DEBRIEF_USER", &env.user)
+            .env("DEBRIEF_PASSPHRASE", &env.pass)
+            .env("DEBRIEF_PACKAGE_PASSPHRASE", "plenary")
+            .output()
+            .unwrap()
+    };
+    let out = package_cmd(&[
+        "--clips",
+        &clip_id,
+        "--out",
+        pkg.to_str().unwrap(),
+        "--expires",
+        "2099-12-31",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["clips"], 1);
+    let package = debrief::package::Package::open_with_passphrase(
+        &pkg,
+        &secrecy::SecretString::from("plenary".to_owned()),
+    )
+    .unwrap();
+    assert_eq!(package.manifest().unwrap().clips[0].id, clip_id);
+    refused(
+        &package_cmd(&[
+            "--clips",
+            "nope",
+            "--out",
+            root.path().join("x.dbpkg").to_str().unwrap(),
+        ]),
+        "clip 'nope'",
+    );
+    refused(
+        &package_cmd(&[
+            "--clips",
+            &clip_id,
+            "--out",
+            root.path().join("x.dbpkg").to_str().unwrap(),
+            "--expires",
+            "2001-01-01",
+        ]),
+        "in the past",
+    );
+    // A participant without consent: plenary use is refused, naming them and the stage.
+    env.json(&[
+        "participant",
+        "add",
+        "--case",
+        &case,
+        "--name",
+        "Nurse Two",
+        "--json",
+    ]);
+    refused(
+        &env.run(
+            &[
+                &args[..],
+                &["--out", root.path().join("c2.mp4").to_str().unwrap()],
+            ]
+            .concat(),
+        ),
+        "Nurse Two (before-recording",
+    );
+    refused(
+        &package_cmd(&[
+            "--clips",
+            &clip_id,
+            "--out",
+            root.path().join("y.dbpkg").to_str().unwrap(),
+        ]),
+        "Nurse Two",
+    );
+    assert!(!root.path().join("y.dbpkg").exists() && !root.path().join("c2.mp4").exists());
+}

@@ -39,6 +39,8 @@ pub struct AppOptions {
     pub open_case: Option<String>,
     /// Open this recording for review after unlocking.
     pub open_recording: Option<String>,
+    /// Then open the export window on these frames and run the face preview.
+    pub export_range: Option<(u64, u64)>,
     /// Lock after this long without input.
     pub idle_lock: Duration,
     /// Save a screenshot and exit.
@@ -53,6 +55,7 @@ impl Default for AppOptions {
             passphrase: None,
             open_case: None,
             open_recording: None,
+            export_range: None,
             idle_lock: Duration::from_secs(10 * 60),
             screenshot: None,
         }
@@ -129,7 +132,17 @@ impl DebriefApp {
             return;
         };
         match ReviewState::open(&mut session.vault, recording, wake) {
-            Ok(review) => session.review = Some(review),
+            Ok(mut review) => {
+                if let Some(range) = self.options.export_range {
+                    review.in_out = (Some(range.0), Some(range.1));
+                    review.export.open_for(range, &session.vault, recording);
+                    let _ = review
+                        .player
+                        .send(crate::media::PlayerCommand::Seek(range.0 + 20));
+                    review.export.preview(&mut session.vault, recording);
+                }
+                session.review = Some(review);
+            }
             Err(e) => session.library.message = Some(e),
         }
     }
@@ -150,7 +163,7 @@ impl DebriefApp {
         match &self.session {
             None => self.options.passphrase.is_none() && !self.unlock.busy(),
             Some(s) => match &s.review {
-                Some(r) => r.view.has_frame(),
+                Some(r) => r.view.has_frame() && !r.export.busy(),
                 None => self.options.open_recording.is_none() || s.library.message.is_some(),
             },
         }

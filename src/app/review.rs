@@ -10,6 +10,7 @@
 mod annotation_list;
 mod code_panel;
 mod consent_panel;
+mod export_panel;
 mod transport;
 
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub enum ReviewCmd {
     Shuttle(i32),
     /// Record a consent event.
     Consent(NewConsent),
+    /// Open the export window for the clip range.
+    OpenExport,
     /// Back to the library.
     Back,
 }
@@ -113,6 +116,8 @@ pub struct ReviewState {
     pub(crate) editor: Editor,
     pub(crate) list: annotation_list::ListState,
     pub(crate) consent: consent_panel::ConsentState,
+    /// The export panel.
+    pub export: export_panel::ExportState,
     /// The consent window is open.
     pub consent_open: bool,
     /// The shortcut sheet is open.
@@ -184,6 +189,7 @@ impl ReviewState {
             editor: Editor::default(),
             list: annotation_list::ListState::default(),
             consent,
+            export: export_panel::ExportState::default(),
             consent_open: false,
             sheet_open: false,
             message: None,
@@ -286,6 +292,17 @@ impl ReviewState {
                         self.sheet_open = !self.sheet_open;
                     }
                     if ui
+                        .selectable_label(self.export.open, "Export clip…")
+                        .on_hover_text("Cut a de-identified clip of the I–O range (Ctrl+E)")
+                        .clicked()
+                    {
+                        if self.export.open {
+                            self.export.open = false;
+                        } else {
+                            cmds.push(ReviewCmd::OpenExport);
+                        }
+                    }
+                    if ui
                         .selectable_label(self.consent_open, "Consent")
                         .on_hover_text("Participants and their consent")
                         .clicked()
@@ -305,17 +322,49 @@ impl ReviewState {
                 ui.add_space(4.0);
                 annotation_list::list_ui(ui, self, &mut cmds);
             });
-        egui::Panel::right("review-codes")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| {
-                code_panel::code_panel_ui(ui, self, vault.user().id, &mut cmds);
-            });
+        if self.export.open {
+            egui::Panel::right("review-export")
+                .resizable(true)
+                .default_size(470.0)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.heading("Export de-identified clip");
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            // Closing never stops a running export: the panel stays while it runs.
+                            if ui
+                                .add_enabled(!self.export.busy(), egui::Button::new("Close"))
+                                .clicked()
+                            {
+                                self.export.open = false;
+                            }
+                        });
+                    });
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        export_panel::export_ui(ui, self, vault);
+                    });
+                });
+        } else {
+            egui::Panel::right("review-codes")
+                .resizable(true)
+                .default_size(300.0)
+                .show(ui, |ui| {
+                    code_panel::code_panel_ui(ui, self, vault.user().id, &mut cmds);
+                });
+        }
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            if self.view.ui(ui).clicked() {
+            let response = self.view.ui(ui);
+            if self.export.open && self.view.has_frame() {
+                let picture = self.view.picture_rect(response.rect);
+                export_panel::overlay(ui, picture, self);
+            } else if response.clicked() {
                 cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
             }
         });
+        self.export.poll(vault, &self.recording.id);
+        if self.export.busy() {
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
+
         if self.consent_open {
             let mut open = true;
             egui::Window::new("Consent")
@@ -398,6 +447,7 @@ impl ReviewState {
                 Action::GoToEnd => ReviewCmd::Player(PlayerCommand::GoToEnd),
                 Action::SetIn => ReviewCmd::SetIn,
                 Action::SetOut => ReviewCmd::SetOut,
+                Action::ExportClip => ReviewCmd::OpenExport,
                 Action::Undo => ReviewCmd::Undo,
                 Action::Redo => ReviewCmd::Redo,
                 Action::Find => {
@@ -532,6 +582,20 @@ impl ReviewState {
                 }
                 ReviewCmd::ClearInOut => {
                     self.in_out = (None, None);
+                    Ok(())
+                }
+                ReviewCmd::OpenExport => {
+                    match self.in_out {
+                        (Some(a), Some(b)) if a <= b => {
+                            self.export.open_for((a, b), vault, &self.recording.id);
+                            let _ = self.player.send(PlayerCommand::Seek(a));
+                        }
+                        _ => {
+                            self.message = Some(
+                                "Set the clip's first frame with I and its last with O, then export.".into(),
+                            );
+                        }
+                    }
                     Ok(())
                 }
                 ReviewCmd::Shuttle(speed) => self.shuttle(speed),

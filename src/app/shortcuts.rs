@@ -31,6 +31,8 @@ pub enum Action {
     SetIn,
     /// Clip out point at the displayed frame.
     SetOut,
+    /// Open the export window for the I–O range.
+    ExportClip,
     /// Undo the last annotation change.
     Undo,
     /// Redo.
@@ -109,6 +111,11 @@ pub const BINDINGS: &[(Action, KeyboardShortcut, &str)] = &[
         Action::SetOut,
         KeyboardShortcut::new(Modifiers::NONE, Key::O),
         "Set clip out point",
+    ),
+    (
+        Action::ExportClip,
+        KeyboardShortcut::new(Modifiers::COMMAND, Key::E),
+        "Export a de-identified clip of the in–out range",
     ),
     (
         Action::Redo,

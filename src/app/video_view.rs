@@ -60,16 +60,23 @@ impl VideoView {
             );
             return response;
         };
-        let picture = Vec2::new(self.size[0] as f32, self.size[1] as f32);
-        let rect = match self.zoom {
-            Zoom::Fit => fit_rect(area, picture),
-            Zoom::Actual => Rect::from_center_size(area.center(), picture),
-        };
+        let rect = self.picture_rect(area);
         let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
         ui.painter()
             .with_clip_rect(area)
             .image(tex.id(), rect, uv, Color32::WHITE);
         response
+    }
+}
+
+impl VideoView {
+    /// Where the picture is drawn inside `area` (what [`VideoView::ui`] used).
+    pub fn picture_rect(&self, area: Rect) -> Rect {
+        let picture = Vec2::new(self.size[0] as f32, self.size[1] as f32);
+        match self.zoom {
+            Zoom::Fit => fit_rect(area, picture),
+            Zoom::Actual => Rect::from_center_size(area.center(), picture),
+        }
     }
 }
 

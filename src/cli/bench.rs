@@ -24,6 +24,8 @@ pub enum BenchCommand {
     Idle(super::bench_app::IdleArgs),
     /// Plays a file at 1×: frames shown late, peak memory.
     Play(super::bench_app::PlayArgs),
+    /// De-identified export speed (× real time), with and without face detection, against ffmpeg.
+    Export(super::bench_export::ExportBenchArgs),
 }
 
 /// `debrief bench vault`.
@@ -85,6 +87,7 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ui(args) => super::bench_app::ui(args),
         BenchCommand::Idle(args) => super::bench_app::idle(args),
         BenchCommand::Play(args) => super::bench_app::play(args),
+        BenchCommand::Export(args) => super::bench_export::export(args),
     }
 }
 

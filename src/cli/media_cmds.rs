@@ -43,6 +43,13 @@ pub struct TestsrcArgs {
     /// MP4/MOV: put the index (moov) at the start instead of the end.
     #[arg(long)]
     faststart: bool,
+    /// Paste N moving real faces (a public-domain portrait) into every frame (0-8).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    faces: u32,
+    /// Plant sentinel metadata (title, comment, artist, date, GPS, make, model;
+    /// MP4/MOV also QuickTime mdta keys) for testing that export scrubs it.
+    #[arg(long)]
+    plant_tags: bool,
 }
 
 /// `debrief probe`.
@@ -119,6 +126,8 @@ pub fn testsrc(args: &TestsrcArgs) -> anyhow::Result<()> {
         vfr: args.vfr,
         audio: args.audio,
         faststart: args.faststart,
+        faces: args.faces,
+        plant_tags: args.plant_tags,
     };
     let bar = progress_bar(args.frames, "encoding");
     media::testsrc::write(&args.out, &spec, &mut |n| bar.set_position(n))?;

@@ -98,7 +98,7 @@ impl VaultArgs {
 }
 
 /// A passphrase from a file, an environment variable, or a prompt (twice when `confirm`).
-fn read_passphrase(
+pub(super) fn read_passphrase(
     file: Option<&Path>,
     env: &str,
     prompt: &str,

@@ -86,6 +86,9 @@ pub enum MediaError {
     /// The player has shut down.
     #[error("the player has stopped")]
     PlayerGone,
+    /// The user cancelled a long job; nothing was kept.
+    #[error("cancelled; no file was written")]
+    Cancelled,
 }
 
 impl MediaError {

@@ -28,7 +28,7 @@
 
 mod cache;
 mod convert;
-mod pipelines;
+pub(crate) mod pipelines;
 mod skip;
 mod worker;
 

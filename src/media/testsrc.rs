@@ -13,13 +13,14 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
 
-use super::{MediaError, classify_error, frame_code, make_element};
+pub mod faces;
+pub mod tags;
+
+use super::{MediaError, frame_code, make_element};
 use crate::time::FrameRate;
 
 /// Video codecs `testsrc` can write.
@@ -120,6 +121,10 @@ pub struct TestSrcSpec {
     pub audio: bool,
     /// MP4/MOV only: index (moov) at the start instead of the end.
     pub faststart: bool,
+    /// Real faces pasted into every frame, moving (see [`faces`]).
+    pub faces: u32,
+    /// Plant sentinel metadata (see [`tags`]).
+    pub plant_tags: bool,
 }
 
 impl Default for TestSrcSpec {
@@ -135,6 +140,8 @@ impl Default for TestSrcSpec {
             vfr: false,
             audio: false,
             faststart: false,
+            faces: 0,
+            plant_tags: false,
         }
     }
 }
@@ -201,6 +208,12 @@ impl TestSrcSpec {
         if self.faststart && !matches!(container, Container::Mp4 | Container::Mov) {
             return bad("--faststart applies to .mp4 and .mov only".into());
         }
+        if self.plant_tags && self.faststart {
+            return bad("--plant-tags needs the index at the end: drop --faststart".into());
+        }
+        if self.faces > 8 {
+            return bad("--faces must be between 0 and 8".into());
+        }
         Ok(())
     }
 }
@@ -226,7 +239,13 @@ pub fn write(
     let container = Container::from_path(out)?;
     spec.validate(container)?;
     let partial = partial_path(out);
-    let result = run(&partial, spec, container, progress);
+    let mut result = run(&partial, spec, container, progress);
+    if result.is_ok() && spec.plant_tags && matches!(container, Container::Mp4 | Container::Mov) {
+        result = tags::plant_mdta(&partial).map_err(|cause| MediaError::Io {
+            what: format!("planting metadata in {}", out.display()),
+            cause,
+        });
+    }
     match result {
         Ok(()) => std::fs::rename(&partial, out).map_err(|cause| MediaError::Io {
             what: format!("writing {}", out.display()),
@@ -257,25 +276,8 @@ fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), MediaError> {
     let pipeline = gst::Pipeline::new();
-    let framerate = if spec.vfr {
-        gst::Fraction::new(0, 1)
-    } else {
-        gst::Fraction::new(spec.rate.num as i32, spec.rate.den as i32)
-    };
-    let caps = gst::Caps::builder("video/x-raw")
-        .field("format", "I420")
-        .field("width", spec.width as i32)
-        .field("height", spec.height as i32)
-        .field("framerate", framerate)
-        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
-        .build();
-    let frame_bytes = (spec.width * spec.height * 3 / 2) as u64;
-    let appsrc = gst_app::AppSrc::builder()
-        .caps(&caps)
-        .format(gst::Format::Time)
-        .block(true)
-        .max_bytes(frame_bytes * 4)
-        .build();
+    let frame_bytes = u64::from(spec.width) * u64::from(spec.height) * 3 / 2;
+    let appsrc = super::i420_appsrc(spec.width, spec.height, (!spec.vfr).then_some(spec.rate));
     let vqueue = make_element("queue")?;
     let encoder = video_encoder(spec)?;
     // Parsers give the muxers the stream format they want (e.g. hvc1 for H.265 in MP4).
@@ -285,6 +287,9 @@ fn run(
         _ => make_element("identity")?,
     };
     let mux = muxer(container, spec.faststart)?;
+    if spec.plant_tags {
+        tags::plant_in_muxer(&mux);
+    }
     let sink = make_element("filesink")?;
     sink.set_property("location", out.to_string_lossy().as_ref());
     let enc_queue = make_element("queue")?;
@@ -332,6 +337,9 @@ fn run(
         let index = i as u64;
         let mut data = vec![0u8; frame_bytes as usize];
         draw_frame(&mut data, w, h, index);
+        if spec.faces > 0 {
+            faces::draw_faces(&mut data, w, h, spec.faces, index);
+        }
         let mut buffer = gst::Buffer::from_mut_slice(data);
         if let Some(b) = buffer.get_mut() {
             b.set_pts(gst::ClockTime::from_nseconds(p as u64));
@@ -349,46 +357,13 @@ fn run(
     }
     let _ = appsrc.end_of_stream();
 
-    let started = Instant::now();
-    let result = loop {
-        match bus.timed_pop_filtered(
-            gst::ClockTime::from_mseconds(200),
-            &[gst::MessageType::Eos, gst::MessageType::Error],
-        ) {
-            Some(msg) => match msg.view() {
-                gst::MessageView::Eos(_) => break Ok(()),
-                gst::MessageView::Error(err) => break Err(write_error(err, out)),
-                _ => {}
-            },
-            None if started.elapsed() > Duration::from_secs(600) => {
-                break Err(MediaError::Timeout {
-                    what: "finishing the test media".into(),
-                    secs: 600,
-                });
-            }
-            None => {}
-        }
-    };
+    let result = super::wait_written(&bus, &out.display().to_string(), "finishing the test media");
     let _ = pipeline.set_state(gst::State::Null);
     result
 }
 
 fn pipeline_error(bus: &gst::Bus, out: &Path) -> Option<MediaError> {
-    let msg = bus.pop_filtered(&[gst::MessageType::Error])?;
-    match msg.view() {
-        gst::MessageView::Error(err) => Some(write_error(err, out)),
-        _ => None,
-    }
-}
-
-fn write_error(err: &gst::message::Error, out: &Path) -> MediaError {
-    if err.error().kind::<gst::ResourceError>().is_some() {
-        return MediaError::Io {
-            what: format!("writing {}", out.display()),
-            cause: std::io::Error::other(err.error().message().to_owned()),
-        };
-    }
-    classify_error(err, &out.display().to_string())
+    super::pending_write_error(bus, &out.display().to_string())
 }
 
 fn video_encoder(spec: &TestSrcSpec) -> Result<gst::Element, MediaError> {

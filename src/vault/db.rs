@@ -20,6 +20,7 @@ use super::{VaultError, fsutil};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_indexes.sql"),
+    include_str!("migrations/0003_clips.sql"),
 ];
 
 /// The schema version this build writes.

@@ -309,7 +309,7 @@ impl Vault {
         Ok(())
     }
 
-    fn recording_identity(&self, id: &str) -> Result<age::x25519::Identity, VaultError> {
+    pub(super) fn recording_identity(&self, id: &str) -> Result<age::x25519::Identity, VaultError> {
         let secret: Option<zeroize::Zeroizing<String>> = self
             .conn
             .query_row(

@@ -157,3 +157,97 @@ pub mod vault {
         out
     }
 }
+
+/// A small JSON Schema check (the subset our schemas use: type, const, enum,
+/// required, properties, additionalProperties: false, items, minItems,
+/// minimum). Returns one message per violation, with its JSON pointer.
+pub fn schema_errors(schema: &serde_json::Value, value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    fn type_ok(t: &str, v: &Value) -> bool {
+        match t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => true,
+        }
+    }
+    fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<String>) {
+        if let Some(t) = s.get("type") {
+            let ok = match t {
+                Value::String(t) => type_ok(t, v),
+                Value::Array(ts) => ts.iter().filter_map(Value::as_str).any(|t| type_ok(t, v)),
+                _ => true,
+            };
+            if !ok {
+                out.push(format!("{at}: expected {t}, found {v}"));
+                return;
+            }
+        }
+        if let Some(c) = s.get("const")
+            && c != v
+        {
+            out.push(format!("{at}: expected {c}"));
+        }
+        if let Some(Value::Array(options)) = s.get("enum")
+            && !options.contains(v)
+        {
+            out.push(format!("{at}: {v} is not one of {options:?}"));
+        }
+        if let (Some(min), Some(n)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64())
+            && n < min
+        {
+            out.push(format!("{at}: {n} is below {min}"));
+        }
+        if let Some(obj) = v.as_object() {
+            for key in s
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(k) = key.as_str()
+                    && !obj.contains_key(k)
+                {
+                    out.push(format!("{at}: missing '{k}'"));
+                }
+            }
+            let props = s.get("properties").and_then(Value::as_object);
+            for (k, child) in obj {
+                match props.and_then(|p| p.get(k)) {
+                    Some(ps) => walk(ps, child, &format!("{at}/{k}"), out),
+                    None if s.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                        out.push(format!("{at}: unexpected '{k}'"));
+                    }
+                    None => {}
+                }
+            }
+        }
+        if let Some(items) = v.as_array() {
+            if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+                && (items.len() as u64) < min
+            {
+                out.push(format!("{at}: fewer than {min} items"));
+            }
+            if let Some(is) = s.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    walk(is, item, &format!("{at}/{i}"), out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, value, "", &mut out);
+    out
+}
+
+/// A schema from `schemas/`.
+pub fn schema(name: &str) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}

@@ -43,8 +43,9 @@ pub(super) struct AudioPipeline {
     pub bus: gst::Bus,
 }
 
+/// Which stream a branch pipeline decodes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Video,
     Audio,
 }
@@ -160,7 +161,7 @@ fn audio_sink(name: Option<&str>) -> Result<gst::Element, MediaError> {
 
 /// `{source} -> parsebin`, with the first stream of `kind` decoded into `tail`
 /// and every other stream demuxed into a fakesink.
-fn branch_pipeline(
+pub(crate) fn branch_pipeline(
     source: &MediaSource,
     kind: Kind,
     tail: gst::Element,
@@ -249,7 +250,7 @@ fn link_fakesink(pipeline: &gst::Pipeline, pad: &gst::Pad) -> Result<(), MediaEr
 ///
 /// Waits on the bus rather than polling, so it returns the moment the state
 /// change completes (a polling loop here once cost 60 ms per open).
-fn start(
+pub(crate) fn start(
     pipeline: &gst::Pipeline,
     bus: &gst::Bus,
     state: gst::State,
@@ -292,7 +293,7 @@ fn start(
 }
 
 /// Flushing, accurate seek to stream time `pts_ns` at `rate`.
-pub(super) fn seek(pipeline: &gst::Pipeline, pts_ns: i64, rate: f64) -> Result<(), MediaError> {
+pub(crate) fn seek(pipeline: &gst::Pipeline, pts_ns: i64, rate: f64) -> Result<(), MediaError> {
     let position = gst::ClockTime::from_nseconds(pts_ns.max(0) as u64);
     pipeline
         .seek(

@@ -1,0 +1,144 @@
+//! `debrief bench export`: de-identified export speed as a multiple of real time.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use crate::export::{self, ClipSettings};
+use crate::media::testsrc::{self, TestSrcSpec};
+use crate::media::{self, MediaSource};
+
+/// `debrief bench export`.
+#[derive(Debug, Args)]
+pub struct ExportBenchArgs {
+    /// Seconds of 1280×720 30 fps video (with two moving faces) to export.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// x264 preset, for us and for ffmpeg.
+    #[arg(long, default_value = "veryfast")]
+    preset: String,
+    /// Detector widths to time face detection at (640 is the default setting; smaller is
+    /// faster but misses small faces). Empty skips the runs with detection.
+    #[arg(long, value_delimiter = ',', default_value = "640,320")]
+    detector_widths: Vec<u32>,
+    /// Work in this folder (default: a new folder in the temp directory, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Print one JSON object: seconds, frames, plain_s, plain_x_realtime, ffmpeg_s,
+    /// plain_vs_ffmpeg, faces [{detector_width, s, x_realtime, frames_with_faces}].
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn export(args: &ExportBenchArgs) -> anyhow::Result<()> {
+    let own = std::env::temp_dir().join(format!("debrief-bench-export-{}", std::process::id()));
+    let dir = args.dir.clone().unwrap_or_else(|| own.clone());
+    std::fs::create_dir_all(&dir)?;
+    let result = measure(args, &dir);
+    if args.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&own);
+    }
+    result
+}
+
+fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> {
+    let frames = args.seconds.max(1) * 30;
+    let spec = TestSrcSpec {
+        frames,
+        width: 1280,
+        height: 720,
+        faces: 2,
+        gop: 60,
+        ..Default::default()
+    };
+    let input = dir.join("bench-export-source.mp4");
+    if !input.exists() {
+        eprintln!("Writing {frames} frames of 1280×720 test video…");
+        testsrc::write(&input, &spec, &mut |_| {})?;
+    }
+    let source = MediaSource::file(&input);
+    let info = media::probe(&source)?;
+    let media_s = info.duration_ns as f64 / 1e9;
+    let run = |faces: Option<u32>| -> anyhow::Result<(f64, u64)> {
+        let out = dir.join(match faces {
+            Some(w) => format!("faces-{w}.mp4"),
+            None => "plain.mp4".into(),
+        });
+        let _ = std::fs::remove_file(&out);
+        let mut settings = ClipSettings::new(0, info.frames() - 1);
+        settings.detect_faces = faces.is_some();
+        settings.detector_width = faces.unwrap_or(settings.detector_width);
+        settings.preset = args.preset.clone();
+        let t = Instant::now();
+        let report = export::export_clip(
+            &source,
+            &info,
+            &out,
+            &settings,
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )?;
+        Ok((t.elapsed().as_secs_f64(), report.frames_with_faces))
+    };
+    let (plain_s, _) = run(None)?;
+    let ffmpeg_out = dir.join("ffmpeg.mp4");
+    let t = Instant::now();
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&input)
+        .args([
+            "-an",
+            "-map_metadata",
+            "-1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            &args.preset,
+            "-crf",
+            "20",
+        ])
+        .arg(&ffmpeg_out)
+        .status();
+    let ffmpeg_s = match status {
+        Ok(s) if s.success() => Some(t.elapsed().as_secs_f64()),
+        _ => {
+            eprintln!(
+                "ffmpeg not found or failed: install it with packaging/install-deps.sh --with-ffmpeg for the comparison"
+            );
+            None
+        }
+    };
+    let round = |v: f64| (v * 100.0).round() / 100.0;
+    let mut faces = Vec::new();
+    for &width in &args.detector_widths {
+        let (s, found) = run(Some(width))?;
+        faces.push(serde_json::json!({
+            "detector_width": width,
+            "s": round(s),
+            "x_realtime": round(media_s / s),
+            "frames_with_faces": found,
+        }));
+    }
+    let result = serde_json::json!({
+        "seconds": round(media_s),
+        "frames": info.frames(),
+        "preset": args.preset,
+        "plain_s": round(plain_s),
+        "plain_x_realtime": round(media_s / plain_s),
+        "ffmpeg_s": ffmpeg_s.map(round),
+        "plain_vs_ffmpeg": ffmpeg_s.map(|f| round(f / plain_s)),
+        "faces": faces,
+    });
+    if args.json {
+        println!("{result}");
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).context("formatting")?
+        );
+    }
+    Ok(())
+}

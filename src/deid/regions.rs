@@ -1,0 +1,250 @@
+//! The reviewer's manual regions: shapes with keyframes, interpolated between them.
+//!
+//! Stored as JSON (`schemas/regions.schema.json`), coordinates as fractions
+//! of the picture (0–1), so a region drawn on a scaled preview applies to
+//! the full-size frame. A region is active from its first keyframe to its
+//! last; one with a single keyframe stays put for the whole clip. Between
+//! keyframes the box moves linearly. `invert` covers everything *except*
+//! the region (for a recording where only one area may be shown).
+
+use serde::{Deserialize, Serialize};
+
+use super::Rect;
+
+/// The outline of a region.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// The whole box.
+    #[default]
+    Rect,
+    /// The ellipse inscribed in the box.
+    Ellipse,
+}
+
+impl Shape {
+    /// Whether the point (`x`, `y`) lies inside `r` with this outline.
+    #[inline]
+    pub fn contains(self, r: Rect, x: f32, y: f32) -> bool {
+        match self {
+            Self::Rect => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h,
+            Self::Ellipse => {
+                let (cx, cy) = r.centre();
+                let (rx, ry) = (r.w / 2.0, r.h / 2.0);
+                if rx <= 0.0 || ry <= 0.0 {
+                    return false;
+                }
+                let (dx, dy) = ((x - cx) / rx, (y - cy) / ry);
+                dx * dx + dy * dy <= 1.0
+            }
+        }
+    }
+}
+
+/// Where a region is on one frame (fractions of the picture).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keyframe {
+    /// Frame index in the recording.
+    pub frame: u64,
+    /// Left edge, 0–1.
+    pub x: f32,
+    /// Top edge, 0–1.
+    pub y: f32,
+    /// Width, 0–1.
+    pub w: f32,
+    /// Height, 0–1.
+    pub h: f32,
+}
+
+/// One manual region.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualRegion {
+    /// Outline.
+    #[serde(default)]
+    pub shape: Shape,
+    /// Cover everything except this region.
+    #[serde(default)]
+    pub invert: bool,
+    /// Positions, in frame order.
+    pub keyframes: Vec<Keyframe>,
+}
+
+impl ManualRegion {
+    /// The region's box on `frame` in pixels of a `width`×`height` picture, if active there.
+    pub fn at(&self, frame: u64, width: u32, height: u32) -> Option<Rect> {
+        let first = self.keyframes.first()?;
+        let last = self.keyframes.last()?;
+        let k = if self.keyframes.len() == 1 {
+            *first
+        } else if frame < first.frame || frame > last.frame {
+            return None;
+        } else {
+            let i = self.keyframes.partition_point(|k| k.frame <= frame);
+            let a = self.keyframes[i.saturating_sub(1)];
+            match self.keyframes.get(i) {
+                Some(b) if b.frame > a.frame => {
+                    let t = (frame - a.frame) as f32 / (b.frame - a.frame) as f32;
+                    let r = Rect {
+                        x: a.x,
+                        y: a.y,
+                        w: a.w,
+                        h: a.h,
+                    }
+                    .lerp(
+                        Rect {
+                            x: b.x,
+                            y: b.y,
+                            w: b.w,
+                            h: b.h,
+                        },
+                        t,
+                    );
+                    Keyframe {
+                        frame,
+                        x: r.x,
+                        y: r.y,
+                        w: r.w,
+                        h: r.h,
+                    }
+                }
+                _ => a,
+            }
+        };
+        let (fw, fh) = (width as f32, height as f32);
+        Some(Rect {
+            x: k.x * fw,
+            y: k.y * fh,
+            w: k.w * fw,
+            h: k.h * fh,
+        })
+    }
+
+    /// Adds or replaces the keyframe at `k.frame`, keeping frame order.
+    pub fn set_keyframe(&mut self, k: Keyframe) {
+        match self.keyframes.binary_search_by_key(&k.frame, |x| x.frame) {
+            Ok(i) => self.keyframes[i] = k,
+            Err(i) => self.keyframes.insert(i, k),
+        }
+    }
+
+    /// Removes the keyframe at `frame`; returns whether there was one.
+    pub fn remove_keyframe(&mut self, frame: u64) -> bool {
+        match self.keyframes.binary_search_by_key(&frame, |x| x.frame) {
+            Ok(i) => {
+                self.keyframes.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// Every manual region of one export (the `--regions` file).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSet {
+    /// Format version (1).
+    #[serde(default = "one")]
+    pub version: u32,
+    /// The regions.
+    #[serde(default)]
+    pub regions: Vec<ManualRegion>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl RegionSet {
+    /// Parses and checks a regions file's text; `what` names it in messages.
+    pub fn parse(text: &str, what: &str) -> Result<Self, String> {
+        let mut set: Self = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "{what} is not a valid regions file (line {}, column {}): {e}; see schemas/regions.schema.json",
+                e.line(),
+                e.column()
+            )
+        })?;
+        if set.version != 1 {
+            return Err(format!(
+                "{what}: regions version {} is not supported (1 is)",
+                set.version
+            ));
+        }
+        for (i, region) in set.regions.iter_mut().enumerate() {
+            if region.keyframes.is_empty() {
+                return Err(format!(
+                    "{what}: /regions/{i} has no keyframes: give it at least one"
+                ));
+            }
+            for (j, k) in region.keyframes.iter().enumerate() {
+                let ok = |v: f32| (0.0..=1.0).contains(&v);
+                if !(ok(k.x) && ok(k.y) && ok(k.w) && ok(k.h)) || k.w <= 0.0 || k.h <= 0.0 {
+                    return Err(format!(
+                        "{what}: /regions/{i}/keyframes/{j} must have x, y, w, h between 0 and 1 \
+                         (fractions of the picture) and a width and height above 0"
+                    ));
+                }
+            }
+            region.keyframes.sort_by_key(|k| k.frame);
+            if region
+                .keyframes
+                .windows(2)
+                .any(|w| w[0].frame == w[1].frame)
+            {
+                return Err(format!(
+                    "{what}: /regions/{i} has two keyframes on the same frame"
+                ));
+            }
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolates_between_keyframes_and_is_inactive_outside() {
+        let text = r#"{"regions":[{"shape":"ellipse","keyframes":[
+            {"frame":20,"x":0.5,"y":0.0,"w":0.1,"h":0.1},
+            {"frame":10,"x":0.0,"y":0.0,"w":0.1,"h":0.1}]}]}"#;
+        let set = RegionSet::parse(text, "r.json").unwrap();
+        let r = &set.regions[0];
+        assert_eq!(r.at(15, 100, 100).unwrap().x, 25.0);
+        assert_eq!(r.at(10, 100, 100).unwrap().x, 0.0);
+        assert_eq!(r.at(20, 100, 100).unwrap().x, 50.0);
+        assert!(r.at(9, 100, 100).is_none());
+        assert!(r.at(21, 100, 100).is_none());
+    }
+
+    #[test]
+    fn rejects_bad_files_with_a_pointer() {
+        let err = RegionSet::parse(r#"{"regions":[{"keyframes":[]}]}"#, "r.json").unwrap_err();
+        assert!(err.contains("/regions/0"), "{err}");
+        let err = RegionSet::parse(
+            r#"{"regions":[{"keyframes":[{"frame":1,"x":2,"y":0,"w":0.1,"h":0.1}]}]}"#,
+            "r.json",
+        )
+        .unwrap_err();
+        assert!(err.contains("/regions/0/keyframes/0"), "{err}");
+        let err = RegionSet::parse("{", "r.json").unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn ellipse_contains_centre_not_corner() {
+        let r = Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 10.0,
+            h: 10.0,
+        };
+        assert!(Shape::Ellipse.contains(r, 5.0, 5.0));
+        assert!(!Shape::Ellipse.contains(r, 0.5, 0.5));
+        assert!(Shape::Rect.contains(r, 0.5, 0.5));
+    }
+}

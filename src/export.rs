@@ -1,0 +1,516 @@
+//! De-identified clip export: two passes over an exact frame range.
+//!
+//! ```text
+//! pass 1 (faces): VideoRange ─frames─► N detector threads ─boxes─► deid::tracks::build ─► covered boxes per frame
+//! pass 2:         VideoRange ─frames─► cover boxes + manual regions ─► Encoder ◄─ AudioRange (drop | disguise | keep)
+//!                                                                        └─► <out>.partial ─rename─► <out>
+//! ```
+//!
+//! The output is the only file written. A failed or cancelled export
+//! removes its `.partial`; the final name appears only when the file is
+//! complete. Frame `from` is the clip's first frame and `to` its last;
+//! timestamps are rebased so the clip starts at 0, with the source's frame
+//! durations kept.
+
+pub mod encoder;
+pub mod reader;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::deid::{CoverStyle, FaceDetector, RegionSet, TrackSettings, tracks};
+use crate::deid::{Rect, detector};
+use crate::media::{MediaError, MediaInfo, MediaSource};
+use encoder::{Encoder, EncoderSpec};
+use reader::{AudioRange, VideoRange};
+
+/// Upper edge of the disguised voice's band (telephone band).
+pub const DISGUISE_CUTOFF_HZ: f32 = 3400.0;
+
+/// Default pitch ratio of the disguised voice.
+pub const DEFAULT_PITCH: f32 = 0.8;
+
+/// The label every disguised clip carries, in the app and in manifests.
+pub const DISGUISE_LABEL: &str = "voice obscured, not anonymised";
+
+/// Container and codec of a clip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClipFormat {
+    /// H.264 in MP4.
+    Mp4,
+    /// VP9 in WebM.
+    Webm,
+}
+
+impl ClipFormat {
+    /// The format for an output file name (`.mp4` or `.webm`).
+    pub fn from_path(path: &Path) -> Result<Self, MediaError> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("mp4") => Ok(Self::Mp4),
+            Some("webm") => Ok(Self::Webm),
+            _ => Err(MediaError::InvalidArgument(format!(
+                "a clip is written as H.264/MP4 or VP9/WebM: end the file name in .mp4 or .webm: {}",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// What happens to the sound.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum AudioMode {
+    /// No audio stream at all (the default).
+    Drop,
+    /// Pitch-shifted and band-limited: obscured, not anonymised.
+    Disguise {
+        /// Pitch ratio (0.5–2.0, not 1).
+        pitch: f32,
+    },
+    /// The original sound (needs an explicit confirmation).
+    Keep,
+}
+
+impl AudioMode {
+    /// The name used on the command line and in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Drop => "drop",
+            Self::Disguise { .. } => "disguise",
+            Self::Keep => "keep",
+        }
+    }
+}
+
+/// Everything that decides what a clip looks and sounds like (audited with it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClipSettings {
+    /// First frame (recording index).
+    pub from: u64,
+    /// Last frame (inclusive).
+    pub to: u64,
+    /// Detect and cover faces.
+    pub detect_faces: bool,
+    /// Detector score threshold (lower finds more).
+    pub threshold: f32,
+    /// Detector input width in pixels (larger finds smaller faces).
+    pub detector_width: u32,
+    /// How detections become covered boxes.
+    pub tracks: TrackSettings,
+    /// Fill or pixelate.
+    pub cover: CoverStyle,
+    /// The reviewer's manual regions.
+    pub regions: RegionSet,
+    /// Sound.
+    pub audio: AudioMode,
+    /// x264 CRF (VP9 maps it onto its own scale).
+    pub crf: u32,
+    /// x264 speed preset.
+    pub preset: String,
+}
+
+impl ClipSettings {
+    /// Safe defaults for frames `from..=to`: faces covered, no sound.
+    pub fn new(from: u64, to: u64) -> Self {
+        Self {
+            from,
+            to,
+            detect_faces: true,
+            threshold: detector::DEFAULT_THRESHOLD,
+            detector_width: detector::DEFAULT_WIDTH,
+            tracks: TrackSettings::default(),
+            cover: CoverStyle::Fill,
+            regions: RegionSet::default(),
+            audio: AudioMode::Drop,
+            crf: 20,
+            preset: "veryfast".into(),
+        }
+    }
+
+    /// Warnings for settings that would hide less than the defaults.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.detect_faces {
+            out.push("face detection is off: only manual regions are covered".into());
+        }
+        if self.threshold > detector::DEFAULT_THRESHOLD {
+            out.push(format!(
+                "detector threshold {:.2} is above the default {:.2}: faces may be missed",
+                self.threshold,
+                detector::DEFAULT_THRESHOLD
+            ));
+        }
+        if self.detector_width < detector::DEFAULT_WIDTH {
+            out.push(format!(
+                "detector width {} px is below the default {}: small faces may be missed",
+                self.detector_width,
+                detector::DEFAULT_WIDTH
+            ));
+        }
+        out.extend(self.tracks.warnings());
+        match self.audio {
+            AudioMode::Disguise { .. } => out.push(format!("audio: {DISGUISE_LABEL}")),
+            AudioMode::Keep => out.push("audio kept: voices and names can be heard".into()),
+            AudioMode::Drop => {}
+        }
+        out
+    }
+
+    fn check(&self) -> Result<(), MediaError> {
+        let bad = |m: &str| Err(MediaError::InvalidArgument(m.into()));
+        if !(0.05..=0.95).contains(&self.threshold) {
+            return bad("the face threshold must be between 0.05 and 0.95 (default 0.3)");
+        }
+        if !(1.0..=3.0).contains(&self.tracks.enlarge) {
+            return bad("the box enlargement must be between 1.0 and 3.0 (default 1.3)");
+        }
+        if !(160..=1920).contains(&self.detector_width) {
+            return bad("the detector width must be between 160 and 1920 pixels (default 640)");
+        }
+        if self.crf > 51 {
+            return bad("--crf must be between 0 and 51 (default 20)");
+        }
+        if let AudioMode::Disguise { pitch } = self.audio
+            && (!(0.5..=2.0).contains(&pitch) || (pitch - 1.0).abs() < 0.05)
+        {
+            return bad(
+                "the disguise pitch ratio must be between 0.5 and 2.0 and not near 1 (default 0.8)",
+            );
+        }
+        const PRESETS: &[&str] = &[
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+        ];
+        if !PRESETS.contains(&self.preset.as_str()) {
+            return Err(MediaError::InvalidArgument(format!(
+                "'{}' is not an x264 preset: use one of {}",
+                self.preset,
+                PRESETS.join(", ")
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Which pass an export is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Finding faces.
+    Detecting,
+    /// Covering and encoding.
+    Encoding,
+}
+
+/// Progress of an export: `done` of `total` frames in `phase`.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Pass.
+    pub phase: Phase,
+    /// Frames done.
+    pub done: u64,
+    /// Frames in the clip.
+    pub total: u64,
+}
+
+/// What an export produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportReport {
+    /// The clip.
+    pub out: PathBuf,
+    /// Frames written.
+    pub frames: u64,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Frames on which the detector found at least one face.
+    pub frames_with_faces: u64,
+    /// Boxes covered over all frames (faces after tracking, plus manual regions).
+    pub boxes_covered: u64,
+}
+
+/// The boxes to cover on every frame of `from..=to` (index 0 = frame `from`):
+/// pass 1 alone, for the redaction preview.
+pub fn detect_faces(
+    source: &MediaSource,
+    info: &MediaInfo,
+    settings: &ClipSettings,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<(Vec<Vec<Rect>>, u64), MediaError> {
+    let total = settings.to - settings.from + 1;
+    if !settings.detect_faces {
+        return Ok((vec![Vec::new(); total as usize], 0));
+    }
+    let detector = FaceDetector::new(
+        info.width,
+        info.height,
+        settings.detector_width,
+        settings.threshold,
+    )
+    .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+    let mut video = VideoRange::open(source, info, settings.from, settings.to)?;
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
+    let mut found: Vec<Vec<Rect>> = vec![Vec::new(); total as usize];
+    let result = std::thread::scope(|scope| -> Result<(), MediaError> {
+        let (work_tx, work_rx) = mpsc::sync_channel::<(u64, crate::deid::PlanarFrame)>(workers * 2);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel::<(u64, Result<Vec<Rect>, String>)>();
+        for _ in 0..workers {
+            let rx = Arc::clone(&work_rx);
+            let tx = done_tx.clone();
+            let det = detector.clone();
+            scope.spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((index, frame)) = job else { return };
+                    let boxes = det
+                        .detect(&frame)
+                        .map(|b| b.into_iter().map(|f| f.rect).collect())
+                        .map_err(|e| e.to_string());
+                    if tx.send((index, boxes)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut sent = 0u64;
+        let mut received = 0u64;
+        let mut collect = |found: &mut Vec<Vec<Rect>>,
+                           received: &mut u64,
+                           block: bool|
+         -> Result<(), MediaError> {
+            loop {
+                let next = if block {
+                    done_rx.recv().ok()
+                } else {
+                    done_rx.try_recv().ok()
+                };
+                let Some((index, boxes)) = next else {
+                    return Ok(());
+                };
+                found[(index - settings.from) as usize] = boxes.map_err(MediaError::Pipeline)?;
+                *received += 1;
+                progress(Progress {
+                    phase: Phase::Detecting,
+                    done: *received,
+                    total,
+                });
+                if block {
+                    return Ok(());
+                }
+            }
+        };
+        while let Some((index, frame)) = video.next_frame()? {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(MediaError::Cancelled);
+            }
+            work_tx
+                .send((index, frame))
+                .map_err(|_| MediaError::pipeline("the face detector stopped"))?;
+            sent += 1;
+            collect(&mut found, &mut received, false)?;
+        }
+        drop(work_tx);
+        while received < sent {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(MediaError::Cancelled);
+            }
+            let before = received;
+            collect(&mut found, &mut received, true)?;
+            if received == before {
+                return Err(MediaError::pipeline("the face detector stopped"));
+            }
+        }
+        Ok(())
+    });
+    result?;
+    let frames_with_faces = found.iter().filter(|b| !b.is_empty()).count() as u64;
+    Ok((tracks::build(&found, &settings.tracks), frames_with_faces))
+}
+
+/// `out` with `.partial` appended to its file name.
+pub fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+/// Exports frames `settings.from..=settings.to` of `source` to `out`, de-identified.
+pub fn export_clip(
+    source: &MediaSource,
+    info: &MediaInfo,
+    out: &Path,
+    settings: &ClipSettings,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<ExportReport, MediaError> {
+    crate::media::init()?;
+    settings.check()?;
+    let format = ClipFormat::from_path(out)?;
+    if out.exists() {
+        return Err(MediaError::InvalidArgument(format!(
+            "{} already exists: choose another name or remove it first",
+            out.display()
+        )));
+    }
+    if settings.audio != AudioMode::Drop && !info.has_audio() {
+        return Err(MediaError::InvalidArgument(format!(
+            "the recording has no sound to {}: use --audio drop",
+            settings.audio.as_str()
+        )));
+    }
+    let partial = partial_path(out);
+    let result = export_to(source, info, &partial, format, settings, progress, cancel);
+    let finished = result.and_then(|mut report| {
+        std::fs::rename(&partial, out).map_err(|cause| MediaError::Io {
+            what: format!("writing {}", out.display()),
+            cause,
+        })?;
+        report.out = out.to_path_buf();
+        Ok(report)
+    });
+    if finished.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    finished
+}
+
+fn export_to(
+    source: &MediaSource,
+    info: &MediaInfo,
+    partial: &Path,
+    format: ClipFormat,
+    settings: &ClipSettings,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<ExportReport, MediaError> {
+    let (from, to) = (settings.from, settings.to);
+    let total = to.saturating_sub(from) + 1;
+    let (faces, frames_with_faces) = detect_faces(source, info, settings, progress, cancel)?;
+    let table = &info.table;
+    let start_ns = table.pts(from).ok_or(MediaError::FrameOutOfRange {
+        index: from,
+        frames: table.len(),
+    })?;
+    let end_ns = table.pts(to).unwrap_or(start_ns) + table.duration_ns(to);
+    let mut audio = match settings.audio {
+        AudioMode::Drop => None,
+        _ => Some(AudioRange::open(source, start_ns, end_ns)?),
+    };
+    let mut next_audio = match audio.as_mut() {
+        Some(a) => a.next_chunk()?,
+        None => None,
+    };
+    let audio_spec = match (&next_audio, settings.audio) {
+        (Some(chunk), mode) if mode != AudioMode::Drop => Some((mode, chunk.caps.clone())),
+        _ => None,
+    };
+    let mut video = VideoRange::open(source, info, from, to)?;
+    let spec = EncoderSpec {
+        path: partial,
+        format,
+        width: info.width,
+        height: info.height,
+        rate: (!info.vfr).then_some(info.rate),
+        crf: settings.crf,
+        preset: &settings.preset,
+        audio: audio_spec,
+    };
+    let encoder = Encoder::start(&spec)?;
+    let mut written = 0u64;
+    let mut boxes_covered = 0u64;
+    while let Some((index, mut frame)) = video.next_frame()? {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(MediaError::Cancelled);
+        }
+        let pts = table.pts(index).unwrap_or(start_ns) - start_ns;
+        // Audio up to this frame's time first: both streams reach the muxer in order.
+        while let Some(chunk) = next_audio.take_if(|c| c.pts_ns <= pts) {
+            encoder.push_audio(chunk.bytes, chunk.pts_ns, chunk.duration_ns)?;
+            next_audio = match audio.as_mut() {
+                Some(a) => a.next_chunk()?,
+                None => None,
+            };
+        }
+        let slot = (index - from) as usize;
+        for r in faces.get(slot).into_iter().flatten() {
+            frame.cover(*r, crate::deid::Shape::Rect, settings.cover);
+            boxes_covered += 1;
+        }
+        for region in &settings.regions.regions {
+            if let Some(r) = region.at(index, info.width, info.height) {
+                if region.invert {
+                    frame.cover_outside(r, region.shape);
+                } else {
+                    frame.cover(r, region.shape, settings.cover);
+                }
+                boxes_covered += 1;
+            }
+        }
+        encoder.push_video(frame, pts, table.duration_ns(index))?;
+        written += 1;
+        progress(Progress {
+            phase: Phase::Encoding,
+            done: written,
+            total,
+        });
+    }
+    while let Some(chunk) = next_audio.take() {
+        encoder.push_audio(chunk.bytes, chunk.pts_ns, chunk.duration_ns)?;
+        next_audio = match audio.as_mut() {
+            Some(a) => a.next_chunk()?,
+            None => None,
+        };
+    }
+    drop(video);
+    drop(audio);
+    encoder.finish()?;
+    let (sha256, bytes) = hash_file(partial)?;
+    Ok(ExportReport {
+        out: partial.to_path_buf(),
+        frames: written,
+        sha256,
+        bytes,
+        frames_with_faces,
+        boxes_covered,
+    })
+}
+
+/// SHA-256 (hex) and length of a file.
+pub fn hash_file(path: &Path) -> Result<(String, u64), MediaError> {
+    let io = |cause| MediaError::Io {
+        what: format!("reading {}", path.display()),
+        cause,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher).map_err(io)?;
+    Ok((hex::encode(hasher.finalize()), bytes))
+}

@@ -1,0 +1,372 @@
+//! Decoding an exact frame range of a recording, in order, for export.
+//!
+//! ```text
+//! {source} -> parsebin -(video)-> decodebin -> videoconvert -> I420 -> [appsink sync=false, never drops]
+//! {source} -> parsebin -(audio)-> decodebin -> audioconvert -> audioresample -> F32 interleaved -> [appsink]
+//! ```
+//!
+//! The video pipeline seeks to the keyframe at or before the first frame
+//! and decodes forward; each picture is matched to its frame by PTS in the
+//! recording's frame table, so the first and last frames are exactly the
+//! ones asked for. A picture stamped with the same frame as the one before
+//! it replaces it (Matroska rounds timestamps to 1 ms, so the picture before
+//! a keyframe can come out clipped to the keyframe's PTS; the later one is
+//! the real one, as in the player).
+
+use std::time::Duration;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+use gstreamer_video::prelude::*;
+
+use crate::deid::{PlanarFrame, Plane};
+use crate::media::player::pipelines::{self, Kind};
+use crate::media::{MediaError, MediaInfo, MediaSource, classify_error, make_element};
+
+const OPEN_TIMEOUT: Duration = Duration::from_secs(20);
+const PULL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A tail bin: `elements` linked in a row, with a ghost sink pad.
+fn tail_bin(elements: &[gst::Element]) -> Result<gst::Element, MediaError> {
+    let bin = gst::Bin::new();
+    bin.add_many(elements).map_err(MediaError::pipeline)?;
+    gst::Element::link_many(elements).map_err(MediaError::pipeline)?;
+    let first = elements
+        .first()
+        .and_then(|e| e.static_pad("sink"))
+        .ok_or_else(|| MediaError::pipeline("tail has no sink pad"))?;
+    let ghost = gst::GhostPad::builder_with_target(&first)
+        .map_err(MediaError::pipeline)?
+        .name("sink")
+        .build();
+    bin.add_pad(&ghost).map_err(MediaError::pipeline)?;
+    Ok(bin.upcast())
+}
+
+/// Waits for a sample, turning bus errors and stalls into messages.
+fn pull(
+    appsink: &gst_app::AppSink,
+    bus: &gst::Bus,
+    what: &str,
+) -> Result<Option<gst::Sample>, MediaError> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(sample) = appsink.try_pull_sample(gst::ClockTime::from_mseconds(100)) {
+            return Ok(Some(sample));
+        }
+        if appsink.is_eos() {
+            return Ok(None);
+        }
+        if let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error])
+            && let gst::MessageView::Error(err) = msg.view()
+        {
+            return Err(classify_error(err, what));
+        }
+        if started.elapsed() > PULL_TIMEOUT {
+            return Err(MediaError::Timeout {
+                what: format!("decoding {what}"),
+                secs: PULL_TIMEOUT.as_secs(),
+            });
+        }
+    }
+}
+
+fn stream_time(sample: &gst::Sample, pts: gst::ClockTime) -> i64 {
+    sample
+        .segment()
+        .and_then(|s| s.downcast_ref::<gst::ClockTime>())
+        .and_then(|s| s.to_stream_time(pts))
+        .unwrap_or(pts)
+        .nseconds() as i64
+}
+
+/// Decodes frames `from..=to` of a recording as I420 pictures.
+pub struct VideoRange {
+    pipeline: gst::Pipeline,
+    appsink: gst_app::AppSink,
+    bus: gst::Bus,
+    info: MediaInfo,
+    what: String,
+    from: u64,
+    to: u64,
+    pending: Option<(u64, PlanarFrame)>,
+    next_out: u64,
+}
+
+impl VideoRange {
+    /// Opens `source` and positions it before frame `from`.
+    pub fn open(
+        source: &MediaSource,
+        info: &MediaInfo,
+        from: u64,
+        to: u64,
+    ) -> Result<Self, MediaError> {
+        let frames = info.table.len();
+        for index in [from, to] {
+            if index >= frames {
+                return Err(MediaError::FrameOutOfRange { index, frames });
+            }
+        }
+        if from > to {
+            return Err(MediaError::InvalidArgument(format!(
+                "the first frame ({from}) is after the last ({to}): give --from-frame ≤ --to-frame"
+            )));
+        }
+        let convert = make_element("videoconvert")?;
+        let caps = make_element("capsfilter")?;
+        caps.set_property(
+            "caps",
+            gst::Caps::builder("video/x-raw")
+                .field("format", "I420")
+                .build(),
+        );
+        let appsink = gst_app::AppSink::builder()
+            .sync(false)
+            .max_buffers(4)
+            .drop(false)
+            .enable_last_sample(false)
+            .build();
+        let tail = tail_bin(&[convert, caps, appsink.clone().upcast()])?;
+        let pipeline = pipelines::branch_pipeline(source, Kind::Video, tail)?;
+        let bus = pipeline
+            .bus()
+            .ok_or_else(|| MediaError::pipeline("pipeline has no bus"))?;
+        let what = source.describe();
+        pipelines::start(&pipeline, &bus, gst::State::Playing, OPEN_TIMEOUT, &what)?;
+        let key = info.table.keyframe_at_or_before(from);
+        let key_pts = info.table.pts(key).unwrap_or(0);
+        pipelines::seek(&pipeline, key_pts, 1.0)?;
+        Ok(Self {
+            pipeline,
+            appsink,
+            bus,
+            info: info.clone(),
+            what,
+            from,
+            to,
+            pending: None,
+            next_out: from,
+        })
+    }
+
+    /// The next frame of the range and its index; `None` after `to`.
+    pub fn next_frame(&mut self) -> Result<Option<(u64, PlanarFrame)>, MediaError> {
+        if self.next_out > self.to {
+            return Ok(None);
+        }
+        loop {
+            let decoded = match pull(&self.appsink, &self.bus, &self.what)? {
+                Some(sample) => Some(self.to_frame(&sample)?),
+                None => None,
+            };
+            let out = match (decoded, self.pending.take()) {
+                (None, pending) => pending,
+                (Some((index, frame)), None) => {
+                    self.pending = Some((index, frame));
+                    continue;
+                }
+                (Some((index, frame)), Some((p_index, p_frame))) => {
+                    self.pending = Some((index, frame));
+                    if index <= p_index {
+                        continue; // the later picture is the real one
+                    }
+                    Some((p_index, p_frame))
+                }
+            };
+            let Some((index, frame)) = out else {
+                return Err(MediaError::Corrupt {
+                    what: self.what.clone(),
+                    detail: format!("the recording ended before frame {}", self.next_out),
+                });
+            };
+            if index < self.from {
+                continue;
+            }
+            if index != self.next_out {
+                return Err(MediaError::Corrupt {
+                    what: self.what.clone(),
+                    detail: format!("frame {} could not be decoded", self.next_out),
+                });
+            }
+            self.next_out += 1;
+            return Ok(Some((index, frame)));
+        }
+    }
+
+    fn to_frame(&self, sample: &gst::Sample) -> Result<(u64, PlanarFrame), MediaError> {
+        let buffer = sample
+            .buffer()
+            .ok_or_else(|| MediaError::pipeline("decoded sample without a buffer"))?;
+        let caps = sample
+            .caps()
+            .ok_or_else(|| MediaError::pipeline("decoded sample without caps"))?;
+        let info = gst_video::VideoInfo::from_caps(caps).map_err(MediaError::pipeline)?;
+        let pts = buffer
+            .pts()
+            .ok_or_else(|| MediaError::pipeline("decoded frame without a timestamp"))?;
+        let pts = stream_time(sample, pts);
+        let index = self
+            .info
+            .table
+            .index_of(pts)
+            .or_else(|| self.info.table.nearest(pts))
+            .unwrap_or(0);
+        let vframe = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+            .map_err(|_| MediaError::pipeline("cannot map a decoded frame"))?;
+        Ok((index, copy_i420(&vframe)?))
+    }
+}
+
+impl Drop for VideoRange {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+/// Copies a mapped I420 frame into a tightly packed [`PlanarFrame`], row by row (strides differ).
+fn copy_i420(
+    vframe: &gst_video::VideoFrameRef<&gst::BufferRef>,
+) -> Result<PlanarFrame, MediaError> {
+    let (w, h) = (vframe.width(), vframe.height());
+    let mut out = PlanarFrame::black(w, h);
+    for p in 0..3u32 {
+        let src = vframe
+            .plane_data(p)
+            .map_err(|_| MediaError::pipeline("cannot read a plane of a decoded frame"))?;
+        let stride = vframe.plane_stride()[p as usize] as usize;
+        let Plane {
+            offset,
+            stride: dst_stride,
+            width,
+            height,
+        } = out.planes[p as usize];
+        for y in 0..height {
+            let s = src.get(y * stride..y * stride + width).ok_or_else(|| {
+                MediaError::pipeline("a decoded frame is smaller than its caps say")
+            })?;
+            out.data[offset + y * dst_stride..offset + y * dst_stride + width].copy_from_slice(s);
+        }
+    }
+    Ok(out)
+}
+
+/// Decoded audio of a time range, as interleaved 32-bit float samples.
+pub struct AudioRange {
+    pipeline: gst::Pipeline,
+    appsink: gst_app::AppSink,
+    bus: gst::Bus,
+    what: String,
+    start_ns: i64,
+    end_ns: i64,
+    done: bool,
+}
+
+/// One piece of audio, timestamped from the start of the clip.
+pub struct AudioChunk {
+    /// Interleaved F32LE samples.
+    pub bytes: Vec<u8>,
+    /// Start, ns from the clip's first frame.
+    pub pts_ns: i64,
+    /// Length in ns.
+    pub duration_ns: i64,
+    /// Caps of the samples.
+    pub caps: gst::Caps,
+}
+
+impl AudioRange {
+    /// Opens the audio of `source` between `start_ns` and `end_ns` (stream time).
+    pub fn open(source: &MediaSource, start_ns: i64, end_ns: i64) -> Result<Self, MediaError> {
+        let convert = make_element("audioconvert")?;
+        let resample = make_element("audioresample")?;
+        let caps = make_element("capsfilter")?;
+        caps.set_property(
+            "caps",
+            gst::Caps::builder("audio/x-raw")
+                .field("format", "F32LE")
+                .field("layout", "interleaved")
+                .build(),
+        );
+        let appsink = gst_app::AppSink::builder()
+            .sync(false)
+            .max_buffers(16)
+            .drop(false)
+            .enable_last_sample(false)
+            .build();
+        let tail = tail_bin(&[convert, resample, caps, appsink.clone().upcast()])?;
+        let pipeline = pipelines::branch_pipeline(source, Kind::Audio, tail)?;
+        let bus = pipeline
+            .bus()
+            .ok_or_else(|| MediaError::pipeline("pipeline has no bus"))?;
+        let what = source.describe();
+        pipelines::start(&pipeline, &bus, gst::State::Playing, OPEN_TIMEOUT, &what)?;
+        pipelines::seek(&pipeline, start_ns, 1.0)?;
+        Ok(Self {
+            pipeline,
+            appsink,
+            bus,
+            what,
+            start_ns,
+            end_ns,
+            done: false,
+        })
+    }
+
+    /// The next chunk inside the range, trimmed to it; `None` at its end.
+    pub fn next_chunk(&mut self) -> Result<Option<AudioChunk>, MediaError> {
+        while !self.done {
+            let Some(sample) = pull(&self.appsink, &self.bus, &self.what)? else {
+                self.done = true;
+                break;
+            };
+            let (Some(buffer), Some(caps)) = (sample.buffer(), sample.caps()) else {
+                continue;
+            };
+            let s = caps
+                .structure(0)
+                .ok_or_else(|| MediaError::pipeline("audio without caps"))?;
+            let rate = s.get::<i32>("rate").map_err(MediaError::pipeline)? as i64;
+            let channels = s.get::<i32>("channels").map_err(MediaError::pipeline)? as usize;
+            let Some(pts) = buffer.pts() else { continue };
+            let pts = stream_time(&sample, pts);
+            let map = buffer.map_readable().map_err(MediaError::pipeline)?;
+            let frame_bytes = 4 * channels.max(1);
+            let samples = map.len() / frame_bytes;
+            let ns = |n: i64| n * 1_000_000_000 / rate.max(1);
+            // Trim the samples before the start and after the end.
+            let skip = if pts < self.start_ns {
+                ((self.start_ns - pts) * rate / 1_000_000_000) as usize
+            } else {
+                0
+            };
+            let keep_end = if pts + ns(samples as i64) > self.end_ns {
+                (((self.end_ns - pts).max(0) * rate / 1_000_000_000) as usize).min(samples)
+            } else {
+                samples
+            };
+            if pts >= self.end_ns {
+                self.done = true;
+                break;
+            }
+            if skip >= keep_end {
+                continue;
+            }
+            let bytes = map[skip * frame_bytes..keep_end * frame_bytes].to_vec();
+            let start = pts + ns(skip as i64);
+            return Ok(Some(AudioChunk {
+                pts_ns: start - self.start_ns,
+                duration_ns: ns((keep_end - skip) as i64),
+                bytes,
+                caps: caps.to_owned(),
+            }));
+        }
+        Ok(None)
+    }
+}
+
+impl Drop for AudioRange {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}

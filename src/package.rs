@@ -1,0 +1,598 @@
+//! The plenary package: one encrypted file with de-identified clips, their
+//! annotations and a manifest, played by the presenter without writing
+//! anything to disk.
+//!
+//! ```text
+//! "DBPKG\0\x01\n"                 8 bytes, magic and format version
+//! u64 LE header length H
+//! H bytes   age(passphrase | recipients) ─► JSON { identity, entries: [{name, offset, len, sha256}] }
+//! rest      age(package identity)        ─► manifest.json ‖ clip-1.mp4 ‖ clip-1.vtt ‖ clip-2.mp4 ‖ …
+//! ```
+//!
+//! Two layers so the passphrase's scrypt runs once per opening: the small
+//! header yields a fresh X25519 identity made for this package, and the
+//! payload is an age stream to that identity, which seeks. Every entry is
+//! a window into the decrypted payload, so a clip is played through
+//! `appsrc` like a vault recording (random access, never plaintext on disk).
+//! Each entry's SHA-256 is checked when read whole and by `verify`.
+
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use age::secrecy::ExposeSecret;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::media::{MediaSource, ReadSeek};
+
+const MAGIC: &[u8; 8] = b"DBPKG\0\x01\n";
+/// scrypt work factor of a passphrase-protected package header.
+const WORK_FACTOR: u8 = 18;
+/// Largest work factor accepted when opening.
+const MAX_WORK_FACTOR: u8 = 20;
+
+/// Why a package could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// The passphrase does not open the package.
+    #[error(
+        "wrong passphrase for this package (or it was made for other recipients); check it and try again"
+    )]
+    WrongPassphrase,
+    /// The file is not a Debrief package, or is damaged.
+    #[error("not a Debrief plenary package, or it is damaged ({0}): {1}")]
+    Damaged(String, PathBuf),
+    /// A recipient is not an age public key.
+    #[error("'{0}' is not an age recipient: give a public key starting with age1")]
+    BadRecipient(String),
+    /// An entry is missing.
+    #[error("the package has no entry '{0}'")]
+    NoEntry(String),
+    /// Reading or writing failed.
+    #[error("{what} failed ({cause})")]
+    Io {
+        /// What, path last.
+        what: String,
+        /// The OS error.
+        cause: io::Error,
+    },
+}
+
+/// Who can open a package.
+#[derive(Clone)]
+pub enum Protection {
+    /// Anyone with this passphrase.
+    Passphrase(SecretString),
+    /// Holders of these age identities (public keys `age1…`).
+    Recipients(Vec<String>),
+}
+
+/// One file inside the payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Name (`manifest.json`, `clip-1.mp4`, `clip-1.vtt`).
+    pub name: String,
+    /// Byte offset in the decrypted payload.
+    pub offset: u64,
+    /// Length in bytes.
+    pub len: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    identity: String,
+    entries: Vec<Entry>,
+}
+
+/// What goes into a package entry.
+pub enum Content {
+    /// Bytes in memory.
+    Bytes(Vec<u8>),
+    /// A file, with the SHA-256 it must have.
+    File { path: PathBuf, sha256: String },
+}
+
+/// Writes a package to `out` (via `<out>.partial`, renamed when complete).
+pub fn write(
+    out: &Path,
+    protection: &Protection,
+    entries: Vec<(String, Content)>,
+) -> Result<Vec<Entry>, PackageError> {
+    let partial = crate::export::partial_path(out);
+    let result = write_to(&partial, protection, entries);
+    match result {
+        Ok(index) => {
+            std::fs::rename(&partial, out).map_err(|cause| PackageError::Io {
+                what: format!("writing {}", out.display()),
+                cause,
+            })?;
+            Ok(index)
+        }
+        Err(err) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(err)
+        }
+    }
+}
+
+fn header_encryptor(protection: &Protection) -> Result<age::Encryptor, PackageError> {
+    let crypto = |e: age::EncryptError| PackageError::Io {
+        what: "encrypting the package".into(),
+        cause: io::Error::other(e.to_string()),
+    };
+    match protection {
+        Protection::Passphrase(pass) => {
+            let mut r = age::scrypt::Recipient::new(pass.clone());
+            r.set_work_factor(WORK_FACTOR);
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+                .map_err(crypto)
+        }
+        Protection::Recipients(list) => {
+            let parsed = list
+                .iter()
+                .map(|s| {
+                    s.trim()
+                        .parse::<age::x25519::Recipient>()
+                        .map_err(|_| PackageError::BadRecipient(s.clone()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if parsed.is_empty() {
+                return Err(PackageError::BadRecipient(String::new()));
+            }
+            age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(crypto)
+        }
+    }
+}
+
+fn write_to(
+    path: &Path,
+    protection: &Protection,
+    entries: Vec<(String, Content)>,
+) -> Result<Vec<Entry>, PackageError> {
+    let io_err = |cause| PackageError::Io {
+        what: format!("writing {}", path.display()),
+        cause,
+    };
+    // The index first: sizes are known, hashes of files are as recorded (checked while copying).
+    let mut index = Vec::with_capacity(entries.len());
+    let mut offset = 0u64;
+    for (name, content) in &entries {
+        let (len, sha256) = match content {
+            Content::Bytes(b) => (b.len() as u64, hex::encode(Sha256::digest(b))),
+            Content::File { path, sha256 } => (
+                std::fs::metadata(path)
+                    .map_err(|cause| PackageError::Io {
+                        what: format!("reading {}", path.display()),
+                        cause,
+                    })?
+                    .len(),
+                sha256.clone(),
+            ),
+        };
+        index.push(Entry {
+            name: name.clone(),
+            offset,
+            len,
+            sha256,
+        });
+        offset += len;
+    }
+    let identity = age::x25519::Identity::generate();
+    let header = Header {
+        identity: identity.to_string().expose_secret().to_owned(),
+        entries: index.clone(),
+    };
+    let header_json = zeroize::Zeroizing::new(
+        serde_json::to_vec(&header).map_err(|e| io_err(io::Error::other(e)))?,
+    );
+    let mut sealed = Vec::new();
+    {
+        let mut w = header_encryptor(protection)?
+            .wrap_output(&mut sealed)
+            .map_err(io_err)?;
+        w.write_all(&header_json).map_err(io_err)?;
+        w.finish().map_err(io_err)?;
+    }
+    let file = crate::vault::fsutil::create_private_file(path)
+        .map_err(|e| io_err(io::Error::other(e.to_string())))?;
+    let mut file = io::BufWriter::with_capacity(256 * 1024, file);
+    file.write_all(MAGIC).map_err(io_err)?;
+    file.write_all(&(sealed.len() as u64).to_le_bytes())
+        .map_err(io_err)?;
+    file.write_all(&sealed).map_err(io_err)?;
+    let recipient = identity.to_public();
+    let payload =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|e| io_err(io::Error::other(e.to_string())))?;
+    let mut w = payload.wrap_output(&mut file).map_err(io_err)?;
+    for ((name, content), entry) in entries.into_iter().zip(&index) {
+        match content {
+            Content::Bytes(b) => w.write_all(&b).map_err(io_err)?,
+            Content::File { path: src, sha256 } => {
+                let mut input = std::fs::File::open(&src).map_err(|cause| PackageError::Io {
+                    what: format!("reading {}", src.display()),
+                    cause,
+                })?;
+                let mut hasher = Sha256::new();
+                let mut buf = vec![0u8; 256 * 1024];
+                let mut copied = 0u64;
+                loop {
+                    let n = input.read(&mut buf).map_err(|cause| PackageError::Io {
+                        what: format!("reading {}", src.display()),
+                        cause,
+                    })?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    w.write_all(&buf[..n]).map_err(io_err)?;
+                    copied += n as u64;
+                }
+                if copied != entry.len || hex::encode(hasher.finalize()) != sha256 {
+                    return Err(PackageError::Io {
+                        what: format!("packing {name}"),
+                        cause: io::Error::other(format!(
+                            "{} changed since it was exported (its SHA-256 no longer matches); export the clip again",
+                            src.display()
+                        )),
+                    });
+                }
+            }
+        }
+    }
+    let file = w.finish().map_err(io_err)?;
+    file.flush().map_err(io_err)?;
+    file.get_ref().sync_all().map_err(io_err)?;
+    Ok(index)
+}
+
+/// A `Read + Seek` view of `[base, base + len)` of another reader.
+struct Window<R> {
+    inner: R,
+    base: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl<R: Read + Seek> Window<R> {
+    fn new(mut inner: R, base: u64, len: u64) -> io::Result<Self> {
+        inner.seek(SeekFrom::Start(base))?;
+        Ok(Self {
+            inner,
+            base,
+            len,
+            pos: 0,
+        })
+    }
+}
+
+impl<R: Read + Seek> Read for Window<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        if left == 0 {
+            return Ok(0);
+        }
+        let want = buf.len().min(left as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for Window<R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => n as i128,
+            SeekFrom::End(d) => self.len as i128 + d as i128,
+            SeekFrom::Current(d) => self.pos as i128 + d as i128,
+        };
+        if target < 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start",
+            ));
+        }
+        let target = (target as u64).min(self.len);
+        self.inner.seek(SeekFrom::Start(self.base + target))?;
+        self.pos = target;
+        Ok(target)
+    }
+}
+
+/// An opened package: its entries, readable at random.
+#[derive(Clone)]
+pub struct Package {
+    path: PathBuf,
+    identity: age::x25519::Identity,
+    payload_start: u64,
+    payload_len: u64,
+    entries: Vec<Entry>,
+}
+
+impl std::fmt::Debug for Package {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Package")
+            .field("path", &self.path)
+            .field("entries", &self.entries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Package {
+    /// Opens `path` with a passphrase.
+    pub fn open_with_passphrase(
+        path: &Path,
+        passphrase: &SecretString,
+    ) -> Result<Self, PackageError> {
+        let mut id = age::scrypt::Identity::new(passphrase.clone());
+        id.set_max_work_factor(MAX_WORK_FACTOR);
+        Self::open(path, &id)
+    }
+
+    /// Opens `path` with an age identity (`AGE-SECRET-KEY-1…`).
+    pub fn open_with_identity(
+        path: &Path,
+        identity: &age::x25519::Identity,
+    ) -> Result<Self, PackageError> {
+        Self::open(path, identity)
+    }
+
+    fn open(path: &Path, unlock: &dyn age::Identity) -> Result<Self, PackageError> {
+        let damaged = |why: &str| PackageError::Damaged(why.to_owned(), path.to_path_buf());
+        let mut file = std::fs::File::open(path).map_err(|cause| PackageError::Io {
+            what: format!("opening {}", path.display()),
+            cause,
+        })?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut head = [0u8; 16];
+        file.read_exact(&mut head)
+            .map_err(|_| damaged("too short"))?;
+        if &head[..8] != MAGIC {
+            return Err(damaged("wrong magic"));
+        }
+        let header_len = u64::from_le_bytes(head[8..16].try_into().unwrap_or_default());
+        if header_len > 16 * 1024 * 1024 || 16 + header_len > total {
+            return Err(damaged("header length"));
+        }
+        let mut sealed = vec![0u8; header_len as usize];
+        file.read_exact(&mut sealed)
+            .map_err(|_| damaged("truncated header"))?;
+        let decryptor = age::Decryptor::new(sealed.as_slice()).map_err(|_| damaged("header"))?;
+        let mut reader = decryptor
+            .decrypt(std::iter::once(unlock))
+            .map_err(|e| match e {
+                age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                    PackageError::WrongPassphrase
+                }
+                age::DecryptError::ExcessiveWork { .. } => {
+                    damaged("the header demands too much work")
+                }
+                _ => damaged("header"),
+            })?;
+        let mut json = zeroize::Zeroizing::new(Vec::new());
+        reader
+            .read_to_end(&mut json)
+            .map_err(|_| PackageError::WrongPassphrase)?;
+        let header: Header = serde_json::from_slice(&json).map_err(|_| damaged("header JSON"))?;
+        let identity = header
+            .identity
+            .parse::<age::x25519::Identity>()
+            .map_err(|_| damaged("package key"))?;
+        let package = Self {
+            path: path.to_path_buf(),
+            identity,
+            payload_start: 16 + header_len,
+            payload_len: total - 16 - header_len,
+            entries: header.entries,
+        };
+        // Fail now, not at first play, if the payload does not open.
+        package.payload().map_err(|_| damaged("payload"))?;
+        Ok(package)
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    fn payload(&self) -> io::Result<age::stream::StreamReader<BufReader<Window<std::fs::File>>>> {
+        let file = std::fs::File::open(&self.path)?;
+        let window = Window::new(file, self.payload_start, self.payload_len)?;
+        let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(64 * 1024, window))
+            .map_err(io::Error::other)?;
+        decryptor
+            .decrypt(std::iter::once(&self.identity as &dyn age::Identity))
+            .map_err(io::Error::other)
+    }
+
+    fn entry(&self, name: &str) -> Result<&Entry, PackageError> {
+        self.entries
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| PackageError::NoEntry(name.to_owned()))
+    }
+
+    /// A fresh random-access reader over entry `name`.
+    pub fn reader(&self, name: &str) -> Result<Box<dyn ReadSeek>, PackageError> {
+        let entry = self.entry(name)?.clone();
+        let io_err = |cause| PackageError::Io {
+            what: format!("reading {name} from {}", self.path.display()),
+            cause,
+        };
+        let payload = self.payload().map_err(io_err)?;
+        Ok(Box::new(
+            Window::new(payload, entry.offset, entry.len).map_err(io_err)?,
+        ))
+    }
+
+    /// Entry `name` in full, its SHA-256 checked.
+    pub fn read(&self, name: &str) -> Result<Vec<u8>, PackageError> {
+        let entry = self.entry(name)?.clone();
+        let mut out = Vec::with_capacity(entry.len as usize);
+        self.reader(name)?
+            .read_to_end(&mut out)
+            .map_err(|cause| PackageError::Io {
+                what: format!("reading {name} from {}", self.path.display()),
+                cause,
+            })?;
+        if hex::encode(Sha256::digest(&out)) != entry.sha256 {
+            return Err(PackageError::Damaged(
+                format!("{name} does not match its checksum"),
+                self.path.clone(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Checks every entry's SHA-256.
+    pub fn verify(&self) -> Result<(), PackageError> {
+        for e in &self.entries {
+            let mut hasher = Sha256::new();
+            io::copy(&mut self.reader(&e.name)?, &mut hasher).map_err(|cause| {
+                PackageError::Io {
+                    what: format!("reading {} from {}", e.name, self.path.display()),
+                    cause,
+                }
+            })?;
+            if hex::encode(hasher.finalize()) != e.sha256 {
+                return Err(PackageError::Damaged(
+                    format!("{} does not match its checksum", e.name),
+                    self.path.clone(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> Result<Manifest, PackageError> {
+        let bytes = self.read(MANIFEST)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| PackageError::Damaged(format!("manifest.json: {e}"), self.path.clone()))
+    }
+
+    /// A media source playing entry `name` straight from the package.
+    pub fn media_source(&self, name: &str) -> Result<MediaSource, PackageError> {
+        self.entry(name)?;
+        let package = self.clone();
+        let owned = name.to_owned();
+        let open: crate::media::ReaderFactory = Arc::new(move || {
+            package
+                .reader(&owned)
+                .map_err(|e| io::Error::other(e.to_string()))
+        });
+        Ok(MediaSource::reader(format!("package clip {name}"), open))
+    }
+}
+
+/// Name of the manifest entry.
+pub const MANIFEST: &str = "manifest.json";
+
+/// `manifest.json` (schema: `schemas/package.schema.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always `debrief-plenary-package`.
+    pub format: String,
+    /// Manifest version (1).
+    pub version: u32,
+    /// Session title.
+    pub title: String,
+    /// When the package was made (RFC 3339).
+    pub created_at: String,
+    /// Last day the package may be shown (YYYY-MM-DD).
+    pub expires: String,
+    /// The clips, in presentation order.
+    pub clips: Vec<ManifestClip>,
+    /// The codebook the annotations use.
+    pub codebook: serde_json::Value,
+}
+
+/// One clip in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestClip {
+    /// Clip id (as exported from the vault).
+    pub id: String,
+    /// Entry name of the video (`clip-1.mp4`).
+    pub file: String,
+    /// Entry name of the WebVTT annotation sidecar.
+    pub vtt: String,
+    /// Container and codec (`mp4` or `webm`).
+    pub format: String,
+    /// Frames.
+    pub frames: u64,
+    /// Nominal frame rate `N/D`.
+    pub fps: String,
+    /// Length in milliseconds.
+    pub duration_ms: i64,
+    /// SHA-256 of the video entry.
+    pub sha256: String,
+    /// Annotations on the clip, frames relative to its first frame.
+    pub annotations: Vec<ManifestAnnotation>,
+    /// How the clip was de-identified.
+    pub deidentification: Deidentification,
+    /// What consent allowed the plenary use.
+    pub consent: ConsentBasis,
+}
+
+/// An annotation relative to a clip (no free-text notes: they may name people).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestAnnotation {
+    /// Code id.
+    pub code: String,
+    /// Code label.
+    pub label: String,
+    /// First frame (0 = the clip's first).
+    pub start_frame: u64,
+    /// Last frame (inclusive); absent for a point event.
+    pub end_frame: Option<u64>,
+    /// Start, ms from the clip's start.
+    pub start_ms: i64,
+    /// End, ms; absent for a point event.
+    pub end_ms: Option<i64>,
+}
+
+/// The de-identification a clip went through.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deidentification {
+    /// `redact` or `none`.
+    pub faces: String,
+    /// Detector threshold.
+    pub threshold: f32,
+    /// Box enlargement.
+    pub enlarge: f32,
+    /// `fill` or `pixelate`.
+    pub cover: String,
+    /// Manual regions covered.
+    pub manual_regions: usize,
+    /// `drop`, `disguise` or `keep`.
+    pub audio: String,
+    /// What the audio treatment means, in words (disguise: obscured, not anonymised).
+    pub audio_note: String,
+    /// Metadata treatment.
+    pub metadata: String,
+    /// The reviewer confirmed the redaction in the app's preview.
+    pub reviewed: bool,
+}
+
+/// The consent behind a clip's plenary use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBasis {
+    /// Plenary use was permitted when the package was made.
+    pub plenary_permitted: bool,
+    /// Stages every participant had granted (policy's plenary rule).
+    pub stages: Vec<String>,
+    /// Participants who consented.
+    pub participants: usize,
+    /// When the ledger was checked (RFC 3339).
+    pub checked_at: String,
+}

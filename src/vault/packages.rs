@@ -1,0 +1,227 @@
+//! Building a plenary package from exported clips.
+//!
+//! Consent is checked again for every clip (a participant may have withdrawn
+//! since the export), each clip file must still have the SHA-256 recorded
+//! at export, and annotations are carried relative to the clip with their
+//! codes and labels only: free-text notes may name people and stay behind.
+
+use std::path::Path;
+
+use super::{Vault, VaultError};
+use crate::export::{AudioMode, DISGUISE_LABEL};
+use crate::model::Annotation;
+use crate::model::interchange::{ExportFormat, ExportInput};
+use crate::package::{
+    self, ConsentBasis, Content, Deidentification, Manifest, ManifestAnnotation, ManifestClip,
+    PackageError, Protection,
+};
+
+/// What `create_package` wrote.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PackageReport {
+    /// The package file.
+    pub out: String,
+    /// Clips in it.
+    pub clips: usize,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its SHA-256.
+    pub sha256: String,
+}
+
+fn package_err(e: PackageError) -> VaultError {
+    match e {
+        PackageError::Io { what, cause } => VaultError::Io { what, cause },
+        other => VaultError::Invalid(other.to_string()),
+    }
+}
+
+impl Vault {
+    /// Writes a plenary package of `clip_ids` to `out`.
+    pub fn create_package(
+        &mut self,
+        clip_ids: &[String],
+        out: &Path,
+        title: &str,
+        expires: chrono::NaiveDate,
+        protection: &Protection,
+    ) -> Result<PackageReport, VaultError> {
+        self.require_instructor("make plenary packages")?;
+        if clip_ids.is_empty() {
+            return Err(VaultError::Invalid(
+                "name at least one clip: --clips ID[,ID…]".into(),
+            ));
+        }
+        if out.exists() {
+            return Err(VaultError::Invalid(format!(
+                "{} already exists: choose another name or remove it first",
+                out.display()
+            )));
+        }
+        let today = self.now().date_naive();
+        if expires < today {
+            return Err(VaultError::Invalid(format!(
+                "the expiry date {expires} is in the past: give --expires YYYY-MM-DD from {today} on"
+            )));
+        }
+        let now = self.now_string();
+        let mut clips = Vec::new();
+        let mut entries = Vec::new();
+        let mut codebook = serde_json::Value::Null;
+        for (n, id) in clip_ids.iter().enumerate() {
+            let clip = self.clip(id)?;
+            self.check_plenary(&clip.recording_id)?;
+            let recording = self.recording(&clip.recording_id)?;
+            let case = self.case(&recording.case_id)?;
+            let book = self.codebook(&case.codebook_id)?;
+            codebook =
+                serde_json::to_value(&book).map_err(|e| VaultError::Invalid(e.to_string()))?;
+            let info = self.media_info(&clip.recording_id)?;
+            let (from, to) = (clip.from_frame, clip.to_frame);
+            let pts = info.table.all_pts();
+            let base = pts.get(from as usize).copied().unwrap_or(0);
+            let clip_pts: Vec<i64> = pts
+                .get(from as usize..=to as usize)
+                .unwrap_or_default()
+                .iter()
+                .map(|p| p - base)
+                .collect();
+            let end_ns = info.table.pts(to).unwrap_or(base) + info.table.duration_ns(to) - base;
+            let annotations: Vec<Annotation> = self
+                .annotations(&clip.recording_id)?
+                .into_iter()
+                .filter_map(|a| rebase(a, from, to, &clip_pts))
+                .collect();
+            let input = ExportInput {
+                recording_id: id,
+                rate: info.rate,
+                pts: &clip_pts,
+                end_ns,
+                codebook: &book,
+                annotations: &annotations,
+                exported_at: &now,
+            };
+            let vtt = input.render(ExportFormat::Vtt);
+            let manifest_annotations = input
+                .spans()
+                .iter()
+                .map(|s| ManifestAnnotation {
+                    code: s.annotation.code.clone(),
+                    label: s.label.clone(),
+                    start_frame: s.start_frame,
+                    end_frame: s.annotation.end_frame.map(|_| s.last_frame),
+                    start_ms: s.start_ms(),
+                    end_ms: s.annotation.end_frame.map(|_| s.end_ms()),
+                })
+                .collect();
+            let ext = if clip.out_path.to_ascii_lowercase().ends_with(".webm") {
+                "webm"
+            } else {
+                "mp4"
+            };
+            let file = format!("clip-{}.{ext}", n + 1);
+            let vtt_name = format!("clip-{}.vtt", n + 1);
+            let rule = self.policy.rule(recording.purpose);
+            let s = &clip.settings;
+            clips.push(ManifestClip {
+                id: clip.id.clone(),
+                file: file.clone(),
+                vtt: vtt_name.clone(),
+                format: ext.into(),
+                frames: to - from + 1,
+                fps: format!("{}/{}", info.rate.num, info.rate.den),
+                duration_ms: end_ns / 1_000_000,
+                sha256: clip.sha256.clone(),
+                annotations: manifest_annotations,
+                deidentification: Deidentification {
+                    faces: if s.detect_faces { "redact" } else { "none" }.into(),
+                    threshold: s.threshold,
+                    enlarge: s.tracks.enlarge,
+                    cover: s.cover.as_str().into(),
+                    manual_regions: s.regions.regions.len(),
+                    audio: s.audio.as_str().into(),
+                    audio_note: match s.audio {
+                        AudioMode::Drop => "no audio".into(),
+                        AudioMode::Disguise { pitch } => {
+                            format!("{DISGUISE_LABEL} (pitch ×{pitch}, band-limited)")
+                        }
+                        AudioMode::Keep => "original audio (voices can be recognised)".into(),
+                    },
+                    metadata: "re-encoded; source tags, XMP, user data and SEI removed".into(),
+                    reviewed: clip.reviewed,
+                },
+                consent: ConsentBasis {
+                    plenary_permitted: true,
+                    stages: rule.plenary.iter().map(|st| st.to_string()).collect(),
+                    participants: self.participants(&recording.case_id)?.len(),
+                    checked_at: now.clone(),
+                },
+            });
+            entries.push((
+                file,
+                Content::File {
+                    path: clip.out_path.clone().into(),
+                    sha256: clip.sha256.clone(),
+                },
+            ));
+            entries.push((vtt_name, Content::Bytes(vtt.into_bytes())));
+        }
+        let manifest = Manifest {
+            format: "debrief-plenary-package".into(),
+            version: 1,
+            title: title.to_owned(),
+            created_at: now,
+            expires: expires.format("%Y-%m-%d").to_string(),
+            clips,
+            codebook,
+        };
+        let manifest_json =
+            serde_json::to_vec_pretty(&manifest).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        entries.insert(
+            0,
+            (package::MANIFEST.to_owned(), Content::Bytes(manifest_json)),
+        );
+        package::write(out, protection, entries).map_err(package_err)?;
+        let (sha256, bytes) = crate::export::hash_file(out)?;
+        let detail = format!(
+            "clips={} expires={} protection={} sha256={sha256}",
+            clip_ids.join(","),
+            manifest.expires,
+            match protection {
+                Protection::Passphrase(_) => "passphrase".to_owned(),
+                Protection::Recipients(r) => format!("{} recipients", r.len()),
+            }
+        );
+        if let Err(err) = self.write("package.create", None, Some(&detail), |_| Ok(())) {
+            let _ = std::fs::remove_file(out);
+            return Err(err);
+        }
+        Ok(PackageReport {
+            out: out.display().to_string(),
+            clips: clip_ids.len(),
+            bytes,
+            sha256,
+        })
+    }
+}
+
+/// `a` moved onto a clip of frames `from..=to` (frame 0 = `from`), if it touches it.
+fn rebase(a: Annotation, from: u64, to: u64, clip_pts: &[i64]) -> Option<Annotation> {
+    let last = a.end_frame.unwrap_or(a.start_frame);
+    if last < from || a.start_frame > to {
+        return None;
+    }
+    let start = a.start_frame.max(from) - from;
+    let end = a.end_frame.map(|e| e.min(to) - from);
+    Some(Annotation {
+        start_frame: start,
+        end_frame: end,
+        start_pts_ns: clip_pts.get(start as usize).copied().unwrap_or(0),
+        end_pts_ns: end.and_then(|e| clip_pts.get(e as usize).copied()),
+        note: None,
+        private_note: None,
+        has_private_note: false,
+        author: String::new(),
+        ..a
+    })
+}
