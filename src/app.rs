@@ -8,6 +8,7 @@
 pub mod library;
 pub mod main_app;
 pub mod play_window;
+pub mod present;
 pub mod review;
 pub mod screenshot;
 pub mod shortcuts;

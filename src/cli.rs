@@ -133,9 +133,84 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Open a plain player window on a media file: play/pause, frame steps, scrubber.
     Play(media_cmds::PlayArgs),
+    /// Presenter mode on a plenary package: playlist, exact steps, slow motion, loop,
+    /// annotations, black screen, drawing. Passphrase from env DEBRIEF_PASSPHRASE (a wrong
+    /// one exits 2 before any window), an age identity file, or the window's prompt.
+    Present(PresentArgs),
     /// Create (once) and open a demo vault: passphrase `demo`, a generated recording with
     /// consent and annotations, opened on the review screen.
     Demo(DemoArgs),
+}
+
+/// `debrief present`.
+#[derive(Debug, clap::Args)]
+struct PresentArgs {
+    /// The plenary package (.dbpkg).
+    #[arg(value_name = "F.dbpkg")]
+    file: PathBuf,
+    /// Open with this age identity file (AGE-SECRET-KEY-1…) instead of a passphrase.
+    #[arg(long, value_name = "F")]
+    identity: Option<PathBuf>,
+    #[command(flatten)]
+    gui: GuiArgs,
+}
+
+fn present(args: &PresentArgs, gui: &GuiArgs) -> anyhow::Result<()> {
+    use crate::app::present::{self, PresentOptions};
+    if !args.file.is_file() {
+        return Err(BadInput(format!(
+            "no plenary package here; check the path: {}",
+            args.file.display()
+        ))
+        .into());
+    }
+    // Nothing of a session may be written: not even the GL driver's shader cache.
+    // SAFETY: no other thread exists yet (GStreamer and the window start later).
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("MESA_SHADER_CACHE_DISABLE", "true");
+    }
+    let today = chrono::Local::now().date_naive();
+    let opened = if let Some(file) = &args.identity {
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
+            BadInput(format!(
+                "cannot read the identity file ({e}): {}",
+                file.display()
+            ))
+        })?);
+        let identity = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+            .and_then(|l| l.parse::<age::x25519::Identity>().ok())
+            .ok_or_else(|| {
+                BadInput(format!(
+                    "no age identity (AGE-SECRET-KEY-1…) in {}",
+                    file.display()
+                ))
+            })?;
+        let package = crate::package::Package::open_with_identity(&args.file, &identity)
+            .map_err(|e| BadInput(e.to_string()))?;
+        let manifest = present::refusal(&package, today).map_err(BadInput)?;
+        Some((package, manifest))
+    } else if let Some(pass) = std::env::var("DEBRIEF_PASSPHRASE")
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        let pass = age::secrecy::SecretString::from(pass);
+        Some(present::open_package(&args.file, &pass, today).map_err(BadInput)?)
+    } else {
+        None
+    };
+    present::run(PresentOptions {
+        path: args.file.clone(),
+        opened,
+        today,
+        screenshot: gui
+            .screenshot
+            .clone()
+            .map(|p| (p, gui.screenshot_after_frames)),
+    })
 }
 
 /// `debrief demo`.
@@ -240,6 +315,7 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(cmd)) => bench::run(&cmd),
         Some(Command::Play(args)) => media_cmds::play(&args, &cli.gui.or(&args.gui)),
         Some(Command::Demo(args)) => demo(&args, &cli.gui.or(&args.gui)),
+        Some(Command::Present(args)) => present(&args, &cli.gui.or(&args.gui)),
         None => app(&cli.gui, &cli.vault),
     };
     match result {

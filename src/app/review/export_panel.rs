@@ -423,7 +423,10 @@ pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, vault: &mut 
         );
     }
     for warning in ex.settings.warnings() {
-        ui.colored_label(Color32::from_rgb(0xd0, 0x80, 0x00), format!("⚠ {warning}"));
+        ui.colored_label(
+            Color32::from_rgb(0xd0, 0x80, 0x00),
+            format!("Warning: {warning}"),
+        );
     }
     if ex.settings != before {
         ex.reviewed = false;

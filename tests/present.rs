@@ -1,0 +1,359 @@
+//! Presenter mode: the package opens only with its passphrase and before its
+//! expiry date, plays its clips, moves between them, blacks the screen; and
+//! a presenting process writes no file anywhere.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::vault::fixture;
+use debrief::app::present::{PresentApp, PresentOptions};
+use debrief::export::ClipSettings;
+use debrief::media::PlayState;
+use debrief::media::testsrc::TestSrcSpec;
+use debrief::package::Protection;
+use debrief::vault::NewAnnotation;
+use egui::{Key, vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+const PASS: &str = "plenary pass";
+
+/// A package of two clips (frames 0–19 and 20–39 of a generated recording) in `dir`.
+fn package(dir: &Path) -> PathBuf {
+    let spec = TestSrcSpec {
+        frames: 40,
+        ..Default::default()
+    };
+    let mut fx = fixture(dir, &spec, true);
+    fx.vault
+        .add_annotation(NewAnnotation {
+            recording_id: fx.recording_id.clone(),
+            code: "birth".into(),
+            start_frame: 25,
+            ..Default::default()
+        })
+        .unwrap();
+    let mut ids = Vec::new();
+    for (n, (from, to)) in [(0, 19), (20, 39)].into_iter().enumerate() {
+        let mut settings = ClipSettings::new(from, to);
+        settings.detect_faces = false;
+        let out = dir.join(format!("clip-{n}.mp4"));
+        let (id, _) = fx
+            .vault
+            .export_clip(
+                &fx.recording_id,
+                &out,
+                &settings,
+                true,
+                &mut |_| {},
+                &Default::default(),
+            )
+            .unwrap();
+        ids.push(id);
+    }
+    let pkg = dir.join("session.dbpkg");
+    let expires = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+    fx.vault
+        .create_package(
+            &ids,
+            &pkg,
+            "Morning plenary",
+            expires,
+            &Protection::Passphrase(PASS.to_owned().into()),
+        )
+        .unwrap();
+    pkg
+}
+
+fn harness(path: &Path, today: chrono::NaiveDate) -> Harness<'static, PresentApp> {
+    let path = path.to_path_buf();
+    Harness::builder()
+        .with_size(vec2(1400.0, 900.0))
+        .build_eframe(move |cc| {
+            PresentApp::new(
+                &cc.egui_ctx,
+                PresentOptions {
+                    path,
+                    opened: None,
+                    today,
+                    screenshot: None,
+                },
+            )
+        })
+}
+
+fn run_until(h: &mut Harness<'static, PresentApp>, what: &str, cond: impl Fn(&PresentApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cond(h.state()) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what} (refused: {:?})",
+            h.state().refused
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn press_n(h: &mut Harness<'static, PresentApp>, key: Key, n: usize) {
+    for _ in 0..n {
+        h.key_press(key);
+        h.step();
+    }
+}
+
+fn type_passphrase(h: &mut Harness<'static, PresentApp>, pass: &str) {
+    h.get_by_label("Package passphrase").focus();
+    h.get_by_label("Package passphrase").type_text(pass);
+    h.step();
+    h.get_by_label("Open").click();
+    h.step();
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+}
+
+#[test]
+fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path());
+    let mut h = harness(&pkg, today());
+    h.step();
+    type_passphrase(&mut h, "not it");
+    run_until(&mut h, "the refusal", |a| a.refused.is_some());
+    assert!(
+        h.state()
+            .refused
+            .as_deref()
+            .unwrap()
+            .contains("wrong passphrase")
+    );
+    assert!(h.state().show.is_none(), "nothing shown");
+    type_passphrase(&mut h, PASS);
+    run_until(&mut h, "the first frame", |a| {
+        a.show.as_ref().is_some_and(|s| s.view.has_frame())
+    });
+    assert!(
+        h.query_by_label_contains("Morning plenary").is_some(),
+        "the title is shown"
+    );
+    assert!(
+        h.query_by_label_contains("2. Clip 2").is_some(),
+        "the playlist lists both clips"
+    );
+    h.key_press(Key::Space);
+    run_until(&mut h, "playing", |a| {
+        a.show.as_ref().unwrap().state == PlayState::Playing
+    });
+    h.key_press(Key::Space);
+    run_until(&mut h, "paused", |a| {
+        a.show.as_ref().unwrap().state == PlayState::Paused
+    });
+    h.key_press(Key::PageDown);
+    run_until(&mut h, "the second clip", |a| {
+        a.show
+            .as_ref()
+            .is_some_and(|s| s.clip == 1 && s.view.shown.is_some_and(|(i, _)| i == 0))
+    });
+    // The birth at recording frame 25 is frame 5 of clip 2: the strip lists it there.
+    assert!(h.query_by_label_contains("frame 5").is_some());
+    h.key_press(Key::CloseBracket);
+    run_until(&mut h, "the annotation", |a| {
+        a.show
+            .as_ref()
+            .unwrap()
+            .view
+            .shown
+            .is_some_and(|(i, _)| i == 5)
+    });
+    h.key_press(Key::ArrowRight);
+    run_until(&mut h, "one frame on", |a| {
+        a.show
+            .as_ref()
+            .unwrap()
+            .view
+            .shown
+            .is_some_and(|(i, _)| i == 6)
+    });
+    // Draw on the paused frame: kept while the frame stays, gone when it changes.
+    h.key_press(Key::D);
+    h.step();
+    let (x, y) = (700.0, 450.0);
+    h.hover_at(egui::Pos2::new(x, y));
+    h.step();
+    h.drag_at(egui::Pos2::new(x, y));
+    h.step();
+    for k in 1..=5 {
+        h.hover_at(egui::Pos2::new(x + 10.0 * k as f32, y + 5.0 * k as f32));
+        h.step();
+    }
+    h.drop_at(egui::Pos2::new(x + 60.0, y + 30.0));
+    h.step();
+    assert_eq!(
+        h.state().show.as_ref().unwrap().strokes(),
+        1,
+        "a stroke on the paused frame"
+    );
+    h.key_press(Key::Escape);
+    h.key_press(Key::ArrowRight);
+    run_until(&mut h, "the next frame", |a| {
+        a.show.as_ref().unwrap().shown_frame() == 7
+    });
+    assert_eq!(
+        h.state().show.as_ref().unwrap().strokes(),
+        0,
+        "drawings go with their frame"
+    );
+    // Loop frames 2–6: playing comes back to 2.
+    h.key_press(Key::Home);
+    run_until(&mut h, "frame 0", |a| {
+        a.show.as_ref().unwrap().shown_frame() == 0
+    });
+    press_n(&mut h, Key::ArrowRight, 2);
+    run_until(&mut h, "frame 2", |a| {
+        a.show.as_ref().unwrap().shown_frame() == 2
+    });
+    h.key_press(Key::I);
+    press_n(&mut h, Key::ArrowRight, 4);
+    run_until(&mut h, "frame 6", |a| {
+        a.show.as_ref().unwrap().shown_frame() == 6
+    });
+    h.key_press(Key::O);
+    h.key_press(Key::L);
+    h.step();
+    assert!(h.state().show.as_ref().unwrap().looping);
+    h.key_press(Key::Space);
+    let mut wrapped = false;
+    let mut past = false;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !wrapped && Instant::now() < deadline {
+        h.step();
+        let f = h.state().show.as_ref().unwrap().shown_frame();
+        assert!(f <= 8, "played past the loop: frame {f}");
+        past |= f >= 5;
+        wrapped = past && f <= 3;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(wrapped, "the loop came back to its start");
+    h.key_press(Key::Space);
+    h.key_press(Key::B);
+    h.step();
+    assert!(h.state().show.as_ref().unwrap().black);
+    assert!(
+        h.query_by_label_contains("Morning plenary").is_none(),
+        "nothing but black"
+    );
+    h.key_press(Key::B);
+    h.step();
+    assert!(h.query_by_label_contains("Morning plenary").is_some());
+}
+
+#[test]
+fn an_expired_package_shows_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path());
+    let mut h = harness(&pkg, chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap());
+    h.step();
+    type_passphrase(&mut h, PASS);
+    run_until(&mut h, "the refusal", |a| a.refused.is_some());
+    assert!(
+        h.state()
+            .refused
+            .as_deref()
+            .unwrap()
+            .contains("expired on 2099-12-31")
+    );
+    assert!(h.state().show.is_none());
+    assert!(h.query_by_label_contains("Morning plenary").is_none());
+}
+
+#[test]
+fn a_wrong_passphrase_from_the_environment_exits_2_before_any_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path());
+    let out = Command::new(common::bin())
+        .args(["present", pkg.to_str().unwrap()])
+        .env("DEBRIEF_PASSPHRASE", "wrong")
+        // No display: had it tried to open a window, it would fail differently.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("wrong passphrase"), "{err}");
+}
+
+/// Every file under `dirs` with its size and modification time.
+fn snapshot(dirs: &[&Path]) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    for d in dirs {
+        for f in common::vault::files(d) {
+            if let Ok(m) = std::fs::metadata(&f) {
+                out.push((f, m.len(), m.modified().unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn presenting_writes_no_file() {
+    if std::env::var_os("DEBRIEF_SKIP_GUI_TESTS").is_some() {
+        eprintln!("SKIPPED: DEBRIEF_SKIP_GUI_TESTS is set");
+        return;
+    }
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no display: run under xvfb-run (make test does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path());
+    let (home, tmp) = (dir.path().join("home"), dir.path().join("tmp"));
+    let shots = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(common::bin())
+            .args(args)
+            .env("HOME", &home)
+            .env("TMPDIR", &tmp)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CONFIG_HOME")
+            .env("DEBRIEF_PASSPHRASE", PASS)
+            .env("DEBRIEF_AUDIO_SINK", "fakeaudiosink")
+            .output()
+            .unwrap()
+    };
+    // GStreamer keeps its plugin registry in ~/.cache: let it write that first.
+    assert!(
+        run(&["probe", dir.path().join("clip-0.mp4").to_str().unwrap()])
+            .status
+            .success()
+    );
+    let pkg_dir = pkg.parent().unwrap().to_path_buf();
+    let before = snapshot(&[&home, &tmp, &pkg_dir]);
+    let shot = shots.path().join("present.png");
+    let out = run(&[
+        "present",
+        pkg.to_str().unwrap(),
+        "--screenshot",
+        shot.to_str().unwrap(),
+        "--screenshot-after-frames",
+        "5",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(shot.exists(), "the screenshot asked for is written");
+    let after = snapshot(&[&home, &tmp, &pkg_dir]);
+    assert_eq!(before, after, "presenting wrote or changed files");
+}
