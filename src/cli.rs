@@ -151,11 +151,16 @@ struct PresentArgs {
     /// Open with this age identity file (AGE-SECRET-KEY-1…) instead of a passphrase.
     #[arg(long, value_name = "F")]
     identity: Option<PathBuf>,
+    /// Record this presentation in the local vault's audit log (--vault, --user; the
+    /// vault passphrase from --passphrase-file, env DEBRIEF_VAULT_PASSPHRASE or a prompt).
+    /// Without it the presenter keeps no record.
+    #[arg(long)]
+    audit: bool,
     #[command(flatten)]
     gui: GuiArgs,
 }
 
-fn present(args: &PresentArgs, gui: &GuiArgs) -> anyhow::Result<()> {
+fn present(args: &PresentArgs, gui: &GuiArgs, vault: &vault_cmds::VaultArgs) -> anyhow::Result<()> {
     use crate::app::present::{self, PresentOptions};
     if !args.file.is_file() {
         return Err(BadInput(format!(
@@ -202,6 +207,30 @@ fn present(args: &PresentArgs, gui: &GuiArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    if args.audit {
+        let Some((package, _)) = &opened else {
+            return Err(BadInput(
+                "--audit needs the package opened before the window: give its passphrase in \
+                 DEBRIEF_PASSPHRASE or use --identity"
+                    .into(),
+            )
+            .into());
+        };
+        let user = vault.user()?;
+        let pass = vault_cmds::read_passphrase(
+            vault.passphrase_file.as_deref(),
+            "DEBRIEF_VAULT_PASSPHRASE",
+            &format!("Vault passphrase for {user}: "),
+            false,
+        )?;
+        let mut v = crate::vault::Vault::unlock(&vault.dir(), user, &pass)?;
+        let (sha256, _) = crate::export::hash_file(&args.file)?;
+        let clips: Vec<String> = package
+            .manifest()
+            .map(|m| m.clips.into_iter().map(|c| c.id).collect())
+            .unwrap_or_default();
+        v.record_presentation(&sha256, &clips)?;
+    }
     present::run(PresentOptions {
         path: args.file.clone(),
         opened,
@@ -315,7 +344,7 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(cmd)) => bench::run(&cmd),
         Some(Command::Play(args)) => media_cmds::play(&args, &cli.gui.or(&args.gui)),
         Some(Command::Demo(args)) => demo(&args, &cli.gui.or(&args.gui)),
-        Some(Command::Present(args)) => present(&args, &cli.gui.or(&args.gui)),
+        Some(Command::Present(args)) => present(&args, &cli.gui.or(&args.gui), &cli.vault),
         None => app(&cli.gui, &cli.vault),
     };
     match result {

@@ -36,9 +36,13 @@ fn decode_all(path: &Path) -> Vec<(u64, PlanarFrame)> {
     let mut range = VideoRange::open(&source, &info, 0, info.frames() - 1).expect("open output");
     let mut out = Vec::new();
     while let Some((_, frame)) = range.next_frame().expect("decode output") {
-        let code =
-            frame_code::read_luma(&frame.data, frame.width, frame.height, frame.width as usize)
-                .expect("frame code readable");
+        let code = frame_code::read_luma(
+            &frame.data,
+            frame.width,
+            frame.height,
+            frame.planes[0].stride,
+        )
+        .expect("frame code readable");
         out.push((code, frame));
     }
     out
@@ -407,6 +411,37 @@ fn consent_gate_refuses_and_names_who_and_which_stage() {
 }
 
 #[test]
+fn widths_that_need_padded_rows_export_exactly() {
+    // 326 px: luma rows pad to 328 bytes, chroma rows (163 px) to 164.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TestSrcSpec {
+        frames: 20,
+        width: 326,
+        height: 242,
+        faces: 1,
+        ..Default::default()
+    };
+    let source = common::generate(dir.path(), "odd.mp4", &spec);
+    let src = MediaSource::file(&source);
+    let info = media::probe(&src).unwrap();
+    for ext in ["mp4", "webm"] {
+        let out = dir.path().join(format!("odd-clip.{ext}"));
+        let report = export::export_clip(
+            &src,
+            &info,
+            &out,
+            &ClipSettings::new(4, 15),
+            &mut |_| {},
+            &never_cancel(),
+        )
+        .unwrap();
+        assert!(report.frames_with_faces >= 10, "{report:?}");
+        let codes: Vec<u64> = decode_all(&out).into_iter().map(|(c, _)| c).collect();
+        assert_eq!(codes, (4..=15).collect::<Vec<_>>(), "{ext}");
+    }
+}
+
+#[test]
 fn a_cancelled_or_failed_export_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let spec = TestSrcSpec {
@@ -551,8 +586,12 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
         assert_eq!(info.frames(), clip.frames);
         let mut range = VideoRange::open(&source, &info, clip.frames / 2, clip.frames - 1).unwrap();
         let (_, frame) = range.next_frame().unwrap().unwrap();
-        let code =
-            frame_code::read_luma(&frame.data, frame.width, frame.height, frame.width as usize);
+        let code = frame_code::read_luma(
+            &frame.data,
+            frame.width,
+            frame.height,
+            frame.planes[0].stride,
+        );
         assert_eq!(code, Some(from + clip.frames / 2));
     }
     // Recipients instead of a passphrase.

@@ -357,3 +357,66 @@ fn presenting_writes_no_file() {
     let after = snapshot(&[&home, &tmp, &pkg_dir]);
     assert_eq!(before, after, "presenting wrote or changed files");
 }
+
+#[test]
+fn a_presentation_is_audited_in_a_local_vault_only_when_asked() {
+    if std::env::var_os("DEBRIEF_SKIP_GUI_TESTS").is_some() {
+        eprintln!("SKIPPED: DEBRIEF_SKIP_GUI_TESTS is set");
+        return;
+    }
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no display: run under xvfb-run (make test does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path());
+    let vault_dir = dir.path().join("vault");
+    let pass_file = dir.path().join("alice.pass");
+    std::fs::write(&pass_file, "correct horse alice\n").unwrap();
+    let presentations = || {
+        debrief::vault::keys::set_test_work_factor(10);
+        let v = debrief::vault::Vault::unlock(&vault_dir, "alice", &common::vault::pass("alice"))
+            .unwrap();
+        v.audit_recent(50)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "package.present")
+            .count()
+    };
+    let shot = dir.path().join("shot.png");
+    let present = |audit: bool| {
+        let mut cmd = Command::new(common::bin());
+        cmd.args([
+            "--vault",
+            vault_dir.to_str().unwrap(),
+            "--user",
+            "alice",
+            "--passphrase-file",
+        ])
+        .arg(&pass_file)
+        .args([
+            "present",
+            pkg.to_str().unwrap(),
+            "--screenshot",
+            shot.to_str().unwrap(),
+            "--screenshot-after-frames",
+            "3",
+        ])
+        .env("DEBRIEF_PASSPHRASE", PASS)
+        .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
+        .env("DEBRIEF_AUDIO_SINK", "fakeaudiosink");
+        if audit {
+            cmd.arg("--audit");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    present(false);
+    assert_eq!(presentations(), 0, "no record unless asked");
+    present(true);
+    assert_eq!(presentations(), 1);
+}

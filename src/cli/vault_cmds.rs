@@ -65,7 +65,7 @@ impl VaultArgs {
         self.vault.clone().unwrap_or_else(vault::default_dir)
     }
 
-    fn user(&self) -> anyhow::Result<&str> {
+    pub(super) fn user(&self) -> anyhow::Result<&str> {
         self.user
             .as_deref()
             .ok_or_else(|| BadInput("say who you are: --user NAME or DEBRIEF_USER".into()).into())

@@ -72,32 +72,43 @@ pub struct PlanarFrame {
 const FILL: [u8; 3] = [40, 128, 128];
 
 impl PlanarFrame {
-    /// A tightly packed black frame (chroma planes rounded up for odd sizes).
+    /// A black frame in GStreamer's default I420 layout (rows padded to 4
+    /// bytes, chroma rounded up), so it can be pushed as a buffer as is.
     pub fn black(width: u32, height: u32) -> Self {
+        let mut frame = Self::zeroed(width, height);
+        let split = frame.planes[1].offset;
+        frame.data[..split].fill(16);
+        frame.data[split..].fill(128);
+        frame
+    }
+
+    /// A frame of zeros in GStreamer's default I420 layout (to be overwritten).
+    pub fn zeroed(width: u32, height: u32) -> Self {
         let (w, h) = (width as usize, height as usize);
         let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        let (ys, cs) = (w.next_multiple_of(4), cw.next_multiple_of(4));
+        let y_rows = h.next_multiple_of(2);
         let planes = [
             Plane {
                 offset: 0,
-                stride: w,
+                stride: ys,
                 width: w,
                 height: h,
             },
             Plane {
-                offset: w * h,
-                stride: cw,
+                offset: ys * y_rows,
+                stride: cs,
                 width: cw,
                 height: ch,
             },
             Plane {
-                offset: w * h + cw * ch,
-                stride: cw,
+                offset: ys * y_rows + cs * ch,
+                stride: cs,
                 width: cw,
                 height: ch,
             },
         ];
-        let mut data = vec![16u8; w * h + 2 * cw * ch];
-        data[w * h..].fill(128);
+        let data = vec![0u8; ys * y_rows + 2 * cs * ch];
         Self {
             width,
             height,

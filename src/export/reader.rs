@@ -230,7 +230,7 @@ fn copy_i420(
     vframe: &gst_video::VideoFrameRef<&gst::BufferRef>,
 ) -> Result<PlanarFrame, MediaError> {
     let (w, h) = (vframe.width(), vframe.height());
-    let mut out = PlanarFrame::black(w, h);
+    let mut out = PlanarFrame::zeroed(w, h);
     for p in 0..3u32 {
         let src = vframe
             .plane_data(p)

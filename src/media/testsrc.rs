@@ -340,7 +340,7 @@ fn run(
         if spec.faces > 0 {
             faces::draw_faces(&mut data, w, h, spec.faces, index);
         }
-        let mut buffer = gst::Buffer::from_mut_slice(data);
+        let mut buffer = gst::Buffer::from_mut_slice(gst_layout(data, w, h));
         if let Some(b) = buffer.get_mut() {
             b.set_pts(gst::ClockTime::from_nseconds(p as u64));
             let next = pts.get(i + 1).copied().unwrap_or(end_ns);
@@ -493,6 +493,27 @@ fn add_audio(
     last.link(mux)
         .map_err(|e| MediaError::Pipeline(format!("cannot link audio into the muxer: {e}")))?;
     Ok(())
+}
+
+/// A tightly packed I420 picture in GStreamer's default layout (rows padded
+/// to 4 bytes), which is what the caps promise the encoder.
+fn gst_layout(tight: Vec<u8>, width: u32, height: u32) -> Vec<u8> {
+    let mut out = crate::deid::PlanarFrame::zeroed(width, height);
+    if out.data.len() == tight.len() {
+        return tight; // widths that are multiples of 8: the same layout
+    }
+    let (w, h) = (width as usize, height as usize);
+    let (cw, ch) = (w / 2, h / 2);
+    let mut from = 0;
+    for (p, (pw, ph)) in [(w, h), (cw, ch), (cw, ch)].into_iter().enumerate() {
+        let plane = out.planes[p];
+        for y in 0..ph {
+            let at = plane.offset + y * plane.stride;
+            out.data[at..at + pw].copy_from_slice(&tight[from..from + pw]);
+            from += pw;
+        }
+    }
+    out.data
 }
 
 /// Draws frame `index` as I420 into `data` (`width * height * 3 / 2` bytes).

@@ -205,6 +205,23 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// Records in this vault's audit log that a package was presented (only
+    /// when the presenter asks for it: `debrief present --audit`). Names the
+    /// package by its SHA-256 and its clips by id, nothing else.
+    pub fn record_presentation(
+        &mut self,
+        package_sha256: &str,
+        clip_ids: &[String],
+    ) -> Result<(), VaultError> {
+        let detail = format!(
+            "package_sha256={package_sha256} clips={}",
+            clip_ids.join(",")
+        );
+        self.write("package.present", None, Some(&detail), |_| Ok(()))
+    }
+}
+
 /// `a` moved onto a clip of frames `from..=to` (frame 0 = `from`), if it touches it.
 fn rebase(a: Annotation, from: u64, to: u64, clip_pts: &[i64]) -> Option<Annotation> {
     let last = a.end_frame.unwrap_or(a.start_frame);
