@@ -5,6 +5,7 @@
 //! once, here, as one line; the exit code says whose fault it was (2: bad
 //! input or a refused operation; 1: an internal failure). See `CLI.md`.
 
+mod analysis_cmds;
 mod bench;
 mod bench_app;
 mod bench_export;
@@ -118,6 +119,10 @@ enum Command {
     Annotate(vault_cmds::Group<vault_cmds::AnnotateCommand>),
     /// Export a recording's annotations for other tools (JSON, CSV, ELAN, subtitles).
     Annotations(vault_cmds::Group<vault_cmds::AnnotationsCommand>),
+    /// Interval metrics from the codebook (e.g. birth to ventilation ≤ 60 s) on a recording.
+    Metrics(analysis_cmds::MetricsArgs),
+    /// Agreement between two raters on a recording: Cohen's κ per category, event matching.
+    Agreement(analysis_cmds::AgreementArgs),
     /// Cut de-identified clips for plenary review.
     Export(vault_cmds::Group<export_cmds::ExportCommand>),
     /// Plenary packages: encrypted files of clips for the presenter.
@@ -336,6 +341,10 @@ pub fn main() -> ExitCode {
         Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotate(g)) => vault_cmds::annotate(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotations(g)) => vault_cmds::annotations(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Metrics(args)) => analysis_cmds::metrics(&args, &cli.vault.acting(&args.who)),
+        Some(Command::Agreement(args)) => {
+            analysis_cmds::agreement(&args, &cli.vault.acting(&args.who))
+        }
         Some(Command::Export(g)) => export_cmds::export(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Package(g)) => export_cmds::package(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Audit(g)) => vault_cmds::audit(&g.cmd, &cli.vault.acting(&g.who)),

@@ -4,11 +4,14 @@
 //! contract (`before-review-use`, `quality-improvement`, …); each enum
 //! converts to and from them in one place.
 
+pub mod agreement;
 pub mod codebook;
 pub mod consent;
 pub mod consent_sheet;
 pub mod interchange;
+pub mod metrics;
 pub mod policy;
+pub mod schema;
 
 pub use codebook::{Code, CodeKind, Codebook};
 pub use consent::{ConsentMethod, ConsentStage, ConsentStatus, Permissions};

@@ -15,6 +15,7 @@
 //! with its audit entry in one IMMEDIATE transaction. Nothing here logs PHI:
 //! titles, names and notes never reach `tracing`.
 
+mod analysis;
 mod annotations;
 pub mod audit;
 mod cases;
@@ -36,6 +37,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
+pub use analysis::AgreementReport;
 pub use annotations::{AnnotationEdit, NewAnnotation};
 pub use audit::{AuditEntry, AuditReport};
 pub use cases::NewCase;
@@ -143,14 +145,15 @@ impl Vault {
                 params![k, v],
             )?;
         }
-        conn.execute(
-            "INSERT INTO codebooks (id, json, bundled, created_at) VALUES (?1, ?2, 1, ?3)",
-            params![
-                crate::model::codebook::Codebook::neonatal().id,
-                crate::model::codebook::NEONATAL,
-                now
-            ],
-        )?;
+        for text in crate::model::codebook::BUNDLED {
+            let id = crate::model::Codebook::from_json(text)
+                .map_err(|e| VaultError::Integrity(format!("a bundled codebook is damaged: {e}")))?
+                .id;
+            conn.execute(
+                "INSERT INTO codebooks (id, json, bundled, created_at) VALUES (?1, ?2, 1, ?3)",
+                params![id, text, now],
+            )?;
+        }
         let audit_key = keys::audit_key(&db_key)?;
         let mut vault = Self {
             dir: dir.to_path_buf(),
@@ -215,7 +218,33 @@ impl Vault {
         vault.write("unlock", None, None, |_| Ok(()))?;
         // Retention runs at every unlock, so overdue recordings never wait for someone to ask.
         vault.run_retention()?;
+        vault.add_new_bundled_codebooks()?;
         Ok(vault)
+    }
+
+    /// Adds bundled codebooks that this vault predates (audited once each).
+    fn add_new_bundled_codebooks(&mut self) -> Result<(), VaultError> {
+        for text in crate::model::codebook::BUNDLED {
+            let Ok(book) = crate::model::Codebook::from_json(text) else {
+                continue;
+            };
+            let present: i64 = self.conn.query_row(
+                "SELECT count(*) FROM codebooks WHERE id = ?1",
+                [&book.id],
+                |r| r.get(0),
+            )?;
+            if present == 0 {
+                let now = self.now_string();
+                self.write("codebook.bundled", None, Some(&book.id), |tx| {
+                    tx.execute(
+                        "INSERT INTO codebooks (id, json, bundled, created_at) VALUES (?1, ?2, 1, ?3)",
+                        params![book.id, text, now],
+                    )?;
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Opens the vault with the recovery identity (`AGE-SECRET-KEY-1…`): emergency

@@ -417,15 +417,17 @@ fn idle_lock_drops_the_keys_and_keeps_the_note_being_typed() {
 
 #[test]
 fn bundled_hotkeys_do_not_collide_with_the_app_shortcuts() {
-    let book = debrief::model::Codebook::neonatal();
-    for code in &book.codes {
-        let key = debrief::app::shortcuts::code_key(code.hotkey.as_deref().unwrap()).unwrap();
-        for (_, shortcut, what) in debrief::app::shortcuts::BINDINGS {
-            assert!(
-                !(shortcut.logical_key == key && shortcut.modifiers.is_none()),
-                "{} collides with {what}",
-                code.id
-            );
+    for text in debrief::model::codebook::BUNDLED {
+        let book = debrief::model::Codebook::from_json(text).unwrap();
+        for code in &book.codes {
+            let key = debrief::app::shortcuts::code_key(code.hotkey.as_deref().unwrap()).unwrap();
+            for (_, shortcut, what) in debrief::app::shortcuts::BINDINGS {
+                assert!(
+                    !(shortcut.logical_key == key && shortcut.modifiers.is_none()),
+                    "{} collides with {what}",
+                    code.id
+                );
+            }
         }
     }
 }

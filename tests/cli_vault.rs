@@ -1051,3 +1051,153 @@ fn export_clip_and_package_create_from_the_command_line() {
     );
     assert!(!root.path().join("y.dbpkg").exists() && !root.path().join("c2.mp4").exists());
 }
+
+#[test]
+fn metrics_and_agreement_from_the_command_line() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "source.mp4",
+        &TestSrcSpec {
+            frames: 90,
+            ..Default::default()
+        },
+    );
+    let (_, _, rec) = setup(&env, &source);
+    env.ok(&["user", "add", "bob", "--role", "instructor"]);
+    let bob = env.as_user("bob", "bob pass");
+    let add = |who: &Env, code: &str, frame: &str, end: Option<&str>| {
+        let mut args = vec![
+            "annotate",
+            "add",
+            "--recording",
+            &rec,
+            "--code",
+            code,
+            "--frame",
+            frame,
+            "--json",
+        ];
+        if let Some(e) = end {
+            args.extend(["--end-frame", e]);
+        }
+        who.json(&args);
+    };
+    add(&env, "birth", "0", None);
+    add(&env, "ppv", "30", Some("60"));
+    add(&bob, "birth", "3", None);
+    add(&bob, "ppv", "45", Some("60"));
+    let m = env.json(&["metrics", "--recording", &rec, "--json"]);
+    let golden = &m["metrics"][0];
+    assert_eq!(golden["status"], "met");
+    assert_eq!(golden["seconds"], 1.0);
+    assert_eq!(
+        (golden["from_frame"].as_u64(), golden["to_frame"].as_u64()),
+        (Some(0), Some(30))
+    );
+    let m = env.json(&["metrics", "--recording", &rec, "--rater", "bob", "--json"]);
+    assert_eq!(m["metrics"][0]["seconds"], 1.4);
+    let a = env.json(&[
+        "agreement",
+        "--recording",
+        &rec,
+        "--raters",
+        "alice,bob",
+        "--json",
+    ]);
+    assert_eq!(a["raters"], serde_json::json!(["alice", "bob"]));
+    let events = a["events"].as_array().unwrap();
+    for code in ["birth", "ppv"] {
+        let e = events.iter().find(|e| e["code"] == code).unwrap();
+        assert_eq!(
+            (e["a"].as_u64(), e["b"].as_u64(), e["matched"].as_u64()),
+            (Some(1), Some(1), Some(1)),
+            "{code}"
+        );
+    }
+    let airway = a["kappa"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["category"] == "airway")
+        .unwrap();
+    assert_eq!(airway["kappa"], 1.0, "{airway}");
+    assert_eq!(airway["units"], 3);
+    // Half a second of tolerance: bob's ventilation started 0.5 s later — still matched; 0.4 s: not.
+    let a = env.json(&[
+        "agreement",
+        "--recording",
+        &rec,
+        "--raters",
+        "alice,bob",
+        "--tolerance-seconds",
+        "0.4",
+        "--json",
+    ]);
+    let ppv = a["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "ppv")
+        .unwrap()
+        .clone();
+    assert_eq!(ppv["matched"], 0);
+    refused(
+        &env.run(&["agreement", "--recording", &rec, "--raters", "alice,carol"]),
+        "rater 'carol' has no annotations",
+    );
+    refused(
+        &env.run(&["agreement", "--recording", &rec, "--raters", "alice"]),
+        "exactly two raters",
+    );
+}
+
+#[test]
+fn codebook_validate_needs_no_vault_and_lists_every_problem() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let good = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/codebooks/team.json");
+    let ok = env.json(&["codebook", "validate", good.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        (
+            ok["valid"].as_bool(),
+            ok["id"].as_str(),
+            ok["codes"].as_u64()
+        ),
+        (Some(true), Some("team"), Some(12))
+    );
+    let bad = root.path().join("bad.json");
+    let text = std::fs::read_to_string(&good)
+        .unwrap()
+        .replace("\"category\": \"overall\"", "\"category\": \"global\"")
+        .replace("\"hotkey\": \"2\"", "\"hotkey\": \"1\"");
+    std::fs::write(&bad, text).unwrap();
+    let out = env.run(&["codebook", "validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/codes/11/category: 'global' is not a category"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/codes/1/hotkey: hotkey '1' is also code 'team-1-direction''s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("is not a valid codebook (2 problems)"),
+        "{err}"
+    );
+    // A new vault lists every bundled codebook.
+    env.json(&["init", "--json"]);
+    let list = env.json(&["codebook", "list", "--json"]);
+    let ids: Vec<&str> = list["codebooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    for id in ["neonatal-resuscitation", "team", "team-communication"] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+}

@@ -559,7 +559,7 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
     package.verify().unwrap();
     let raw: serde_json::Value =
         serde_json::from_slice(&package.read("manifest.json").unwrap()).unwrap();
-    let errors = common::schema_errors(&common::schema("package.schema.json"), &raw);
+    let errors = debrief::model::schema::check(&common::schema("package.schema.json"), &raw);
     assert!(errors.is_empty(), "{errors:#?}");
     let manifest = package.manifest().unwrap();
     assert_eq!(manifest.title, "Morning plenary");

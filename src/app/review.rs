@@ -129,6 +129,8 @@ pub struct ReviewState {
     lanes: Vec<Lane>,
     /// Timeline events derived from `annotations`, sorted by start; rebuilt on reload.
     events: Vec<Event>,
+    /// The codebook's interval metrics on the annotations, rebuilt with the events.
+    pub metrics: Vec<crate::model::metrics::MetricResult>,
 }
 
 impl ReviewState {
@@ -197,6 +199,7 @@ impl ReviewState {
             last_shuttle_step: Instant::now(),
             lanes,
             events: Vec::new(),
+            metrics: Vec::new(),
         }
         .with_events())
     }
@@ -227,6 +230,11 @@ impl ReviewState {
             .collect();
         events.sort_by_key(|e| (e.start, e.end));
         self.events = events;
+        self.metrics = crate::model::metrics::interval_metrics(
+            &self.codebook,
+            &self.annotations,
+            self.info.table.end_ns(),
+        );
     }
 
     /// The frame on screen (the playhead shows this, not the requested one).

@@ -335,11 +335,65 @@ pub enum CodebookCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check a codebook file against schemas/codebook.schema.json and for consistency
+    /// (no vault needed); every problem as FILE:LINE:COLUMN: /POINTER: what was expected.
+    Validate {
+        /// The codebook file.
+        file: PathBuf,
+        /// Print `{"valid", "id", "codes", "problems": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn validate_codebook(file: &Path, json: bool) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        BadInput(format!(
+            "cannot read the codebook ({e}): {}",
+            file.display()
+        ))
+    })?;
+    let name = file.display().to_string();
+    match crate::model::Codebook::validate(&text, &name) {
+        Ok(book) => {
+            if json {
+                print_json(
+                    &serde_json::json!({"valid": true, "id": book.id, "codes": book.codes.len(), "problems": []}),
+                );
+            } else {
+                eprintln!(
+                    "{name}: a valid codebook ('{}', {} codes).",
+                    book.id,
+                    book.codes.len()
+                );
+            }
+            Ok(())
+        }
+        Err(problems) => {
+            if json {
+                print_json(&serde_json::json!({"valid": false, "problems": problems}));
+            } else {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+            }
+            Err(BadInput(format!(
+                "{name} is not a valid codebook ({} problem{}); fix it and validate again",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            ))
+            .into())
+        }
+    }
 }
 
 pub fn codebook(cmd: &CodebookCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    if let CodebookCommand::Validate { file, json } = cmd {
+        return validate_codebook(file, *json);
+    }
     let vault = v.unlock()?;
     match cmd {
+        CodebookCommand::Validate { .. } => {}
         CodebookCommand::List { json } => {
             let books = vault.codebooks()?;
             if *json {

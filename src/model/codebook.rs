@@ -104,6 +104,13 @@ pub struct Metric {
 /// The codebook bundled in every vault.
 pub const NEONATAL: &str = include_str!("../../assets/codebooks/neonatal-resuscitation.json");
 
+/// Every bundled codebook, in the order the app lists them.
+pub const BUNDLED: &[&str] = &[
+    NEONATAL,
+    include_str!("../../assets/codebooks/team.json"),
+    include_str!("../../assets/codebooks/team-communication.json"),
+];
+
 impl Codebook {
     /// Parses and checks a codebook; the error names line, column and what is wrong.
     pub fn from_json(text: &str) -> Result<Self, String> {
@@ -111,6 +118,119 @@ impl Codebook {
             .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
         book.check()?;
         Ok(book)
+    }
+
+    /// Checks a codebook file against `schemas/codebook.schema.json` and for
+    /// consistency, reporting every problem as `file:line:column: /pointer: what`.
+    pub fn validate(text: &str, file: &str) -> Result<Self, Vec<String>> {
+        static SCHEMA: &str = include_str!("../../schemas/codebook.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
+        let value = super::schema::parse_checked(text, &schema, file)?;
+        let book: Self = serde_json::from_value(value).map_err(|e| vec![format!("{file}: {e}")])?;
+        let problems = book.problems();
+        if problems.is_empty() {
+            Ok(book)
+        } else {
+            Err(super::schema::format_problems(text, file, problems))
+        }
+    }
+
+    /// Consistency problems serde and the schema cannot express, by JSON pointer.
+    pub fn problems(&self) -> Vec<super::schema::Problem> {
+        let mut out = Vec::new();
+        let id_ok = |id: &str| {
+            !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !id.starts_with('-')
+        };
+        if !id_ok(&self.id) {
+            out.push((
+                "/id".into(),
+                format!(
+                    "'{}' is not a codebook id: use lowercase letters, digits and '-'",
+                    self.id
+                ),
+            ));
+        }
+        let mut categories = std::collections::HashSet::new();
+        for (i, c) in self.categories.iter().enumerate() {
+            if !categories.insert(c.id.as_str()) {
+                out.push((
+                    format!("/categories/{i}/id"),
+                    format!("category '{}' appears twice", c.id),
+                ));
+            }
+            let hex = c.colour.strip_prefix('#').unwrap_or("");
+            if hex.len() != 6 || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
+                out.push((
+                    format!("/categories/{i}/colour"),
+                    format!(
+                        "'{}' is not a colour: write #RRGGBB, e.g. #4C78A8",
+                        c.colour
+                    ),
+                ));
+            }
+        }
+        let known: Vec<&str> = self.categories.iter().map(|c| c.id.as_str()).collect();
+        let mut codes = std::collections::HashMap::new();
+        let mut hotkeys = std::collections::HashMap::new();
+        for (i, code) in self.codes.iter().enumerate() {
+            if codes.insert(code.id.as_str(), i).is_some() {
+                out.push((
+                    format!("/codes/{i}/id"),
+                    format!("code '{}' appears twice", code.id),
+                ));
+            }
+            if !known.contains(&code.category.as_str()) {
+                out.push((
+                    format!("/codes/{i}/category"),
+                    format!(
+                        "'{}' is not a category of this codebook: expected one of {}",
+                        code.category,
+                        known.join(", ")
+                    ),
+                ));
+            }
+            if let Some(key) = code.hotkey.as_deref() {
+                let key = key.trim().to_ascii_uppercase();
+                if let Some(other) = hotkeys.insert(key.clone(), code.id.as_str()) {
+                    out.push((
+                        format!("/codes/{i}/hotkey"),
+                        format!("hotkey '{key}' is also code '{other}''s"),
+                    ));
+                }
+            }
+            if let Some(r) = &code.rating
+                && r.min >= r.max
+            {
+                out.push((
+                    format!("/codes/{i}/rating"),
+                    format!(
+                        "the scale's min ({}) must be below its max ({})",
+                        r.min, r.max
+                    ),
+                ));
+            }
+        }
+        for (i, m) in self.metrics.iter().enumerate() {
+            for (field, end) in [("from", &m.from), ("to", &m.to)] {
+                if !codes.contains_key(end.as_str()) {
+                    out.push((
+                        format!("/metrics/{i}/{field}"),
+                        format!("'{end}' is not a code of this codebook"),
+                    ));
+                }
+            }
+            if m.target_seconds <= 0.0 {
+                out.push((
+                    format!("/metrics/{i}/target_seconds"),
+                    "the target must be above 0 seconds".into(),
+                ));
+            }
+        }
+        out
     }
 
     /// Consistency checks serde cannot express.
@@ -185,5 +305,137 @@ mod tests {
         let mut book = Codebook::neonatal();
         book.codes[0].category = "nowhere".into();
         assert!(book.check().unwrap_err().contains("category 'nowhere'"));
+    }
+
+    /// A valid codebook with one field replaced (`patch` edits the JSON value).
+    fn variant(patch: impl FnOnce(&mut serde_json::Value)) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(NEONATAL).unwrap();
+        patch(&mut v);
+        serde_json::to_string_pretty(&v).unwrap()
+    }
+
+    fn problems_of(text: &str) -> Vec<String> {
+        Codebook::validate(text, "book.json").expect_err("should be refused")
+    }
+
+    #[test]
+    fn every_bundled_codebook_is_valid() {
+        let ids: Vec<String> = BUNDLED
+            .iter()
+            .map(|text| {
+                Codebook::validate(text, "bundled")
+                    .unwrap_or_else(|p| panic!("{p:#?}"))
+                    .id
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            ["neonatal-resuscitation", "team", "team-communication"]
+        );
+        let team = Codebook::validate(BUNDLED[1], "team.json").unwrap();
+        let rated = team
+            .codes
+            .iter()
+            .filter(|c| {
+                c.rating
+                    .as_ref()
+                    .is_some_and(|r| (r.min, r.max) == (0.0, 4.0))
+            })
+            .count();
+        assert_eq!(rated, 11, "TEAM's eleven items are rated 0-4");
+        assert!(
+            team.code("team-global")
+                .unwrap()
+                .rating
+                .as_ref()
+                .is_some_and(|r| (r.min, r.max) == (1.0, 10.0))
+        );
+    }
+
+    #[test]
+    fn validation_names_file_line_column_pointer_and_expectation() {
+        assert!(Codebook::validate(NEONATAL, "n.json").is_ok());
+        let cases: Vec<(String, &str)> = vec![
+            ("{ \"id\": ".into(), "book.json:1:8: not valid JSON"),
+            (
+                variant(|v| {
+                    v.as_object_mut().unwrap().remove("codes");
+                }),
+                "/: missing required field 'codes'",
+            ),
+            (
+                variant(|v| v["colr"] = "x".into()),
+                "/colr: unknown field 'colr'",
+            ),
+            (
+                variant(|v| v["codes"][0]["kind"] = "instant".into()),
+                "/codes/0/kind: \"instant\" is not allowed: expected one of \"point\", \"duration\"",
+            ),
+            (
+                variant(|v| v["codes"] = 3.into()),
+                "/codes: expected array, found an integer",
+            ),
+            (
+                variant(|v| v["codes"][1]["id"] = "birth".into()),
+                "/codes/1/id: code 'birth' appears twice",
+            ),
+            (
+                variant(|v| v["codes"][2]["category"] = "vitals".into()),
+                "/codes/2/category: 'vitals' is not a category of this codebook: expected one of milestones",
+            ),
+            (
+                variant(|v| v["categories"][0]["colour"] = "blue".into()),
+                "/categories/0/colour: 'blue' is not a colour",
+            ),
+            (
+                variant(|v| v["metrics"][0]["to"] = "breathing".into()),
+                "/metrics/0/to: 'breathing' is not a code",
+            ),
+            (
+                variant(|v| v["metrics"][0]["target_seconds"] = 0.into()),
+                "/metrics/0/target_seconds: the target must be above 0",
+            ),
+            (
+                variant(|v| v["codes"][1]["hotkey"] = "b".into()),
+                "/codes/1/hotkey: hotkey 'B' is also code 'birth''s",
+            ),
+            (
+                variant(|v| {
+                    v["codes"][8]["rating"]["min"] = 5.into();
+                }),
+                "/codes/8/rating: the scale's min (5) must be below its max (1)",
+            ),
+            (
+                variant(|v| v["id"] = "Neo Natal".into()),
+                "/id: 'Neo Natal' is not a codebook id",
+            ),
+            (
+                variant(|v| v["categories"][0]["name"] = 7.into()),
+                "/categories/0/name: expected string, found an integer",
+            ),
+        ];
+        for (text, expect) in cases {
+            let problems = problems_of(&text);
+            assert!(
+                problems.iter().any(|p| p.contains(expect)),
+                "expected '{expect}' in {problems:#?}"
+            );
+            // Every message starts with the file and a real line and column.
+            for p in &problems {
+                let mut parts = p.splitn(4, ':');
+                assert_eq!(parts.next(), Some("book.json"), "{p}");
+                let line: usize = parts.next().unwrap().parse().unwrap();
+                let col: usize = parts.next().unwrap().parse().unwrap();
+                assert!(line >= 1 && col >= 1, "{p}");
+            }
+        }
+        // The line and column point at the offending value.
+        let text = variant(|v| v["codes"][2]["category"] = "vitals".into());
+        let p = &problems_of(&text)[0];
+        let line: usize = p.split(':').nth(1).unwrap().parse().unwrap();
+        assert!(
+            text.lines().nth(line - 1).unwrap().contains("\"vitals\""),
+            "{p}"
+        );
     }
 }

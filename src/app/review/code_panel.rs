@@ -60,6 +60,25 @@ pub(super) fn code_panel_ui(
                 ui.add_space(4.0);
             }
         });
+    if !s.metrics.is_empty() {
+        ui.separator();
+        ui.strong("Metrics");
+        for m in &s.metrics {
+            let took = m.seconds.map_or("—".to_owned(), |x| format!("{x:.1} s"));
+            let colour = match m.status {
+                "met" => egui::Color32::from_rgb(0x4c, 0xaf, 0x50),
+                "missed" => ui.visuals().error_fg_color,
+                _ => ui.visuals().weak_text_color(),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(&m.name);
+                ui.label(
+                    RichText::new(format!("{took} / {} s · {}", m.target_seconds, m.status))
+                        .color(colour),
+                );
+            });
+        }
+    }
     ui.separator();
     editor_ui(ui, s, cmds);
 }

@@ -1,0 +1,112 @@
+//! `debrief metrics` and `debrief agreement`.
+
+use clap::Args;
+
+use super::vault_cmds::{VaultArgs, Who};
+
+/// `debrief metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub who: Who,
+    /// Recording id.
+    #[arg(long)]
+    recording: String,
+    /// Only this rater's annotations (a vault user name).
+    #[arg(long, value_name = "NAME")]
+    rater: Option<String>,
+    /// Print `{"recording_id", "metrics": [{name, from, to, target_seconds, from_frame, to_frame, seconds, status}]}`.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `debrief agreement`.
+#[derive(Debug, Args)]
+pub struct AgreementArgs {
+    #[command(flatten)]
+    pub who: Who,
+    /// Recording id.
+    #[arg(long)]
+    recording: String,
+    /// The two raters (vault user names), the first as the reference: A,B.
+    #[arg(long, value_delimiter = ',', num_args = 1, required = true)]
+    raters: Vec<String>,
+    /// Time unit for Cohen's κ, seconds.
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    unit_seconds: f64,
+    /// Tolerance for matching events, seconds.
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    tolerance_seconds: f64,
+    /// Print `{"recording_id", "raters", "unit_seconds", "tolerance_seconds", "kappa": [...], "events": [...]}`.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn metrics(args: &MetricsArgs, v: &VaultArgs) -> anyhow::Result<()> {
+    let vault = v.unlock()?;
+    let results = vault.metrics(&args.recording, args.rater.as_deref())?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({ "recording_id": args.recording, "metrics": results })
+        );
+    } else {
+        for m in &results {
+            let took = m.seconds.map_or("—".to_owned(), |s| format!("{s:.1} s"));
+            println!(
+                "{}: {took} (target {} s) — {}",
+                m.name, m.target_seconds, m.status
+            );
+        }
+        if results.is_empty() {
+            println!("The codebook defines no interval metrics.");
+        }
+    }
+    Ok(())
+}
+
+pub fn agreement(args: &AgreementArgs, v: &VaultArgs) -> anyhow::Result<()> {
+    let [a, b] = args.raters.as_slice() else {
+        return Err(super::BadInput("name exactly two raters: --raters A,B".into()).into());
+    };
+    let vault = v.unlock()?;
+    let report = vault.agreement(
+        &args.recording,
+        a,
+        b,
+        args.unit_seconds,
+        args.tolerance_seconds,
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("Cohen's κ per category ({} s units):", args.unit_seconds);
+        for k in &report.kappa {
+            let kappa = k
+                .kappa
+                .map_or("undefined".to_owned(), |x| format!("{x:.3}"));
+            println!(
+                "  {:<24} κ = {kappa}  (observed {:.3}, chance {:.3})",
+                k.category, k.observed, k.expected
+            );
+        }
+        println!(
+            "Events matched within ±{} s ({a} as reference):",
+            args.tolerance_seconds
+        );
+        for e in &report.events {
+            let pct =
+                |x: Option<f64>| x.map_or("—".to_owned(), |v| format!("{:.0} %", v * 100.0));
+            println!(
+                "  {:<24} {a}: {}  {b}: {}  matched {}  precision {}  recall {}",
+                e.code,
+                e.a,
+                e.b,
+                e.matched,
+                pct(e.precision),
+                pct(e.recall)
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! Interval metrics and inter-rater agreement on a recording's annotations.
+
+use super::{Vault, VaultError};
+use crate::model::agreement::{self, CategoryKappa, CodeMatch};
+use crate::model::metrics::{self, MetricResult};
+
+/// `debrief agreement`'s result.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AgreementReport {
+    /// Recording id.
+    pub recording_id: String,
+    /// Rater A (the reference) and rater B.
+    pub raters: [String; 2],
+    /// Unit for κ, seconds.
+    pub unit_seconds: f64,
+    /// Tolerance for event matching, seconds.
+    pub tolerance_seconds: f64,
+    /// κ per category.
+    pub kappa: Vec<CategoryKappa>,
+    /// Event matching per code.
+    pub events: Vec<CodeMatch>,
+}
+
+impl Vault {
+    /// The codebook's interval metrics on a recording (all raters, or one).
+    pub fn metrics(
+        &self,
+        recording_id: &str,
+        rater: Option<&str>,
+    ) -> Result<Vec<MetricResult>, VaultError> {
+        let recording = self.recording(recording_id)?;
+        let book = self.codebook(&self.case(&recording.case_id)?.codebook_id)?;
+        let info = self.media_info(recording_id)?;
+        let mut annotations = self.annotations(recording_id)?;
+        if let Some(r) = rater {
+            annotations.retain(|a| a.author == r);
+        }
+        Ok(metrics::interval_metrics(
+            &book,
+            &annotations,
+            info.table.end_ns(),
+        ))
+    }
+
+    /// Agreement between raters `a` and `b` on a recording.
+    pub fn agreement(
+        &self,
+        recording_id: &str,
+        a: &str,
+        b: &str,
+        unit_seconds: f64,
+        tolerance_seconds: f64,
+    ) -> Result<AgreementReport, VaultError> {
+        if !(0.01..=3600.0).contains(&unit_seconds) || !(0.0..=3600.0).contains(&tolerance_seconds)
+        {
+            return Err(VaultError::Invalid(
+                "the unit must be between 0.01 and 3600 s and the tolerance between 0 and 3600 s"
+                    .into(),
+            ));
+        }
+        if a == b {
+            return Err(VaultError::Invalid(
+                "name two different raters: --raters A,B".into(),
+            ));
+        }
+        let recording = self.recording(recording_id)?;
+        let book = self.codebook(&self.case(&recording.case_id)?.codebook_id)?;
+        let info = self.media_info(recording_id)?;
+        let all = self.annotations(recording_id)?;
+        let by = |rater: &str| -> Result<Vec<_>, VaultError> {
+            let mine: Vec<_> = all.iter().filter(|x| x.author == rater).cloned().collect();
+            if mine.is_empty() {
+                return Err(VaultError::Invalid(format!(
+                    "rater '{rater}' has no annotations on this recording: check the name (raters are vault user names)"
+                )));
+            }
+            Ok(mine)
+        };
+        let (la, lb) = (by(a)?, by(b)?);
+        let unit_ns = (unit_seconds * 1e9) as i64;
+        let tolerance_ns = (tolerance_seconds * 1e9) as i64;
+        Ok(AgreementReport {
+            recording_id: recording_id.to_owned(),
+            raters: [a.to_owned(), b.to_owned()],
+            unit_seconds,
+            tolerance_seconds,
+            kappa: agreement::kappa_by_category(
+                &book,
+                &la,
+                &lb,
+                info.table.all_pts(),
+                info.table.end_ns(),
+                unit_ns,
+            ),
+            events: agreement::match_events(&la, &lb, tolerance_ns),
+        })
+    }
+}
