@@ -8,6 +8,7 @@ pub mod agreement;
 pub mod codebook;
 pub mod consent;
 pub mod consent_sheet;
+pub mod import;
 pub mod interchange;
 pub mod metrics;
 pub mod policy;

@@ -37,7 +37,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-pub use analysis::AgreementReport;
+pub use analysis::{AgreementReport, ImportFormat};
 pub use annotations::{AnnotationEdit, NewAnnotation};
 pub use audit::{AuditEntry, AuditReport};
 pub use cases::NewCase;

@@ -507,3 +507,37 @@ fn export_panel_previews_faces_and_exports_only_after_confirmation() {
     assert!(clips[0].reviewed, "the confirmation is recorded");
     assert_eq!((clips[0].from_frame, clips[0].to_frame), (0, 12));
 }
+
+#[test]
+fn agreement_table_compares_two_raters() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    vault.add_user("bob", Role::Instructor, &pass("bob")).unwrap();
+    let vdir = vault.dir().to_path_buf();
+    for (who, frame) in [("alice", 10), ("bob", 12)] {
+        let mut v = if who == "alice" { None } else { Some(Vault::unlock(&vdir, who, &pass(who)).unwrap()) };
+        let target = v.as_mut().unwrap_or(&mut vault);
+        target
+            .add_annotation(NewAnnotation {
+                recording_id: rec.clone(),
+                code: "birth".into(),
+                start_frame: frame,
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    h.get_by_label("Agreement between raters").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("κ (1 s units)").is_some(), "the table is shown");
+    assert!(
+        h.query_by_label_contains("Events within ±1 s: 1 matched of 1 and 1").is_some(),
+        "alice's and bob's births 2 frames apart match"
+    );
+}

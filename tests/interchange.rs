@@ -4,6 +4,8 @@
 //! `UPDATE_GOLDEN=1 cargo test --test interchange` rewrites the golden files;
 //! review the diff before committing it.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -370,4 +372,120 @@ fn json_export_matches_its_schema_fields() {
         assert_eq!(keys(a), keys(&item["properties"]));
     }
     assert_eq!(doc["format"], schema["properties"]["format"]["const"]);
+}
+
+/// Export → import into a second copy of the recording → the same annotations
+/// (open durations come back closed at the last frame), for JSON and EAF.
+#[test]
+fn json_and_eaf_round_trip_through_import() {
+    use debrief::vault::{ImportFormat, ImportOptions, NewAnnotation};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = debrief::media::testsrc::TestSrcSpec {
+        frames: 90,
+        ..Default::default()
+    };
+    let mut fx = common::vault::fixture(dir.path(), &spec, true);
+    let items = [
+        ("birth", 5, None, None, Some("Baby out, floppy")),
+        ("initial-steps", 0, Some(20), None, None),
+        ("ppv", 10, Some(40), Some(3.0), Some("good; seal")),
+        ("epinephrine", 50, None, Some(1.0), None),
+        ("compressions", 60, None, None, None), // open: never stopped
+    ];
+    for (code, start, end, rating, note) in items {
+        fx.vault
+            .add_annotation(NewAnnotation {
+                recording_id: fx.recording_id.clone(),
+                code: code.into(),
+                start_frame: start,
+                end_frame: end,
+                rating,
+                note: note.map(str::to_owned),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let key = |a: &debrief::model::Annotation, last: u64| {
+        let open_end = (a.code == "compressions" && a.end_frame.is_none()).then_some(last);
+        (
+            a.code.clone(),
+            a.start_frame,
+            a.end_frame.or(open_end),
+            a.rating.map(|r| r.to_string()),
+            a.note.clone(),
+        )
+    };
+    let mut want: Vec<_> = fx
+        .vault
+        .annotations(&fx.recording_id)
+        .unwrap()
+        .iter()
+        .map(|a| key(a, 89))
+        .collect();
+    want.sort();
+    for (format, import) in [
+        (ExportFormat::Json, ImportFormat::Json),
+        (ExportFormat::Eaf, ImportFormat::Eaf),
+    ] {
+        let text = fx
+            .vault
+            .export_annotations(&fx.recording_id, format)
+            .unwrap();
+        let copy = fx
+            .vault
+            .import(
+                &fx.case_id,
+                &fx.source,
+                ImportOptions::default(),
+                &mut |_, _| true,
+            )
+            .unwrap()
+            .recording_id;
+        let n = fx
+            .vault
+            .import_annotations(&copy, import, &text, "file")
+            .unwrap();
+        assert_eq!(n, 5, "{format}");
+        let mut got: Vec<_> = fx
+            .vault
+            .annotations(&copy)
+            .unwrap()
+            .iter()
+            .map(|a| key(a, 89))
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{format} round trip");
+    }
+    // A malformed file names the place; nothing is added.
+    let copy = fx
+        .vault
+        .import(
+            &fx.case_id,
+            &fx.source,
+            ImportOptions::default(),
+            &mut |_, _| true,
+        )
+        .unwrap()
+        .recording_id;
+    let err = fx
+        .vault
+        .import_annotations(
+            &copy,
+            ImportFormat::Json,
+            "{\"format\": \"debrief-annotations\", \"version\": 2}",
+            "bad.json",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad.json:1:") && err.contains("/version: expected 1"),
+        "{err}"
+    );
+    let err = fx
+        .vault
+        .import_annotations(&copy, ImportFormat::Eaf, "<x/>", "bad.eaf")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expected <ANNOTATION_DOCUMENT>"), "{err}");
+    assert!(fx.vault.annotations(&copy).unwrap().is_empty());
 }

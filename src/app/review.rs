@@ -131,6 +131,8 @@ pub struct ReviewState {
     events: Vec<Event>,
     /// The codebook's interval metrics on the annotations, rebuilt with the events.
     pub metrics: Vec<crate::model::metrics::MetricResult>,
+    /// The two raters compared in the agreement table, and its result (dropped on reload).
+    pub(crate) agreement: code_panel::AgreementView,
 }
 
 impl ReviewState {
@@ -200,6 +202,7 @@ impl ReviewState {
             lanes,
             events: Vec::new(),
             metrics: Vec::new(),
+            agreement: code_panel::AgreementView::default(),
         }
         .with_events())
     }
@@ -230,6 +233,7 @@ impl ReviewState {
             .collect();
         events.sort_by_key(|e| (e.start, e.end));
         self.events = events;
+        self.agreement.result = None;
         self.metrics = crate::model::metrics::interval_metrics(
             &self.codebook,
             &self.annotations,

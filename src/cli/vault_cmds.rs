@@ -655,14 +655,52 @@ pub enum AnnotationsCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Add annotations from a Debrief JSON export or an ELAN EAF file to a
+    /// recording, as you (one audited batch; nothing is added if any item is invalid).
+    Import {
+        /// Recording id.
+        #[arg(long)]
+        recording: String,
+        /// json (Debrief) or eaf (ELAN 3.0).
+        #[arg(long, value_parser = parse::<crate::vault::ImportFormat>)]
+        format: crate::vault::ImportFormat,
+        /// The file to read.
+        #[arg(long = "in", value_name = "F")]
+        input: PathBuf,
+        /// Print `{"imported"}`.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn annotations(cmd: &AnnotationsCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    if let AnnotationsCommand::Import {
+        recording,
+        format,
+        input,
+        json,
+    } = cmd
+    {
+        let text = std::fs::read_to_string(input)
+            .map_err(|e| BadInput(format!("cannot read {} ({e})", input.display())))?;
+        let mut vault = v.unlock()?;
+        let n =
+            vault.import_annotations(recording, *format, &text, &input.display().to_string())?;
+        if *json {
+            print_json(&serde_json::json!({ "imported": n }));
+        } else {
+            eprintln!("Imported {n} annotations.");
+        }
+        return Ok(());
+    }
     let AnnotationsCommand::Export {
         recording,
         format,
         out,
-    } = cmd;
+    } = cmd
+    else {
+        return Ok(());
+    };
     let mut vault = v.unlock()?;
     let text = vault.export_annotations(recording, *format)?;
     crate::vault::fsutil::write_private(out, text.as_bytes())?;

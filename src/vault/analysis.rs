@@ -96,3 +96,66 @@ impl Vault {
         })
     }
 }
+
+/// Formats annotations can be imported from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// Debrief JSON (frame-exact).
+    Json,
+    /// ELAN EAF 3.0.
+    Eaf,
+}
+
+impl std::str::FromStr for ImportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(Self::Json),
+            "eaf" => Ok(Self::Eaf),
+            other => Err(format!(
+                "'{other}' is not an import format: use json or eaf"
+            )),
+        }
+    }
+}
+
+impl Vault {
+    /// Adds the annotations in `text` (a file named `file`) to a recording,
+    /// as the current user, in one audited batch. Returns how many.
+    pub fn import_annotations(
+        &mut self,
+        recording_id: &str,
+        format: ImportFormat,
+        text: &str,
+        file: &str,
+    ) -> Result<usize, VaultError> {
+        use crate::model::import;
+        let items = match format {
+            ImportFormat::Json => {
+                import::from_json(text, file).map_err(|p| VaultError::Invalid(p.join("\n")))?
+            }
+            ImportFormat::Eaf => {
+                let recording = self.recording(recording_id)?;
+                let book = self.codebook(&self.case(&recording.case_id)?.codebook_id)?;
+                let info = self.media_info(recording_id)?;
+                import::from_eaf(text, file, &book, info.table.all_pts())
+                    .map_err(VaultError::Invalid)?
+            }
+        };
+        let n = items.len();
+        let new = items
+            .into_iter()
+            .map(|a| super::NewAnnotation {
+                recording_id: recording_id.to_owned(),
+                code: a.code,
+                start_frame: a.start_frame,
+                end_frame: a.end_frame,
+                rating: a.rating,
+                note: a.note,
+                private_note: None,
+            })
+            .collect();
+        self.add_annotations(recording_id, new)?;
+        Ok(n)
+    }
+}

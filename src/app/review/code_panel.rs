@@ -79,8 +79,97 @@ pub(super) fn code_panel_ui(
             });
         }
     }
+    agreement_ui(ui, s);
     ui.separator();
     editor_ui(ui, s, cmds);
+}
+
+/// Agreement computed for a pair of raters.
+type AgreementResult = (
+    (String, String),
+    Vec<crate::model::agreement::CategoryKappa>,
+    Vec<crate::model::agreement::CodeMatch>,
+);
+
+/// The agreement table's choice of raters and its cached result.
+#[derive(Default)]
+pub(crate) struct AgreementView {
+    pub raters: (String, String),
+    pub result: Option<AgreementResult>,
+}
+
+/// κ per category and event matching between two raters, when the recording has two or more.
+fn agreement_ui(ui: &mut egui::Ui, s: &mut ReviewState) {
+    use crate::model::agreement;
+    let mut raters: Vec<String> = s.annotations.iter().map(|a| a.author.clone()).collect();
+    raters.sort();
+    raters.dedup();
+    if raters.len() < 2 {
+        return;
+    }
+    ui.separator();
+    egui::CollapsingHeader::new("Agreement between raters").show(ui, |ui| {
+        let view = &mut s.agreement;
+        if !raters.contains(&view.raters.0)
+            || !raters.contains(&view.raters.1)
+            || view.raters.0 == view.raters.1
+        {
+            view.raters = (raters[0].clone(), raters[1].clone());
+        }
+        ui.horizontal(|ui| {
+            for (salt, pick) in [
+                ("rater-a", &mut view.raters.0),
+                ("rater-b", &mut view.raters.1),
+            ] {
+                egui::ComboBox::from_id_salt(salt)
+                    .selected_text(pick.clone())
+                    .show_ui(ui, |ui| {
+                        for r in &raters {
+                            ui.selectable_value(pick, r.clone(), r);
+                        }
+                    });
+            }
+        });
+        let key = view.raters.clone();
+        if view.result.as_ref().is_none_or(|(k, _, _)| *k != key) {
+            let by = |r: &str| {
+                s.annotations
+                    .iter()
+                    .filter(|a| a.author == r)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            let (a, b) = (by(&key.0), by(&key.1));
+            let (pts, end) = (s.info.table.all_pts(), s.info.table.end_ns());
+            let kappa = agreement::kappa_by_category(&s.codebook, &a, &b, pts, end, 1_000_000_000);
+            let events = agreement::match_events(&a, &b, 1_000_000_000);
+            view.result = Some((key, kappa, events));
+        }
+        let Some((_, kappa, events)) = &view.result else {
+            return;
+        };
+        egui::Grid::new("kappa").striped(true).show(ui, |ui| {
+            ui.strong("Category");
+            ui.strong("κ (1 s units)");
+            ui.end_row();
+            for k in kappa {
+                let name = s
+                    .codebook
+                    .categories
+                    .iter()
+                    .find(|c| c.id == k.category)
+                    .map_or(k.category.as_str(), |c| c.name.as_str());
+                ui.label(name);
+                ui.label(k.kappa.map_or("—".to_owned(), |x| format!("{x:.2}")));
+                ui.end_row();
+            }
+        });
+        let matched: usize = events.iter().map(|e| e.matched).sum();
+        let (na, nb): (usize, usize) = events.iter().fold((0, 0), |(x, y), e| (x + e.a, y + e.b));
+        ui.label(format!(
+            "Events within ±1 s: {matched} matched of {na} and {nb}."
+        ));
+    });
 }
 
 fn editor_ui(ui: &mut egui::Ui, s: &mut ReviewState, cmds: &mut Vec<ReviewCmd>) {
