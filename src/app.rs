@@ -19,6 +19,40 @@ pub mod video_view;
 
 pub use main_app::{AppOptions, DebriefApp};
 
+/// A player waker that repaints the window whose context lands in `cell`.
+pub(crate) fn repaint_waker(
+    cell: &std::sync::Arc<std::sync::OnceLock<egui::Context>>,
+) -> crate::media::player::Wake {
+    let cell = std::sync::Arc::clone(cell);
+    std::sync::Arc::new(move || {
+        if let Some(ctx) = cell.get() {
+            ctx.request_repaint();
+        }
+    })
+}
+
+/// A player for a screen: frames at most 2560×1440 (a screen shows no more;
+/// smaller frames convert and upload faster), waking the window, on frame 0.
+pub(crate) fn screen_player(
+    source: crate::media::MediaSource,
+    info: &std::sync::Arc<crate::media::MediaInfo>,
+    wake: crate::media::player::Wake,
+    audio: bool,
+) -> Result<crate::media::Player, String> {
+    let config = crate::media::PlayerConfig {
+        wake: Some(wake),
+        audio,
+        max_size: Some((2560, 1440)),
+        ..Default::default()
+    };
+    let player = crate::media::Player::open(source, std::sync::Arc::clone(info), config)
+        .map_err(|e| format!("{e:#}"))?;
+    player
+        .send(crate::media::PlayerCommand::Seek(0))
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(player)
+}
+
 /// Window options shared by every Debrief window.
 pub(crate) fn native_options(title: &str) -> eframe::NativeOptions {
     eframe::NativeOptions {

@@ -516,10 +516,16 @@ fn agreement_table_compares_two_raters() {
         recording_id: rec,
         ..
     } = fixture(dir.path(), &video(), true);
-    vault.add_user("bob", Role::Instructor, &pass("bob")).unwrap();
+    vault
+        .add_user("bob", Role::Instructor, &pass("bob"))
+        .unwrap();
     let vdir = vault.dir().to_path_buf();
     for (who, frame) in [("alice", 10), ("bob", 12)] {
-        let mut v = if who == "alice" { None } else { Some(Vault::unlock(&vdir, who, &pass(who)).unwrap()) };
+        let mut v = if who == "alice" {
+            None
+        } else {
+            Some(Vault::unlock(&vdir, who, &pass(who)).unwrap())
+        };
         let target = v.as_mut().unwrap_or(&mut vault);
         target
             .add_annotation(NewAnnotation {
@@ -535,9 +541,13 @@ fn agreement_table_compares_two_raters() {
     h.get_by_label("Agreement between raters").click();
     h.step();
     h.step();
-    assert!(h.query_by_label("κ (1 s units)").is_some(), "the table is shown");
     assert!(
-        h.query_by_label_contains("Events within ±1 s: 1 matched of 1 and 1").is_some(),
+        h.query_by_label("κ (1 s units)").is_some(),
+        "the table is shown"
+    );
+    assert!(
+        h.query_by_label_contains("Events within ±1 s: 1 matched of 1 and 1")
+            .is_some(),
         "alice's and bob's births 2 frames apart match"
     );
 }

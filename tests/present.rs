@@ -288,6 +288,19 @@ fn a_wrong_passphrase_from_the_environment_exits_2_before_any_window() {
     assert!(err.contains("wrong passphrase"), "{err}");
 }
 
+/// True when a real window can open; false (with a note) when GUI tests are skipped on purpose.
+fn display_or_skip() -> bool {
+    if std::env::var_os("DEBRIEF_SKIP_GUI_TESTS").is_some() {
+        eprintln!("SKIPPED: DEBRIEF_SKIP_GUI_TESTS is set");
+        return false;
+    }
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no display: run under xvfb-run (make test does)"
+    );
+    true
+}
+
 /// Every file under `dirs` with its size and modification time.
 fn snapshot(dirs: &[&Path]) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
     let mut out = Vec::new();
@@ -304,14 +317,9 @@ fn snapshot(dirs: &[&Path]) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
 
 #[test]
 fn presenting_writes_no_file() {
-    if std::env::var_os("DEBRIEF_SKIP_GUI_TESTS").is_some() {
-        eprintln!("SKIPPED: DEBRIEF_SKIP_GUI_TESTS is set");
+    if !display_or_skip() {
         return;
     }
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no display: run under xvfb-run (make test does)"
-    );
     let dir = tempfile::tempdir().unwrap();
     let pkg = package(dir.path());
     let (home, tmp) = (dir.path().join("home"), dir.path().join("tmp"));
@@ -360,14 +368,9 @@ fn presenting_writes_no_file() {
 
 #[test]
 fn a_presentation_is_audited_in_a_local_vault_only_when_asked() {
-    if std::env::var_os("DEBRIEF_SKIP_GUI_TESTS").is_some() {
-        eprintln!("SKIPPED: DEBRIEF_SKIP_GUI_TESTS is set");
+    if !display_or_skip() {
         return;
     }
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no display: run under xvfb-run (make test does)"
-    );
     let dir = tempfile::tempdir().unwrap();
     let pkg = package(dir.path());
     let vault_dir = dir.path().join("vault");

@@ -118,12 +118,7 @@ impl DebriefApp {
     }
 
     fn wake(&self) -> crate::media::player::Wake {
-        let cell = Arc::clone(&self.ctx_cell);
-        Arc::new(move || {
-            if let Some(ctx) = cell.get() {
-                ctx.request_repaint();
-            }
-        })
+        super::repaint_waker(&self.ctx_cell)
     }
 
     fn open_review(&mut self, recording: &str) {

@@ -26,13 +26,8 @@ pub fn run(path: &Path, gui: &GuiArgs) -> anyhow::Result<()> {
     // Probe and open before any window: bad input fails fast with exit 2.
     let info = Arc::new(media::probe(&source)?);
     let ctx_cell: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
-    let wake_cell = Arc::clone(&ctx_cell);
     let config = PlayerConfig {
-        wake: Some(Arc::new(move || {
-            if let Some(ctx) = wake_cell.get() {
-                ctx.request_repaint();
-            }
-        })),
+        wake: Some(super::repaint_waker(&ctx_cell)),
         // A screen shows at most this much; smaller frames convert and upload faster.
         max_size: Some((2560, 1440)),
         ..Default::default()

@@ -24,7 +24,7 @@ use secrecy::SecretString;
 
 use super::screenshot::Screenshot;
 use super::video_view::VideoView;
-use crate::media::{self, MediaInfo, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent};
+use crate::media::{self, MediaInfo, PlayState, Player, PlayerCommand, PlayerEvent};
 use crate::model::Codebook;
 use crate::package::{Manifest, ManifestAnnotation, Package, PackageError};
 
@@ -271,22 +271,8 @@ impl Show {
                 .media_source(&clip.file)
                 .map_err(|e| e.to_string())?;
             let info = Arc::new(media::probe(&source).map_err(|e| format!("{e:#}"))?);
-            let w = Arc::clone(wake);
-            let config = PlayerConfig {
-                wake: Some(Arc::new(move || {
-                    if let Some(ctx) = w.get() {
-                        ctx.request_repaint();
-                    }
-                })),
-                audio: info.has_audio(),
-                max_size: Some((2560, 1440)),
-                ..Default::default()
-            };
             let player =
-                Player::open(source, Arc::clone(&info), config).map_err(|e| format!("{e:#}"))?;
-            player
-                .send(PlayerCommand::Seek(0))
-                .map_err(|e| format!("{e:#}"))?;
+                super::screen_player(source, &info, super::repaint_waker(wake), info.has_audio())?;
             Ok((player, info))
         })();
         match result {

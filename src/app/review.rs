@@ -155,16 +155,8 @@ impl ReviewState {
         let (source, info) = vault
             .open_media(recording_id, true)
             .map_err(|e| format!("{e:#}"))?;
-        let config = PlayerConfig {
-            wake: Some(wake),
-            max_size: Some((2560, 1440)),
-            ..Default::default()
-        };
-        let player =
-            Player::open(source, Arc::clone(&info), config).map_err(|e| format!("{e:#}"))?;
-        player
-            .send(PlayerCommand::Seek(0))
-            .map_err(|e| format!("{e:#}"))?;
+        let audio = PlayerConfig::default().audio;
+        let player = super::screen_player(source, &info, wake, audio)?;
         let lanes = codebook
             .categories
             .iter()
