@@ -5,6 +5,7 @@
 //! per frame applies them. Repaints happen on demand: when the player wakes
 //! us with a new frame, on input, or while something is pending.
 
+pub mod codebooks;
 pub mod library;
 pub mod main_app;
 pub mod play_window;

@@ -54,6 +54,9 @@ pub struct GuiArgs {
     /// window, running the face preview (for docs and checks).
     #[arg(long, value_name = "A-B", value_parser = parse_range)]
     pub export_range: Option<(u64, u64)>,
+    /// After unlocking, open the codebook editor on a copy of this codebook (for docs and checks).
+    #[arg(long, value_name = "ID")]
+    pub copy_codebook: Option<String>,
 }
 
 fn parse_range(s: &str) -> Result<(u64, u64), String> {
@@ -86,6 +89,10 @@ impl GuiArgs {
                 .or_else(|| other.open_recording.clone()),
             idle_lock_minutes: self.idle_lock_minutes.min(other.idle_lock_minutes),
             export_range: self.export_range.or(other.export_range),
+            copy_codebook: self
+                .copy_codebook
+                .clone()
+                .or_else(|| other.copy_codebook.clone()),
         }
     }
 }
@@ -109,6 +116,8 @@ enum Command {
     /// Participants of a case.
     #[command(subcommand)]
     Participant(vault_cmds::ParticipantCommand),
+    /// The consent and retention policy: show, validate, replace.
+    Policy(vault_cmds::Group<vault_cmds::PolicyCommand>),
     /// The triple-consent ledger.
     Consent(vault_cmds::Group<vault_cmds::ConsentCommand>),
     /// Encrypt a recording into the vault.
@@ -123,6 +132,8 @@ enum Command {
     Metrics(analysis_cmds::MetricsArgs),
     /// Agreement between two raters on a recording: Cohen's κ per category, event matching.
     Agreement(analysis_cmds::AgreementArgs),
+    /// A printable debrief report of a recording (HTML): summary, timeline, time targets, events.
+    Report(analysis_cmds::ReportArgs),
     /// Cut de-identified clips for plenary review.
     Export(vault_cmds::Group<export_cmds::ExportCommand>),
     /// Plenary packages: encrypted files of clips for the presenter.
@@ -262,6 +273,7 @@ fn app_options(gui: &GuiArgs) -> crate::app::AppOptions {
         open_case: gui.open_case.clone(),
         open_recording: gui.open_recording.clone(),
         export_range: gui.export_range,
+        copy_codebook: gui.copy_codebook.clone(),
         idle_lock: std::time::Duration::from_secs(gui.idle_lock_minutes.max(1) * 60),
         screenshot: gui
             .screenshot
@@ -336,6 +348,7 @@ pub fn main() -> ExitCode {
         // `participant add --user U` names the provider to link: the acting user comes
         // from DEBRIEF_USER or `debrief --user NAME participant …`.
         Some(Command::Participant(cmd)) => vault_cmds::participant(&cmd, &cli.vault),
+        Some(Command::Policy(g)) => vault_cmds::policy(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Consent(g)) => vault_cmds::consent(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Import(args)) => vault_cmds::import(&args, &cli.vault.acting(&args.who)),
         Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
@@ -345,6 +358,7 @@ pub fn main() -> ExitCode {
         Some(Command::Agreement(args)) => {
             analysis_cmds::agreement(&args, &cli.vault.acting(&args.who))
         }
+        Some(Command::Report(args)) => analysis_cmds::report(&args, &cli.vault.acting(&args.who)),
         Some(Command::Export(g)) => export_cmds::export(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Package(g)) => export_cmds::package(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Audit(g)) => vault_cmds::audit(&g.cmd, &cli.vault.acting(&g.who)),

@@ -5,6 +5,7 @@
 //! converts to and from them in one place.
 
 pub mod agreement;
+pub mod boris;
 pub mod codebook;
 pub mod consent;
 pub mod consent_sheet;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod interchange;
 pub mod metrics;
 pub mod policy;
+pub mod report;
 pub mod schema;
 
 pub use codebook::{Code, CodeKind, Codebook};

@@ -471,9 +471,15 @@ impl Package {
 
     /// The manifest.
     pub fn manifest(&self) -> Result<Manifest, PackageError> {
+        static SCHEMA: &str = include_str!("../schemas/package.schema.json");
         let bytes = self.read(MANIFEST)?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| PackageError::Damaged(format!("manifest.json: {e}"), self.path.clone()))
+        let damaged = |what: String| PackageError::Damaged(what, self.path.clone());
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| damaged("manifest.json is not UTF-8 text".into()))?;
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
+        let value = crate::model::schema::parse_checked(text, &schema, MANIFEST)
+            .map_err(|problems| damaged(problems.join("; ")))?;
+        serde_json::from_value(value).map_err(|e| damaged(format!("{MANIFEST}: {e}")))
     }
 
     /// A media source playing entry `name` straight from the package.
@@ -595,4 +601,39 @@ pub struct ConsentBasis {
     pub participants: usize,
     /// When the ledger was checked (RFC 3339).
     pub checked_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A manifest that breaks the published schema is refused with where and why.
+    #[test]
+    fn a_manifest_off_its_schema_is_refused_naming_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("bad.dbpkg");
+        let identity = age::x25519::Identity::generate();
+        let protection = Protection::Recipients(vec![identity.to_public().to_string()]);
+        let manifest = r#"{
+  "format": "debrief-package",
+  "version": 1,
+  "title": 7
+}"#;
+        write(
+            &out,
+            &protection,
+            vec![(
+                MANIFEST.to_owned(),
+                Content::Bytes(manifest.as_bytes().to_vec()),
+            )],
+        )
+        .unwrap();
+        let package = Package::open_with_identity(&out, &identity).unwrap();
+        let err = package.manifest().unwrap_err().to_string();
+        assert!(
+            err.contains("manifest.json:4:12: /title: expected string, found an integer"),
+            "{err}"
+        );
+        assert!(err.contains("missing required field 'clips'"), "{err}");
+    }
 }

@@ -551,3 +551,122 @@ fn agreement_table_compares_two_raters() {
         "alice's and bob's births 2 frames apart match"
     );
 }
+
+/// Codebooks in the app: a bundled one copied, edited (a problem blocks
+/// saving until fixed), saved into the vault, then used for a new case.
+#[test]
+fn a_codebook_is_copied_edited_saved_and_used_for_a_new_case() {
+    use egui::accesskit::Role as A;
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture { vault, .. } = fixture(dir.path(), &video(), true);
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = harness(options(&vdir, Some("alice"), None));
+    run_until(&mut h, "the library", |a| a.session.is_some());
+    h.step();
+    h.get_by_role_and_label(A::Button, "Codebooks…").click();
+    h.step();
+    h.step();
+    // Rows: neonatal-resuscitation, team, team-communication (bundled first, by id).
+    h.query_all_by_role_and_label(A::Button, "Copy")
+        .nth(1)
+        .expect("a Copy button per codebook")
+        .click();
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_role_and_label(A::Button, "Save").is_some(),
+        "the editor opened"
+    );
+    let name = h
+        .query_all_by_role_and_label(A::TextInput, "Name")
+        .next()
+        .unwrap();
+    name.focus();
+    name.type_text(" local");
+    h.step();
+    h.get_by_role_and_label(A::Button, "Add code").click();
+    h.step();
+    h.step();
+    // The new code takes J, which is the app's shuttle key: a problem, and Save does nothing.
+    let key = h.get_by_role_and_label(A::TextInput, "Hotkey of code 13");
+    key.focus();
+    key.type_text("j");
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("is the app's key for").is_some(),
+        "the clash is listed"
+    );
+    h.get_by_role_and_label(A::Button, "Save").click();
+    h.step();
+    let saved = |a: &DebriefApp| {
+        a.session
+            .as_ref()
+            .and_then(|s| s.vault.codebook("team-copy").ok())
+    };
+    assert!(
+        saved(h.state()).is_none(),
+        "nothing saved while a problem is listed"
+    );
+    let key = h.get_by_role_and_label(A::TextInput, "Hotkey of code 13");
+    key.focus();
+    h.step();
+    h.key_press(Key::End);
+    h.key_press(Key::Backspace);
+    h.step();
+    h.get_by_role_and_label(A::TextInput, "Hotkey of code 13")
+        .type_text("w");
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label("No problems found.").is_some(),
+        "the problem went away"
+    );
+    h.get_by_role_and_label(A::Button, "Save").click();
+    run_until(&mut h, "the saved copy", |a| saved(a).is_some());
+    let book = saved(h.state()).unwrap();
+    assert_eq!(
+        book.name,
+        "Team Emergency Assessment Measure (TEAM) (copy) local"
+    );
+    assert_eq!(book.codes.len(), 13);
+    let added = book.codes.last().unwrap();
+    assert_eq!(
+        (added.id.as_str(), added.hotkey.as_deref()),
+        ("new-code", Some("W"))
+    );
+
+    // A new case on the copy (the codebooks window closed first: it covers the top bar).
+    h.state_mut()
+        .session
+        .as_mut()
+        .unwrap()
+        .library
+        .codebooks
+        .open = false;
+    h.step();
+    h.get_by_role_and_label(A::Button, "New case…").click();
+    h.step();
+    h.step();
+    let title = h.get_by_role_and_label(A::TextInput, "Title");
+    title.focus();
+    title.type_text("TEAM rating");
+    h.step();
+    h.get_by_label("Codebook").click();
+    h.step();
+    h.step();
+    h.get_by_label("Team Emergency Assessment Measure (TEAM) (copy) local")
+        .click();
+    h.step();
+    h.get_by_role_and_label(A::Button, "Create").click();
+    run_until(&mut h, "the new case", |a| {
+        a.session.as_ref().is_some_and(|s| {
+            s.vault
+                .cases()
+                .unwrap()
+                .iter()
+                .any(|c| c.title == "TEAM rating" && c.codebook_id == "team-copy")
+        })
+    });
+}

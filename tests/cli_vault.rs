@@ -382,6 +382,7 @@ fn annotations_export_writes_every_format_and_is_audited() {
             "00:00:00.333 --> 00:00:01.367\nPositive-pressure ventilation: good, \"rise\"",
         ),
         ("srt", "00:00:00,333 --> 00:00:01,367"),
+        ("boris", "\"project_format_version\": \"7.0\""),
     ] {
         let out = root.path().join(format!("a.{format}"));
         env.ok(&[
@@ -405,7 +406,73 @@ fn annotations_export_writes_every_format_and_is_audited() {
         .iter()
         .filter(|e| e["action"] == "annotations.export")
         .count();
-    assert_eq!(exports, 5);
+    assert_eq!(exports, 6);
+
+    // The debrief report: self-contained, no names, no private note.
+    let report = root.path().join("report.html");
+    env.ok(&[
+        "report",
+        "--recording",
+        &rec,
+        "--out",
+        report.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&report).unwrap();
+    for expect in [
+        "<svg",
+        "Golden minute: birth to ventilation",
+        "Positive-pressure ventilation",
+        "Rater A",
+        "good, &quot;rise&quot;",
+        "purpose: education",
+    ] {
+        assert!(
+            html.contains(expect),
+            "'{expect}' not in the report: {html}"
+        );
+    }
+    for absent in [
+        "my own",
+        "alice",
+        "Parent",
+        "Resuscitation 12",
+        "http",
+        "src=",
+        "href=",
+        "<script",
+        "url(",
+        "@import",
+    ] {
+        assert!(!html.contains(absent), "'{absent}' in the report");
+    }
+    env.ok(&[
+        "report",
+        "--recording",
+        &rec,
+        "--out",
+        report.to_str().unwrap(),
+        "--no-notes",
+    ]);
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(!html.contains("rise"), "--no-notes left a shared note in");
+    refused(
+        &env.run(&["report", "--recording", &rec, "--out", "r.pdf"]),
+        "name the file with .html",
+    );
+    refused(
+        &env.run(&["report", "--recording", "nope", "--out", "r.html"]),
+        "nope",
+    );
+    let audit = env.json(&["audit", "show", "--json"]);
+    assert_eq!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "report.create")
+            .count(),
+        2
+    );
     let out = env.run(&[
         "annotations",
         "export",
@@ -1200,4 +1267,103 @@ fn codebook_validate_needs_no_vault_and_lists_every_problem() {
     for id in ["neonatal-resuscitation", "team", "team-communication"] {
         assert!(ids.contains(&id), "{ids:?}");
     }
+
+    // Import: a copy of a bundled codebook under its own id is added; the
+    // bundled id itself cannot be replaced; a broken file is refused with where.
+    let copy = root.path().join("copy.json");
+    let text = std::fs::read_to_string(&good).unwrap().replacen(
+        "\"id\": \"team\"",
+        "\"id\": \"team-local\"",
+        1,
+    );
+    std::fs::write(&copy, &text).unwrap();
+    let imported = env.json(&["codebook", "import", copy.to_str().unwrap(), "--json"]);
+    assert_eq!(imported["codebook_id"], "team-local");
+    let shown = env.json(&["codebook", "show", "team-local", "--json"]);
+    assert_eq!(shown["codes"].as_array().unwrap().len(), 12);
+    refused(
+        &env.run(&["codebook", "import", good.to_str().unwrap()]),
+        "'team' is a bundled codebook: copy it under a new id",
+    );
+    refused(
+        &env.run(&["codebook", "import", bad.to_str().unwrap()]),
+        "/codes/11/category: 'global' is not a category",
+    );
+}
+
+/// The policy: validated against its schema with file, line, column and
+/// pointer; replaced only when valid; shown as the vault applies it.
+#[test]
+fn the_policy_is_validated_shown_and_replaced() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/policy.default.json");
+    let ok = env.json(&["policy", "validate", default.to_str().unwrap(), "--json"]);
+    assert_eq!(ok["valid"], true);
+    let text = std::fs::read_to_string(&default).unwrap();
+    let cases = [
+        (
+            text.replace("\"retention_days\": 30", "\"retention_days\": 0"),
+            "bad.json:3:21: /retention_days: 0 is below the minimum 1",
+        ),
+        (
+            text.replace("\"delete\"", "\"erase\""),
+            "bad.json:4:17: /on_refusal: \"erase\" is not allowed: expected one of \"delete\", \"individual-review-only\"",
+        ),
+        (
+            text.replacen(
+                "\"after-recording\"]",
+                "\"after-recording\", \"after-recording\"]",
+                1,
+            ),
+            "/purposes/clinical-care/instructor_review/1: \"after-recording\" is listed twice",
+        ),
+        (
+            text.replace("\"written_only\": true", "\"written_only\": \"yes\""),
+            "/purposes/research/written_only: expected boolean, found a string",
+        ),
+        (
+            text.replace("\"version\": 1", "\"version\": 2"),
+            "/version: expected 1, found 2",
+        ),
+        (
+            text.replace("\"retention_days\"", "\"keep_days\""),
+            "/keep_days: unknown field 'keep_days'",
+        ),
+        (text.replacen("}", "", 1), "not valid JSON"),
+    ];
+    let bad = root.path().join("bad.json");
+    for (body, expect) in &cases {
+        std::fs::write(&bad, body).unwrap();
+        let out = env.run(&["policy", "validate", bad.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "'{expect}' not in: {err}");
+    }
+    env.json(&["init", "--json"]);
+    // A broken policy changes nothing.
+    refused(
+        &env.run(&["policy", "set", bad.to_str().unwrap()]),
+        "is not a valid policy",
+    );
+    assert_eq!(
+        env.json(&["policy", "show", "--json"])["retention_days"],
+        30
+    );
+    let shorter = root.path().join("shorter.json");
+    std::fs::write(
+        &shorter,
+        text.replace("\"retention_days\": 30", "\"retention_days\": 7"),
+    )
+    .unwrap();
+    env.ok(&["policy", "set", shorter.to_str().unwrap()]);
+    assert_eq!(env.json(&["policy", "show", "--json"])["retention_days"], 7);
+    let audit = env.json(&["audit", "show", "--json"]);
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "policy.set")
+    );
 }

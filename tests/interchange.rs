@@ -120,6 +120,150 @@ fn srt_matches_its_golden_file() {
 }
 
 #[test]
+fn boris_matches_its_golden_file() {
+    golden(ExportFormat::Boris);
+}
+
+/// Renders a BORIS project of `annotations` (neonatal codebook, 600 frames at 29.97 fps).
+fn boris(annotations: &[Annotation]) -> serde_json::Value {
+    let codebook = Codebook::from_json(debrief::model::codebook::NEONATAL).unwrap();
+    let pts = pts(600);
+    let text = ExportInput {
+        recording_id: "rec-1",
+        rate: rate(),
+        pts: &pts,
+        end_ns: rate().frame_to_ns(600),
+        codebook: &codebook,
+        annotations,
+        exported_at: "2026-11-22T12:00:00Z",
+    }
+    .render(ExportFormat::Boris);
+    serde_json::from_str(&text).expect("BORIS project is JSON")
+}
+
+/// What BORIS needs of a project: every event's code in the ethogram, events
+/// in time order, each state event's START closed by a STOP, and the same
+/// milliseconds as Debrief's JSON export.
+#[test]
+fn boris_project_pairs_state_events_at_the_exported_times() {
+    let project = boris(&annotations());
+    assert_eq!(project["project_format_version"], "7.0");
+    let ethogram = project["behaviors_conf"].as_object().unwrap();
+    let kind_of = |code: &str| -> String {
+        ethogram
+            .values()
+            .find(|b| b["code"] == code)
+            .unwrap_or_else(|| panic!("{code} not in the ethogram"))["type"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(kind_of("ppv"), "State event");
+    assert_eq!(kind_of("birth"), "Point event");
+    assert_eq!(kind_of("retired-code"), "Point event");
+    for code in ["epinephrine", "hr-assessment"] {
+        // A rating scale in the codebook, or a rated annotation.
+        let rated = ethogram.values().find(|b| b["code"] == code).unwrap();
+        assert_eq!(rated["modifiers"]["0"]["name"], "rating", "{code}");
+    }
+    let plain = ethogram.values().find(|b| b["code"] == "birth").unwrap();
+    assert_eq!(plain["modifiers"], serde_json::json!({}));
+
+    let json: serde_json::Value = serde_json::from_str(&render(ExportFormat::Json)).unwrap();
+    let exported: Vec<&serde_json::Value> =
+        json["annotations"].as_array().unwrap().iter().collect();
+    let observations = project["observations"].as_object().unwrap();
+    assert_eq!(
+        observations.keys().collect::<Vec<_>>(),
+        ["rec-1 - alice", "rec-1 - bob"],
+        "one observation per rater"
+    );
+    let mut seen = 0;
+    for (name, obs) in observations {
+        let rater = name.rsplit(" - ").next().unwrap();
+        let events = obs["events"].as_array().unwrap();
+        let times: Vec<f64> = events.iter().map(|e| e[0].as_f64().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{name}: time order");
+        let mut open: HashMap<&str, f64> = HashMap::new();
+        for e in events {
+            let (t, code) = (e[0].as_f64().unwrap(), e[2].as_str().unwrap());
+            assert_eq!(
+                e.as_array().unwrap().len(),
+                6,
+                "time, subject, code, modifier, comment, frame"
+            );
+            if kind_of(code) == "State event" {
+                match open.remove(code) {
+                    None => {
+                        open.insert(code, t);
+                    }
+                    Some(start) => {
+                        let a = exported
+                            .iter()
+                            .find(|a| {
+                                a["code"] == code
+                                    && a["rater"] == rater
+                                    && a["start_ms"].as_i64()
+                                        == Some((start * 1000.0).round() as i64)
+                            })
+                            .unwrap_or_else(|| {
+                                panic!("{code} from {start} s not in the JSON export")
+                            });
+                        assert_eq!((t * 1000.0).round() as i64, a["end_ms"].as_i64().unwrap());
+                        assert_eq!(e[5].as_u64(), Some(a["last_frame"].as_u64().unwrap() + 1));
+                        seen += 1;
+                    }
+                }
+            } else {
+                let a = exported
+                    .iter()
+                    .find(|a| a["code"] == code && a["rater"] == rater)
+                    .unwrap();
+                assert_eq!((t * 1000.0).round() as i64, a["start_ms"].as_i64().unwrap());
+                assert_eq!(e[5].as_u64(), a["start_frame"].as_u64());
+                let rating = a["rating"]
+                    .as_f64()
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
+                assert_eq!(
+                    e[3].as_str(),
+                    Some(rating.as_str()),
+                    "{code}: rating as modifier"
+                );
+                seen += 1;
+            }
+        }
+        assert!(open.is_empty(), "{name}: START without STOP: {open:?}");
+    }
+    assert_eq!(seen, exported.len(), "every annotation exported once");
+    let text = project.to_string();
+    assert!(!text.contains("never exported"), "a private note leaked");
+}
+
+/// BORIS pairs START/STOP per code: a rater's overlapping spans of one code
+/// go to a sibling observation instead of being merged or lost.
+#[test]
+fn boris_keeps_overlapping_spans_of_one_code_apart() {
+    let project = boris(&[
+        ann("x1", "ppv", 100, Some(300), "alice"),
+        ann("x2", "ppv", 200, Some(400), "alice"),
+        ann("x3", "ppv", 500, Some(550), "alice"),
+    ]);
+    let observations = project["observations"].as_object().unwrap();
+    let counts: Vec<(String, usize)> = observations
+        .iter()
+        .map(|(k, v)| (k.clone(), v["events"].as_array().unwrap().len()))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("rec-1 - alice".to_owned(), 4),
+            ("rec-1 - alice (2)".to_owned(), 2)
+        ]
+    );
+}
+
+#[test]
 fn frames_and_milliseconds_agree_across_formats() {
     let json: serde_json::Value = serde_json::from_str(&render(ExportFormat::Json)).unwrap();
     let csv = parse_csv(&render(ExportFormat::Csv));
@@ -488,4 +632,51 @@ fn json_and_eaf_round_trip_through_import() {
         .to_string();
     assert!(err.contains("expected <ANNOTATION_DOCUMENT>"), "{err}");
     assert!(fx.vault.annotations(&copy).unwrap().is_empty());
+}
+
+/// The debrief report draws every event once, reads the metrics right and
+/// names raters only by letter.
+#[test]
+fn report_draws_every_event_and_names_nobody() {
+    use debrief::model::report::{ReportInput, render as report};
+    let codebook = Codebook::from_json(debrief::model::codebook::NEONATAL).unwrap();
+    let pts = pts(600);
+    let annotations = annotations();
+    let end_ns = rate().frame_to_ns(600);
+    let metrics = debrief::model::metrics::interval_metrics(&codebook, &annotations, end_ns);
+    let export = ExportInput {
+        recording_id: "rec-1",
+        rate: rate(),
+        pts: &pts,
+        end_ns,
+        codebook: &codebook,
+        annotations: &annotations,
+        exported_at: "2026-11-22T12:00:00Z",
+    };
+    let html = report(&ReportInput {
+        export,
+        unit: Some("NICU <east>"),
+        date: Some("2026-11-01"),
+        purpose: debrief::model::Purpose::Education,
+        metrics: &metrics,
+        include_notes: true,
+    });
+    let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
+    assert_eq!(
+        svg.matches("<title>").count(),
+        annotations.len(),
+        "one mark per event"
+    );
+    // Durations are bars, points are ticks: ppv and compressions (open) are bars.
+    assert_eq!(svg.matches("rx=\"3\"").count(), 2);
+    assert!(svg.contains("Airway and breathing (A)") && svg.contains("(B)"));
+    // Birth at frame 90, ventilation at frame 100: 0.3 s, within 60 s.
+    assert!(html.contains("<td class=\"met\">Met</td>"), "{html}");
+    assert!(html.contains("0.3 s"));
+    assert!(html.contains("(not stopped)"));
+    assert!(html.contains("NICU &lt;east&gt;"));
+    assert!(html.contains("Mask leak &lt;10 s&gt; &amp; then\nchest rise"));
+    for absent in ["alice", "bob", "never exported", "<script", "http"] {
+        assert!(!html.contains(absent), "'{absent}' in the report");
+    }
 }

@@ -96,6 +96,8 @@ struct ImportJob {
 struct NewCaseForm {
     open: bool,
     title: String,
+    /// The codebook; the bundled neonatal one when none is picked.
+    codebook: Option<String>,
     date: String,
     unit: String,
     context: String,
@@ -115,6 +117,8 @@ pub struct LibraryState {
     /// Last error or notice.
     pub message: Option<String>,
     new_case: NewCaseForm,
+    /// The codebooks window (instructors).
+    pub codebooks: crate::app::codebooks::CodebooksState,
     import: Option<ImportJob>,
     loaded: bool,
 }
@@ -262,6 +266,14 @@ impl LibraryState {
                             ..Default::default()
                         };
                     }
+                    if ui
+                        .button("Codebooks…")
+                        .on_hover_text("Import, copy and edit coding schemes")
+                        .clicked()
+                    {
+                        self.codebooks.open = true;
+                        self.codebooks.reload(vault);
+                    }
                     let purpose = self.purpose.get_or_insert(Purpose::QualityImprovement);
                     egui::ComboBox::from_id_salt("import-purpose")
                         .selected_text(purpose.as_str())
@@ -347,6 +359,7 @@ impl LibraryState {
             });
         });
         self.new_case_ui(ui.ctx(), vault);
+        self.codebooks.ui(ui.ctx(), vault);
         action
     }
 
@@ -446,19 +459,48 @@ impl LibraryState {
             .collapsible(false)
             .show(ctx, |ui| {
                 egui::Grid::new("new-case").num_columns(2).show(ui, |ui| {
-                    ui.label("Title");
-                    ui.text_edit_singleline(&mut self.new_case.title);
+                    let l = ui.label("Title");
+                    ui.text_edit_singleline(&mut self.new_case.title)
+                        .labelled_by(l.id);
                     ui.end_row();
-                    ui.label("Date");
+                    let l = ui.label("Date");
                     ui.add(
                         egui::TextEdit::singleline(&mut self.new_case.date).hint_text("YYYY-MM-DD"),
-                    );
+                    )
+                    .labelled_by(l.id);
                     ui.end_row();
-                    ui.label("Unit");
-                    ui.text_edit_singleline(&mut self.new_case.unit);
+                    let l = ui.label("Unit");
+                    ui.text_edit_singleline(&mut self.new_case.unit)
+                        .labelled_by(l.id);
                     ui.end_row();
-                    ui.label("Context");
-                    ui.text_edit_multiline(&mut self.new_case.context);
+                    let l = ui.label("Context");
+                    ui.text_edit_multiline(&mut self.new_case.context)
+                        .labelled_by(l.id);
+                    ui.end_row();
+                    let l = ui.label("Codebook");
+                    let books: Vec<(String, String)> = self
+                        .codebooks
+                        .books(vault)
+                        .iter()
+                        .map(|b| (b.id.clone(), b.name.clone()))
+                        .collect();
+                    let chosen = self
+                        .new_case
+                        .codebook
+                        .get_or_insert_with(|| crate::model::Codebook::neonatal().id);
+                    let shown = books
+                        .iter()
+                        .find(|(id, _)| id == chosen)
+                        .map_or(chosen.clone(), |(_, name)| name.clone());
+                    egui::ComboBox::from_id_salt("new-case-codebook")
+                        .selected_text(shown)
+                        .show_ui(ui, |ui| {
+                            for (id, name) in &books {
+                                ui.selectable_value(chosen, id.clone(), name);
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
                     ui.end_row();
                 });
                 if ui.button("Create").clicked() {
@@ -473,7 +515,7 @@ impl LibraryState {
                 date: opt(form.date),
                 unit: opt(form.unit),
                 context: opt(form.context),
-                codebook_id: None,
+                codebook_id: form.codebook,
             };
             match vault.create_case(new) {
                 Ok(id) => {

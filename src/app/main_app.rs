@@ -41,6 +41,8 @@ pub struct AppOptions {
     pub open_recording: Option<String>,
     /// Then open the export window on these frames and run the face preview.
     pub export_range: Option<(u64, u64)>,
+    /// Open the codebook editor on a copy of this codebook after unlocking.
+    pub copy_codebook: Option<String>,
     /// Lock after this long without input.
     pub idle_lock: Duration,
     /// Save a screenshot and exit.
@@ -56,6 +58,7 @@ impl Default for AppOptions {
             open_case: None,
             open_recording: None,
             export_range: None,
+            copy_codebook: None,
             idle_lock: Duration::from_secs(10 * 60),
             screenshot: None,
         }
@@ -172,6 +175,11 @@ impl eframe::App for DebriefApp {
         {
             let mut library = LibraryState::default();
             library.selected = self.options.open_case.clone();
+            if let Some(id) = &self.options.copy_codebook {
+                library.codebooks.open = true;
+                library.codebooks.reload(&vault);
+                library.codebooks.copy(id);
+            }
             self.session = Some(Session {
                 vault,
                 library,

@@ -1,4 +1,4 @@
-//! `debrief metrics` and `debrief agreement`.
+//! `debrief metrics`, `debrief agreement` and `debrief report`.
 
 use clap::Args;
 
@@ -40,6 +40,41 @@ pub struct AgreementArgs {
     /// Print `{"recording_id", "raters", "unit_seconds", "tolerance_seconds", "kappa": [...], "events": [...]}`.
     #[arg(long)]
     json: bool,
+}
+
+/// `debrief report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub who: Who,
+    /// Recording id.
+    #[arg(long)]
+    recording: String,
+    /// Where to write the page (`.html`).
+    #[arg(long, value_name = "F.html")]
+    out: std::path::PathBuf,
+    /// Leave shared notes out (private notes are never printed).
+    #[arg(long)]
+    no_notes: bool,
+}
+
+pub fn report(args: &ReportArgs, v: &VaultArgs) -> anyhow::Result<()> {
+    let is_html = args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if !is_html {
+        return Err(super::BadInput(format!(
+            "{}: the report is an HTML page: name the file with .html",
+            args.out.display()
+        ))
+        .into());
+    }
+    let mut vault = v.unlock()?;
+    let html = vault.report(&args.recording, !args.no_notes)?;
+    crate::vault::fsutil::write_private(&args.out, html.as_bytes())?;
+    eprintln!("Wrote the debrief report: {}", args.out.display());
+    Ok(())
 }
 
 pub fn metrics(args: &MetricsArgs, v: &VaultArgs) -> anyhow::Result<()> {

@@ -335,6 +335,15 @@ pub enum CodebookCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a codebook file to the vault (instructors), or replace a user codebook with the
+    /// same id; checked as `validate` does. Bundled codebooks are copied under a new id instead.
+    Import {
+        /// The codebook file (schemas/codebook.schema.json).
+        file: PathBuf,
+        /// Print `{"codebook_id"}`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a codebook file against schemas/codebook.schema.json and for consistency
     /// (no vault needed); every problem as FILE:LINE:COLUMN: /POINTER: what was expected.
     Validate {
@@ -346,13 +355,13 @@ pub enum CodebookCommand {
     },
 }
 
+fn read_text(file: &Path, what: &str) -> anyhow::Result<String> {
+    Ok(std::fs::read_to_string(file)
+        .map_err(|e| BadInput(format!("cannot read the {what} ({e}): {}", file.display())))?)
+}
+
 fn validate_codebook(file: &Path, json: bool) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        BadInput(format!(
-            "cannot read the codebook ({e}): {}",
-            file.display()
-        ))
-    })?;
+    let text = read_text(file, "codebook")?;
     let name = file.display().to_string();
     match crate::model::Codebook::validate(&text, &name) {
         Ok(book) => {
@@ -394,6 +403,24 @@ pub fn codebook(cmd: &CodebookCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let vault = v.unlock()?;
     match cmd {
         CodebookCommand::Validate { .. } => {}
+        CodebookCommand::Import { file, json } => {
+            let text = read_text(file, "codebook")?;
+            let name = file.display().to_string();
+            if let Err(problems) = crate::model::Codebook::validate(&text, &name) {
+                return Err(BadInput(format!(
+                    "{} (check it with `debrief codebook validate {name}`)",
+                    problems.join("; ")
+                ))
+                .into());
+            }
+            let mut vault = vault;
+            let id = vault.save_codebook(&text)?;
+            if *json {
+                print_json(&serde_json::json!({ "codebook_id": id }));
+            } else {
+                eprintln!("Codebook '{id}' saved in the vault.");
+            }
+        }
         CodebookCommand::List { json } => {
             let books = vault.codebooks()?;
             if *json {
@@ -424,6 +451,115 @@ pub fn codebook(cmd: &CodebookCommand, v: &VaultArgs) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// `debrief policy …`: the consent and retention policy (schemas/policy.schema.json).
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Show the vault's policy.
+    Show {
+        /// Print the policy as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a policy file against schemas/policy.schema.json (no vault needed); every
+    /// problem as FILE:LINE:COLUMN: /POINTER: what was expected.
+    Validate {
+        /// The policy file.
+        file: PathBuf,
+        /// Print `{"valid", "problems": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the vault's policy with a file (instructors; audited). Retention and refusals
+    /// follow the new policy from now on.
+    Set {
+        /// The policy file.
+        file: PathBuf,
+    },
+}
+
+pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
+    let checked =
+        |file: &Path| -> anyhow::Result<(String, Result<crate::model::Policy, Vec<String>>)> {
+            let text = read_text(file, "policy")?;
+            let result = crate::model::Policy::validate(&text, &file.display().to_string());
+            Ok((text, result))
+        };
+    let invalid = |file: &Path, problems: &[String]| {
+        BadInput(format!(
+            "{} is not a valid policy ({} problem{}); fix it and validate again",
+            file.display(),
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ))
+    };
+    match cmd {
+        PolicyCommand::Validate { file, json } => {
+            let (_, result) = checked(file)?;
+            let problems = result.err().unwrap_or_default();
+            if *json {
+                print_json(
+                    &serde_json::json!({"valid": problems.is_empty(), "problems": problems}),
+                );
+            } else {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+            }
+            if !problems.is_empty() {
+                return Err(invalid(file, &problems).into());
+            }
+            if !*json {
+                eprintln!("{}: a valid policy.", file.display());
+            }
+        }
+        PolicyCommand::Show { json } => {
+            let vault = v.unlock()?;
+            let policy = vault.policy();
+            if *json {
+                print_json(&serde_json::to_value(policy)?);
+            } else {
+                println!(
+                    "Raw recordings kept {} days; a refusal or withdrawal: {}.",
+                    policy.retention_days, policy.on_refusal
+                );
+                for (purpose, rule) in &policy.purposes {
+                    let list = |stages: &[crate::model::ConsentStage]| {
+                        stages
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    println!(
+                        "  {purpose}: instructor review needs [{}]; plenary needs [{}]{}",
+                        list(&rule.instructor_review),
+                        list(&rule.plenary),
+                        if rule.written_only {
+                            "; written consent only"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+        }
+        PolicyCommand::Set { file } => {
+            let (text, result) = checked(file)?;
+            if let Err(problems) = result {
+                return Err(BadInput(format!(
+                    "{}; nothing was changed",
+                    invalid(file, &problems).0 + ": " + &problems.join("; ")
+                ))
+                .into());
+            }
+            let mut vault = v.unlock()?;
+            vault.set_policy(&text)?;
+            eprintln!("Policy replaced; it applies from now on.");
         }
     }
     Ok(())

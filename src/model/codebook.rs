@@ -64,13 +64,13 @@ pub struct Code {
     /// Point or duration.
     pub kind: CodeKind,
     /// Keyboard shortcut.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hotkey: Option<String>,
     /// What the code means.
     #[serde(default)]
     pub description: String,
     /// Optional rating scale.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<RatingScale>,
 }
 

@@ -62,7 +62,7 @@ fn stage_list(stages: &[ConsentStage]) -> String {
 }
 
 /// Escapes text for HTML.
-fn esc(text: &str) -> String {
+pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

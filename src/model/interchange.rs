@@ -1,5 +1,5 @@
 //! Annotation exports other tools read: Debrief JSON, CSV, ELAN EAF 3.0,
-//! WebVTT and SubRip.
+//! WebVTT, SubRip and BORIS (in [`super::boris`]).
 //!
 //! Every format is rendered from the same resolved spans, so frames and
 //! milliseconds agree everywhere:
@@ -32,6 +32,8 @@ string_enum!(
         Vtt => "vtt",
         /// SubRip subtitles.
         Srt => "srt",
+        /// A BORIS project: the codebook as ethogram, one observation per rater.
+        Boris => "boris",
     }
 );
 
@@ -153,10 +155,11 @@ impl ExportInput<'_> {
             ExportFormat::Eaf => self.eaf(),
             ExportFormat::Vtt => subtitles(&self.spans(), '.', true),
             ExportFormat::Srt => subtitles(&self.spans(), ',', false),
+            ExportFormat::Boris => self.boris(),
         }
     }
 
-    fn category_name(&self, id: &str) -> String {
+    pub(super) fn category_name(&self, id: &str) -> String {
         self.codebook
             .categories
             .iter()

@@ -50,10 +50,26 @@ pub struct PurposeRule {
 pub const DEFAULT: &str = include_str!("../../assets/policy.default.json");
 
 impl Policy {
-    /// Parses and checks a policy; the error names line, column and what is wrong.
+    /// Parses and checks a policy; the error names line, column, JSON
+    /// pointer and what is wrong.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let policy: Self = serde_json::from_str(text)
-            .map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+        Self::validate(text, "policy").map_err(|problems| problems.join("; "))
+    }
+
+    /// Checks a policy file against `schemas/policy.schema.json`, then for
+    /// what the schema cannot say, reporting every problem as
+    /// `file:line:column: /pointer: what`.
+    pub fn validate(text: &str, file: &str) -> Result<Self, Vec<String>> {
+        static SCHEMA: &str = include_str!("../../schemas/policy.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
+        let value = super::schema::parse_checked(text, &schema, file)?;
+        let policy: Self =
+            serde_json::from_value(value).map_err(|e| vec![format!("{file}: {e}")])?;
+        policy.check().map_err(|e| vec![format!("{file}: {e}")])
+    }
+
+    fn check(self) -> Result<Self, String> {
+        let policy = self;
         if policy.version != 1 {
             return Err(format!(
                 "policy version {} is not supported (expected 1)",
@@ -114,22 +130,34 @@ mod tests {
     fn default_policy_parses_and_bad_ones_say_why() {
         let p = Policy::from_json(DEFAULT).unwrap();
         assert_eq!((p.retention_days, p.on_refusal), (30, OnRefusal::Delete));
-        assert!(
-            Policy::from_json("{}")
-                .unwrap_err()
-                .starts_with("line 1, column")
-        );
+        let empty = Policy::validate("{}", "p.json").unwrap_err();
+        assert_eq!(empty.len(), 4, "{empty:?}");
+        assert_eq!(empty[0], "p.json:1:1: /: missing required field 'version'");
         let no_research = DEFAULT.replace("\"research\"", "\"reserch\"");
+        let problems = Policy::from_json(&no_research).unwrap_err();
         assert!(
-            Policy::from_json(&no_research)
-                .unwrap_err()
-                .contains("lacks 'research'")
+            problems.contains("missing required field 'research'")
+                && problems.contains("unknown field 'reserch'"),
+            "{problems}"
         );
         let bad_stage = DEFAULT.replacen("after-recording", "afterwards", 1);
+        let problems = Policy::validate(&bad_stage, "p.json").unwrap_err();
         assert!(
-            Policy::from_json(&bad_stage)
+            problems[0].contains("\"afterwards\" is not allowed: expected one of"),
+            "{problems:?}"
+        );
+        assert!(problems[0].starts_with("p.json:"), "{problems:?}");
+        let twice = DEFAULT.replacen(
+            "\"before-review-use\"",
+            "\"before-review-use\", \"before-review-use\"",
+            1,
+        );
+        let problems = Policy::from_json(&twice).unwrap_err();
+        assert!(problems.contains("is listed twice"), "{problems}");
+        assert!(
+            Policy::from_json("{ \"version\": 1,")
                 .unwrap_err()
-                .contains("'afterwards' is not a consent stage")
+                .contains("not valid JSON")
         );
     }
 }

@@ -3,8 +3,11 @@
 //!
 //! A small validator for the subset of JSON Schema our schemas use: `type`,
 //! `const`, `enum`, `required`, `properties`, `additionalProperties`,
-//! `items`, `minItems`, `minLength`, `minimum`, `maximum`. Positions come
-//! from a scan of the text that records where every value starts.
+//! `items`, `minItems`, `uniqueItems`, `minLength`, `pattern`, `minimum`,
+//! `maximum`, `exclusiveMinimum`, and `$ref` to the schema's own `$defs`.
+//! A pattern's `x-expected` words the expected form in its message.
+//! `format` is left to the typed parse that follows. Positions come from a
+//! scan of the text that records where every value starts.
 
 use std::collections::HashMap;
 
@@ -149,11 +152,20 @@ fn type_ok(t: &str, v: &Value) -> bool {
 /// Every way `value` breaks `schema`.
 pub fn check(schema: &Value, value: &Value) -> Vec<Problem> {
     let mut out = Vec::new();
-    walk(schema, value, "", &mut out);
+    walk(schema, schema, value, "", &mut out);
     out
 }
 
-fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<Problem>) {
+fn walk(root: &Value, s: &Value, v: &Value, at: &str, out: &mut Vec<Problem>) {
+    if let Some(target) = s.get("$ref").and_then(Value::as_str) {
+        match target.strip_prefix('#').and_then(|p| root.pointer(p)) {
+            Some(def) => walk(root, def, v, at, out),
+            None => out.push((
+                at.to_owned(),
+                format!("the schema's $ref {target} is unknown"),
+            )),
+        }
+    }
     let mut bad = |m: String| out.push((at.to_owned(), m));
     if let Some(t) = s.get("type") {
         let names: Vec<&str> = match t {
@@ -195,11 +207,25 @@ fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<Problem>) {
         {
             bad(format!("{n} is above the maximum {max}"));
         }
+        if let Some(min) = s.get("exclusiveMinimum").and_then(Value::as_f64)
+            && n <= min
+        {
+            bad(format!("expected more than {min}, found {n}"));
+        }
     }
     if let (Some(min), Some(text)) = (s.get("minLength").and_then(Value::as_u64), v.as_str())
         && (text.chars().count() as u64) < min
     {
         bad(format!("expected at least {min} characters"));
+    }
+    if let (Some(pattern), Some(text)) = (s.get("pattern").and_then(Value::as_str), v.as_str())
+        && regex_automata::meta::Regex::new(pattern).is_ok_and(|re| !re.is_match(text))
+    {
+        // `x-expected` (ignored by other validators) words the form for people.
+        bad(match s.get("x-expected").and_then(Value::as_str) {
+            Some(expected) => format!("'{text}' is not {expected}"),
+            None => format!("'{text}' does not have the expected form {pattern}"),
+        });
     }
     if let Some(obj) = v.as_object() {
         for key in s
@@ -219,7 +245,7 @@ fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<Problem>) {
             let escaped = k.replace('~', "~0").replace('/', "~1");
             let here = format!("{at}/{escaped}");
             match (props.and_then(|p| p.get(k)), s.get("additionalProperties")) {
-                (Some(ps), _) => walk(ps, child, &here, out),
+                (Some(ps), _) => walk(root, ps, child, &here, out),
                 (None, Some(Value::Bool(false))) => {
                     let known: Vec<&str> = props
                         .map(|p| p.keys().map(String::as_str).collect())
@@ -229,7 +255,7 @@ fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<Problem>) {
                         format!("unknown field '{k}': expected one of {}", known.join(", ")),
                     ));
                 }
-                (None, Some(extra @ Value::Object(_))) => walk(extra, child, &here, out),
+                (None, Some(extra @ Value::Object(_))) => walk(root, extra, child, &here, out),
                 _ => {}
             }
         }
@@ -240,9 +266,16 @@ fn walk(s: &Value, v: &Value, at: &str, out: &mut Vec<Problem>) {
         {
             out.push((at.to_owned(), format!("expected at least {min} items")));
         }
+        if s.get("uniqueItems") == Some(&Value::Bool(true)) {
+            for (i, item) in items.iter().enumerate() {
+                if items[..i].contains(item) {
+                    out.push((format!("{at}/{i}"), format!("{item} is listed twice")));
+                }
+            }
+        }
         if let Some(is) = s.get("items") {
             for (i, item) in items.iter().enumerate() {
-                walk(is, item, &format!("{at}/{i}"), out);
+                walk(root, is, item, &format!("{at}/{i}"), out);
             }
         }
     }

@@ -42,6 +42,45 @@ impl Vault {
         ))
     }
 
+    /// The printable debrief report of a recording (HTML, self-contained;
+    /// audited, as it leaves the vault). Raters appear as letters, private
+    /// notes never; shared notes only with `include_notes`.
+    pub fn report(
+        &mut self,
+        recording_id: &str,
+        include_notes: bool,
+    ) -> Result<String, VaultError> {
+        let recording = self.recording(recording_id)?;
+        let case = self.case(&recording.case_id)?;
+        let book = self.codebook(&case.codebook_id)?;
+        let info = self.media_info(recording_id)?;
+        let annotations = self.annotations(recording_id)?;
+        let end_ns = info.table.end_ns();
+        let metrics = metrics::interval_metrics(&book, &annotations, end_ns);
+        let generated_at = self.now_string();
+        let html = crate::model::report::render(&crate::model::report::ReportInput {
+            export: crate::model::interchange::ExportInput {
+                recording_id,
+                rate: info.rate,
+                pts: info.table.all_pts(),
+                end_ns,
+                codebook: &book,
+                annotations: &annotations,
+                exported_at: &generated_at,
+            },
+            unit: case.unit.as_deref(),
+            date: case.date.as_deref(),
+            purpose: recording.purpose,
+            metrics: &metrics,
+            include_notes,
+        });
+        let detail = format!("annotations={} notes={include_notes}", annotations.len());
+        self.write("report.create", Some(recording_id), Some(&detail), |_| {
+            Ok(())
+        })?;
+        Ok(html)
+    }
+
     /// Agreement between raters `a` and `b` on a recording.
     pub fn agreement(
         &self,

@@ -233,8 +233,9 @@ impl Vault {
     /// Adds or replaces a user codebook (instructors; bundled ones cannot be replaced).
     pub fn save_codebook(&mut self, json: &str) -> Result<String, VaultError> {
         self.require_instructor("add codebooks")?;
-        let book = Codebook::from_json(json)
-            .map_err(|e| VaultError::Invalid(format!("the codebook is invalid: {e}")))?;
+        let book = Codebook::validate(json, "codebook").map_err(|problems| {
+            VaultError::Invalid(format!("the codebook is invalid: {}", problems.join("; ")))
+        })?;
         let bundled: Option<i64> = self
             .conn
             .query_row(
