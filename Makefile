@@ -4,6 +4,8 @@
 #   make test    install what is missing, build, run every test (under Xvfb when there is no display)
 #   make bench   benchmarks (figures, not pass/fail); needs ffmpeg as the reference
 #   make lint    rustfmt check + clippy with warnings as errors
+#   make release the binary to ship: LTO, stripped, OpenSSL compiled in (target/dist/debrief)
+#   make deb     the .deb package (cargo-deb) of that binary, checked, in target/debian/
 #   make screenshots   regenerate the README's screenshots under Xvfb (delete target/demo first after the demo changes)
 
 CARGO ?= cargo
@@ -12,7 +14,7 @@ BENCH_DIR := target/bench
 # Tests that open windows need a display; without one, run them under a virtual X server.
 XVFB := $(if $(DISPLAY),,xvfb-run -a -s "-screen 0 1920x1080x24")
 
-.PHONY: deps demo test bench lint screenshots clean-demo
+.PHONY: deps demo test bench lint screenshots clean-demo release deb
 
 deps:
 	@packaging/install-deps.sh
@@ -24,6 +26,17 @@ demo: deps
 
 test: deps
 	$(XVFB) $(CARGO) test --all-targets
+	$(CARGO) build
+	packaging/debian/check-deb.sh target/debug/debrief
+
+release: deps
+	$(CARGO) build --profile dist --features vendored-openssl
+	@ls -l target/dist/debrief | awk '{printf "target/dist/debrief: %.1f MiB\n", $$5/1048576}'
+
+deb: release
+	@command -v cargo-deb >/dev/null || $(CARGO) install cargo-deb --locked --version 3.8.0
+	$(CARGO) deb --no-build --profile dist
+	packaging/debian/check-deb.sh target/dist/debrief
 
 bench: deps
 	@packaging/install-deps.sh --with-ffmpeg

@@ -24,6 +24,8 @@ done
 #   scaletempo, pitch) and the command-line tools used when debugging pipelines.
 # UI tests and screenshots: Xvfb + xauth (xvfb-run), Mesa's GL/EGL for eframe's glow renderer,
 #   and the X11 client libraries winit loads at run time.
+# Packaging (`make deb`, and the package check in `make test`): dpkg-dev (dpkg-shlibdeps finds
+#   the linked libraries' packages), desktop-file-utils and appstream (the validators).
 apt_packages=(
   build-essential pkg-config libssl-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
@@ -31,13 +33,14 @@ apt_packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libegl-mesa0
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1
+  dpkg-dev desktop-file-utils appstream
 )
 [ "$with_ffmpeg" = 1 ] && apt_packages+=(ffmpeg)
 
 dnf_packages="gcc pkgconf-pkg-config openssl-devel gstreamer1-devel gstreamer1-plugins-base-devel \
 gstreamer1-plugins-good gstreamer1-plugins-bad-free gstreamer1-plugins-ugly-free gstreamer1-libav \
 gstreamer1-plugins-bad-freeworld (RPM Fusion, for x264) xorg-x11-server-Xvfb xorg-x11-xauth mesa-dri-drivers \
-mesa-libEGL libxkbcommon-x11"
+mesa-libEGL libxkbcommon-x11 desktop-file-utils appstream"
 brew_packages="pkg-config openssl@3 gstreamer (includes base/good/bad/ugly/libav plugins)"
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

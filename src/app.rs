@@ -54,15 +54,24 @@ pub(crate) fn screen_player(
     Ok(player)
 }
 
+/// The application id: the desktop entry's name, the Wayland app id and the
+/// X11 window class, so the desktop shows the right icon and name.
+pub const APP_ID: &str = "org.debrief.Debrief";
+
 /// Window options shared by every Debrief window.
 pub(crate) fn native_options(title: &str) -> eframe::NativeOptions {
+    static ICON: &[u8] = include_bytes!("../packaging/linux/icons/256/org.debrief.Debrief.png");
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title(title)
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([640.0, 400.0])
+        .with_app_id(APP_ID)
+        .with_drag_and_drop(true);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON) {
+        viewport = viewport.with_icon(icon);
+    }
     eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(title)
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([640.0, 400.0])
-            .with_app_id("debrief")
-            .with_drag_and_drop(true),
+        viewport,
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     }
