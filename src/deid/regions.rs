@@ -160,13 +160,17 @@ fn one() -> u32 {
 impl RegionSet {
     /// Parses and checks a regions file's text; `what` names it in messages.
     pub fn parse(text: &str, what: &str) -> Result<Self, String> {
-        let mut set: Self = serde_json::from_str(text).map_err(|e| {
+        static SCHEMA: &str = include_str!("../../schemas/regions.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
+        let invalid = |problems: Vec<String>| {
             format!(
-                "{what} is not a valid regions file (line {}, column {}): {e}; see schemas/regions.schema.json",
-                e.line(),
-                e.column()
+                "{what} is not a valid regions file (schemas/regions.schema.json): {}",
+                problems.join("; ")
             )
-        })?;
+        };
+        let value = crate::model::schema::parse_checked(text, &schema, what).map_err(invalid)?;
+        let mut set: Self =
+            serde_json::from_value(value).map_err(|e| invalid(vec![format!("{what}: {e}")]))?;
         if set.version != 1 {
             return Err(format!(
                 "{what}: regions version {} is not supported (1 is)",
@@ -232,7 +236,17 @@ mod tests {
         .unwrap_err();
         assert!(err.contains("/regions/0/keyframes/0"), "{err}");
         let err = RegionSet::parse("{", "r.json").unwrap_err();
-        assert!(err.contains("line 1"), "{err}");
+        assert!(err.contains("r.json:1:"), "{err}");
+        let err = RegionSet::parse(
+            r#"{"regions":[{"shape":"circle","keyframes":[{"frame":1,"x":0,"y":0,"w":0,"h":0.1}]}]}"#,
+            "r.json",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("r.json:1:22: /regions/0/shape: \"circle\" is not allowed")
+                && err.contains("/regions/0/keyframes/0/w: expected more than 0, found 0"),
+            "{err}"
+        );
     }
 
     #[test]
