@@ -670,3 +670,99 @@ fn a_codebook_is_copied_edited_saved_and_used_for_a_new_case() {
         })
     });
 }
+
+/// The review screen's Annotations menu: an export for other tools, the same
+/// file imported back (as the current user), and the debrief report.
+#[test]
+fn annotations_menu_exports_imports_and_writes_the_report() {
+    use debrief::app::review::ReviewCmd;
+    use debrief::model::interchange::ExportFormat;
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    vault
+        .add_annotation(NewAnnotation {
+            recording_id: rec.clone(),
+            code: "ppv".into(),
+            start_frame: 10,
+            end_frame: Some(30),
+            note: Some("chest rise".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    h.get_by_label("Annotations").click();
+    h.step();
+    h.step();
+    for item in [
+        "ELAN (EAF)…",
+        "BORIS project…",
+        "Import annotations…",
+        "Debrief report…",
+    ] {
+        assert!(h.query_by_label(item).is_some(), "{item} in the menu");
+    }
+    // Escape closes the menu; it does not leave the review screen.
+    h.key_press(Key::Escape);
+    for _ in 0..5 {
+        h.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        h.query_by_label("Debrief report…").is_none(),
+        "the menu closed"
+    );
+    assert!(
+        h.state().session.as_ref().unwrap().review.is_some(),
+        "still reviewing"
+    );
+
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let (eaf, report) = (out.join("a.eaf"), out.join("report.html"));
+    let apply = |h: &mut Harness<'static, DebriefApp>, cmd: ReviewCmd| {
+        let session = h.state_mut().session.as_mut().unwrap();
+        let review = session.review.as_mut().unwrap();
+        review.apply(&mut session.vault, vec![cmd]);
+        review.message.clone().unwrap_or_default()
+    };
+    let msg = apply(
+        &mut h,
+        ReviewCmd::ExportAnnotations(ExportFormat::Eaf, eaf.clone()),
+    );
+    assert!(msg.starts_with("Wrote"), "{msg}");
+    assert!(
+        std::fs::read_to_string(&eaf)
+            .unwrap()
+            .contains("Positive-pressure ventilation")
+    );
+    let msg = apply(&mut h, ReviewCmd::ImportAnnotations(eaf.clone()));
+    assert_eq!(
+        msg,
+        format!("Imported 1 annotation from {}.", eaf.display())
+    );
+    let ppv: Vec<_> = annotations(h.state(), &rec)
+        .into_iter()
+        .filter(|a| a.code == "ppv")
+        .collect();
+    assert_eq!(ppv.len(), 2, "the import added a copy");
+    assert!(
+        ppv.iter()
+            .all(|a| (a.start_frame, a.end_frame) == (10, Some(30)))
+    );
+    let msg = apply(&mut h, ReviewCmd::ImportAnnotations(out.join("notes.txt")));
+    assert!(
+        msg.contains("pick a Debrief JSON (.json) or ELAN (.eaf) file"),
+        "{msg}"
+    );
+    let msg = apply(&mut h, ReviewCmd::Report(report.clone()));
+    assert!(msg.starts_with("Wrote the debrief report"), "{msg}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<svg") && html.contains("chest rise"));
+    assert!(!html.contains("alice") && !html.contains("Case one"));
+}

@@ -13,6 +13,7 @@ mod consent_panel;
 mod export_panel;
 mod transport;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,8 +24,9 @@ use super::timeline::{self, Event, Lane, TimelineAction, TimelineState};
 use super::transport_controls::Transport;
 use super::video_view::VideoView;
 use crate::media::{MediaInfo, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent};
+use crate::model::interchange::ExportFormat;
 use crate::model::{Annotation, Case, CodeKind, Codebook, Recording};
-use crate::vault::{AnnotationEdit, NewAnnotation, NewConsent, Vault};
+use crate::vault::{AnnotationEdit, ImportFormat, NewAnnotation, NewConsent, Vault};
 
 /// What a widget on the review screen asks for.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +68,12 @@ pub enum ReviewCmd {
     Consent(NewConsent),
     /// Open the export window for the clip range.
     OpenExport,
+    /// Write the annotations in a format for other tools to this file.
+    ExportAnnotations(ExportFormat, PathBuf),
+    /// Add the annotations in this file (Debrief JSON or ELAN EAF, by extension).
+    ImportAnnotations(PathBuf),
+    /// Write the printable debrief report (HTML) to this file.
+    Report(PathBuf),
     /// Back to the library.
     Back,
 }
@@ -306,6 +314,7 @@ impl ReviewState {
                             cmds.push(ReviewCmd::OpenExport);
                         }
                     }
+                    annotations_menu(ui, &mut cmds);
                     if ui
                         .selectable_label(self.consent_open, "Consent")
                         .on_hover_text("Participants and their consent")
@@ -425,7 +434,8 @@ impl ReviewState {
 
     fn keyboard(&mut self, ctx: &egui::Context, cmds: &mut Vec<ReviewCmd>) {
         // While a text field has focus, keys type into it; only Escape leaves it.
-        if ctx.memory(|m| m.focused().is_some()) {
+        // While a menu is open, keys are the menu's (Escape closes it, and only it).
+        if ctx.memory(|m| m.focused().is_some()) || egui::Popup::is_any_open(ctx) {
             return;
         }
         let second = self.info.rate.nominal_fps() as i64;
@@ -613,6 +623,58 @@ impl ReviewState {
                         Err(e) => Err(format!("{e:#}")),
                     }
                 }
+                ReviewCmd::ExportAnnotations(format, path) => {
+                    let written = vault
+                        .export_annotations(&self.recording.id, format)
+                        .map_err(|e| format!("{e:#}"))
+                        .and_then(|text| {
+                            crate::vault::fsutil::write_private(&path, text.as_bytes())
+                                .map_err(|e| format!("{e:#}"))
+                        });
+                    written.map(|()| {
+                        self.message = Some(format!("Wrote {}.", path.display()));
+                    })
+                }
+                ReviewCmd::ImportAnnotations(path) => {
+                    let format = match path.extension().and_then(|e| e.to_str()) {
+                        Some(e) if e.eq_ignore_ascii_case("eaf") => Ok(ImportFormat::Eaf),
+                        Some(e) if e.eq_ignore_ascii_case("json") => Ok(ImportFormat::Json),
+                        _ => Err(format!(
+                            "{}: pick a Debrief JSON (.json) or ELAN (.eaf) file",
+                            path.display()
+                        )),
+                    };
+                    let imported = format.and_then(|format| {
+                        let text = std::fs::read_to_string(&path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                        let name = path.display().to_string();
+                        vault
+                            .import_annotations(&self.recording.id, format, &text, &name)
+                            .map_err(|e| format!("Nothing imported: {e:#}"))
+                    });
+                    imported.map(|n| {
+                        self.message = Some(format!(
+                            "Imported {n} annotation{} from {}.",
+                            if n == 1 { "" } else { "s" },
+                            path.display()
+                        ));
+                        reload = true;
+                    })
+                }
+                ReviewCmd::Report(path) => {
+                    self.commit_pending(vault);
+                    let written = vault
+                        .report(&self.recording.id, true)
+                        .map_err(|e| format!("{e:#}"))
+                        .and_then(|html| {
+                            crate::vault::fsutil::write_private(&path, html.as_bytes())
+                                .map_err(|e| format!("{e:#}"))
+                        });
+                    written.map(|()| {
+                        self.message =
+                            Some(format!("Wrote the debrief report: {}.", path.display()));
+                    })
+                }
                 ReviewCmd::Back => {
                     self.commit_pending(vault);
                     outcome.close = Some(None);
@@ -765,4 +827,59 @@ impl ReviewState {
             .and_then(|i| self.lanes.get(i))
             .map_or(Color32::GRAY, |l| l.colour)
     }
+}
+
+/// The "Annotations" menu: exports for other tools, imports, the debrief
+/// report. File dialogs run here; the work is done in `apply`.
+fn annotations_menu(ui: &mut egui::Ui, cmds: &mut Vec<ReviewCmd>) {
+    ui.menu_button("Annotations", |ui| {
+        ui.label(egui::RichText::new("Export for other tools").weak());
+        for (format, what) in [
+            (ExportFormat::Json, "Debrief JSON…"),
+            (ExportFormat::Csv, "CSV…"),
+            (ExportFormat::Eaf, "ELAN (EAF)…"),
+            (ExportFormat::Boris, "BORIS project…"),
+            (ExportFormat::Vtt, "WebVTT subtitles…"),
+            (ExportFormat::Srt, "SubRip subtitles…"),
+        ] {
+            if ui.button(what).clicked() {
+                ui.close();
+                if let Some(path) = rfd::FileDialog::new()
+                    .set_file_name(format!("annotations.{}", format.extension()))
+                    .add_filter(what.trim_end_matches('…'), &[format.extension()])
+                    .save_file()
+                {
+                    cmds.push(ReviewCmd::ExportAnnotations(format, path));
+                }
+            }
+        }
+        ui.separator();
+        if ui
+            .button("Import annotations…")
+            .on_hover_text("Add annotations from Debrief JSON or ELAN EAF, as you")
+            .clicked()
+        {
+            ui.close();
+            if let Some(path) = rfd::FileDialog::new()
+                .add_filter("Debrief JSON or ELAN", &["json", "eaf"])
+                .pick_file()
+            {
+                cmds.push(ReviewCmd::ImportAnnotations(path));
+            }
+        }
+        if ui
+            .button("Debrief report…")
+            .on_hover_text("A printable page: summary, timeline, time targets, events (no names)")
+            .clicked()
+        {
+            ui.close();
+            if let Some(path) = rfd::FileDialog::new()
+                .set_file_name("debrief-report.html")
+                .add_filter("HTML page", &["html"])
+                .save_file()
+            {
+                cmds.push(ReviewCmd::Report(path));
+            }
+        }
+    });
 }
