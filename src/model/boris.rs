@@ -40,11 +40,7 @@ impl ExportInput<'_> {
         };
         let mut ethogram = serde_json::Map::new();
         for (i, code) in self.codebook.codes.iter().enumerate() {
-            let modifiers = if rated(&code.id) {
-                json!({"0": {"name": "rating", "type": 2, "values": []}})
-            } else {
-                json!({})
-            };
+            let modifiers = modifiers(rated(&code.id));
             let description = if code.description.is_empty() {
                 code.label.clone()
             } else {
@@ -84,11 +80,7 @@ impl ExportInput<'_> {
                         "type": "Point event", "key": "", "code": s.annotation.code,
                         "description": "not in the codebook", "color": "",
                         "category": "",
-                        "modifiers": if rated(&s.annotation.code) {
-                            json!({"0": {"name": "rating", "type": 2, "values": []}})
-                        } else {
-                            json!({})
-                        },
+                        "modifiers": modifiers(rated(&s.annotation.code)),
                         "excluded": "", "coding map": "",
                     }),
                 );
@@ -248,6 +240,15 @@ fn events(spans: &[&Span], is_state: impl Fn(&Span) -> bool) -> Vec<Value> {
     }
     events.sort_by_key(|e| (e.0, e.1, e.2));
     events.into_iter().map(|e| e.3).collect()
+}
+
+/// A behaviour's modifiers: a numeric one named `rating` (BORIS type 2), or none.
+fn modifiers(rated: bool) -> Value {
+    if rated {
+        json!({"0": {"name": "rating", "type": 2, "values": []}})
+    } else {
+        json!({})
+    }
 }
 
 /// Milliseconds as seconds (BORIS rounds to milliseconds too).
