@@ -624,16 +624,8 @@ impl ReviewState {
                     }
                 }
                 ReviewCmd::ExportAnnotations(format, path) => {
-                    let written = vault
-                        .export_annotations(&self.recording.id, format)
-                        .map_err(|e| format!("{e:#}"))
-                        .and_then(|text| {
-                            crate::vault::fsutil::write_private(&path, text.as_bytes())
-                                .map_err(|e| format!("{e:#}"))
-                        });
-                    written.map(|()| {
-                        self.message = Some(format!("Wrote {}.", path.display()));
-                    })
+                    let text = vault.export_annotations(&self.recording.id, format);
+                    self.save(text, &path, "Wrote")
                 }
                 ReviewCmd::ImportAnnotations(path) => {
                     let format = match path.extension().and_then(|e| e.to_str()) {
@@ -663,17 +655,8 @@ impl ReviewState {
                 }
                 ReviewCmd::Report(path) => {
                     self.commit_pending(vault);
-                    let written = vault
-                        .report(&self.recording.id, true)
-                        .map_err(|e| format!("{e:#}"))
-                        .and_then(|html| {
-                            crate::vault::fsutil::write_private(&path, html.as_bytes())
-                                .map_err(|e| format!("{e:#}"))
-                        });
-                    written.map(|()| {
-                        self.message =
-                            Some(format!("Wrote the debrief report: {}.", path.display()));
-                    })
+                    let html = vault.report(&self.recording.id, true);
+                    self.save(html, &path, "Wrote the debrief report:")
                 }
                 ReviewCmd::Back => {
                     self.commit_pending(vault);
@@ -690,6 +673,19 @@ impl ReviewState {
             self.reload(vault);
         }
         outcome
+    }
+
+    /// Writes what the vault produced to `path` (owner-only) and says so.
+    fn save(
+        &mut self,
+        made: Result<String, crate::vault::VaultError>,
+        path: &std::path::Path,
+        done: &str,
+    ) -> Result<(), String> {
+        let text = made.map_err(|e| format!("{e:#}"))?;
+        crate::vault::fsutil::write_private(path, text.as_bytes()).map_err(|e| format!("{e:#}"))?;
+        self.message = Some(format!("{done} {}.", path.display()));
+        Ok(())
     }
 
     fn shuttle(&mut self, speed: i32) -> Result<(), String> {
