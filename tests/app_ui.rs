@@ -765,4 +765,16 @@ fn annotations_menu_exports_imports_and_writes_the_report() {
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("<svg") && html.contains("chest rise"));
     assert!(!html.contains("alice") && !html.contains("Case one"));
+    let sheet = out.join("sheet.html");
+    let msg = apply(&mut h, ReviewCmd::ConsentSheet(sheet.clone()));
+    assert!(
+        msg.starts_with("Wrote the consent information sheet"),
+        "{msg}"
+    );
+    let html = std::fs::read_to_string(&sheet).unwrap();
+    assert!(html.contains("About the video recording of this care"));
+    assert!(
+        !html.contains("Parent") && !html.contains("Case one"),
+        "names nobody"
+    );
 }

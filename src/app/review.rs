@@ -74,6 +74,8 @@ pub enum ReviewCmd {
     ImportAnnotations(PathBuf),
     /// Write the printable debrief report (HTML) to this file.
     Report(PathBuf),
+    /// Write the case's printable consent information sheet (HTML) to this file.
+    ConsentSheet(PathBuf),
     /// Back to the library.
     Back,
 }
@@ -657,6 +659,10 @@ impl ReviewState {
                     self.commit_pending(vault);
                     let html = vault.report(&self.recording.id, true);
                     self.save(html, &path, "Wrote the debrief report:")
+                }
+                ReviewCmd::ConsentSheet(path) => {
+                    let html = vault.consent_sheet(&self.case.id);
+                    self.save(html, &path, "Wrote the consent information sheet:")
                 }
                 ReviewCmd::Back => {
                     self.commit_pending(vault);

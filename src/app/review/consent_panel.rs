@@ -30,6 +30,20 @@ pub(super) fn consent_ui(
         }
     };
     let instructor = vault.user().role == crate::model::Role::Instructor;
+    if ui
+        .button("Information sheet…")
+        .on_hover_text(
+            "The printable sheet for staff and families: what is recorded, why, who sees it, \
+             how long it is kept, how to say no (names nobody)",
+        )
+        .clicked()
+        && let Some(path) = rfd::FileDialog::new()
+            .set_file_name("consent-information-sheet.html")
+            .add_filter("HTML page", &["html"])
+            .save_file()
+    {
+        cmds.push(ReviewCmd::ConsentSheet(path));
+    }
     ui.horizontal(|ui| {
         ui.label("Method");
         egui::ComboBox::from_id_salt("consent-method")
