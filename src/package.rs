@@ -471,13 +471,12 @@ impl Package {
 
     /// The manifest.
     pub fn manifest(&self) -> Result<Manifest, PackageError> {
-        static SCHEMA: &str = include_str!("../schemas/package.schema.json");
         let bytes = self.read(MANIFEST)?;
         let damaged = |what: String| PackageError::Damaged(what, self.path.clone());
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| damaged("manifest.json is not UTF-8 text".into()))?;
-        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
-        let value = crate::model::schema::parse_checked(text, &schema, MANIFEST)
+        let value = crate::model::schema::Bundled::Package
+            .parse(text, MANIFEST)
             .map_err(|problems| damaged(problems.join("; ")))?;
         serde_json::from_value(value).map_err(|e| damaged(format!("{MANIFEST}: {e}")))
     }

@@ -107,10 +107,8 @@ impl Editor {
 
     /// Runs the schema and consistency checks; problems named by row.
     fn check(&mut self) {
-        static SCHEMA: &str = include_str!("../../schemas/codebook.schema.json");
-        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
         let value = serde_json::to_value(&self.book).unwrap_or_default();
-        let mut problems = crate::model::schema::check(&schema, &value);
+        let mut problems = crate::model::schema::Bundled::Codebook.check(&value);
         if problems.is_empty() {
             problems = self.book.problems();
         }
@@ -566,6 +564,29 @@ enum Section {
     Metrics,
 }
 
+/// A drop-down choosing an id among `(id, name)` options, showing names
+/// (an id no option has shows as itself); true when the choice changed.
+fn id_combo(
+    ui: &mut egui::Ui,
+    salt: impl egui::AsIdSalt,
+    chosen: &mut String,
+    options: &[(String, String)],
+) -> bool {
+    let shown = options
+        .iter()
+        .find(|(id, _)| id == chosen)
+        .map_or_else(|| chosen.clone(), |(_, name)| name.clone());
+    let mut changed = false;
+    egui::ComboBox::from_id_salt(salt)
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            for (id, name) in options {
+                changed |= ui.selectable_value(chosen, id.clone(), name).changed();
+            }
+        });
+    changed
+}
+
 /// Scrolls to and focuses `response` when it is the row just added.
 fn focus_new_row(
     focus: &mut Option<(Section, usize)>,
@@ -691,20 +712,7 @@ fn codes_ui(
                 }
                 changed |=
                     field(ui, &mut code.id, 150.0, format!("Id of code {}", i + 1)).changed();
-                let shown = categories
-                    .iter()
-                    .find(|(id, _)| *id == code.category)
-                    .map_or(code.category.as_str(), |(_, name)| name.as_str())
-                    .to_owned();
-                egui::ComboBox::from_id_salt(("code-category", i))
-                    .selected_text(shown)
-                    .show_ui(ui, |ui| {
-                        for (id, name) in &categories {
-                            changed |= ui
-                                .selectable_value(&mut code.category, id.clone(), name)
-                                .changed();
-                        }
-                    });
+                changed |= id_combo(ui, ("code-category", i), &mut code.category, &categories);
                 egui::ComboBox::from_id_salt(("code-kind", i))
                     .selected_text(code.kind.as_str())
                     .show_ui(ui, |ui| {
@@ -770,12 +778,6 @@ fn metrics_ui(
         .iter()
         .map(|c| (c.id.clone(), c.label.clone()))
         .collect();
-    let label_of = |id: &str| {
-        codes
-            .iter()
-            .find(|(c, _)| c == id)
-            .map_or(id.to_owned(), |(_, l)| l.clone())
-    };
     let mut remove = None;
     egui::Grid::new("codebook-metrics")
         .num_columns(5)
@@ -797,13 +799,7 @@ fn metrics_ui(
                 focus_new_row(focus, (Section::Metrics, i), &name);
                 changed |= name.changed();
                 for (salt, end) in [("metric-from", &mut m.from), ("metric-to", &mut m.to)] {
-                    egui::ComboBox::from_id_salt((salt, i))
-                        .selected_text(label_of(end))
-                        .show_ui(ui, |ui| {
-                            for (id, label) in &codes {
-                                changed |= ui.selectable_value(end, id.clone(), label).changed();
-                            }
-                        });
+                    changed |= id_combo(ui, (salt, i), end, &codes);
                 }
                 changed |= ui
                     .add(

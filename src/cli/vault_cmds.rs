@@ -360,6 +360,26 @@ fn read_text(file: &Path, what: &str) -> anyhow::Result<String> {
         .map_err(|e| BadInput(format!("cannot read the {what} ({e}): {}", file.display())))?)
 }
 
+/// "F is not a valid policy (2 problems)": the refusal of a checked file.
+fn not_valid(name: &str, what: &str, problems: &[String]) -> BadInput {
+    BadInput(format!(
+        "{name} is not a valid {what} ({} problem{}); fix it and validate again",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    ))
+}
+
+/// `… validate`'s output when problems were found: JSON, or one per line on stderr.
+fn print_problems(problems: &[String], json: bool) {
+    if json {
+        print_json(&serde_json::json!({"valid": false, "problems": problems}));
+    } else {
+        for p in problems {
+            eprintln!("{p}");
+        }
+    }
+}
+
 fn validate_codebook(file: &Path, json: bool) -> anyhow::Result<()> {
     let text = read_text(file, "codebook")?;
     let name = file.display().to_string();
@@ -379,19 +399,8 @@ fn validate_codebook(file: &Path, json: bool) -> anyhow::Result<()> {
             Ok(())
         }
         Err(problems) => {
-            if json {
-                print_json(&serde_json::json!({"valid": false, "problems": problems}));
-            } else {
-                for p in &problems {
-                    eprintln!("{p}");
-                }
-            }
-            Err(BadInput(format!(
-                "{name} is not a valid codebook ({} problem{}); fix it and validate again",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            ))
-            .into())
+            print_problems(&problems, json);
+            Err(not_valid(&name, "codebook", &problems).into())
         }
     }
 }
@@ -483,38 +492,23 @@ pub enum PolicyCommand {
 }
 
 pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
-    let checked =
-        |file: &Path| -> anyhow::Result<(String, Result<crate::model::Policy, Vec<String>>)> {
-            let text = read_text(file, "policy")?;
-            let result = crate::model::Policy::validate(&text, &file.display().to_string());
-            Ok((text, result))
-        };
-    let invalid = |file: &Path, problems: &[String]| {
-        BadInput(format!(
-            "{} is not a valid policy ({} problem{}); fix it and validate again",
-            file.display(),
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
-        ))
+    let checked = |file: &Path| -> anyhow::Result<(String, Result<(), Vec<String>>)> {
+        let text = read_text(file, "policy")?;
+        let name = file.display().to_string();
+        let result = crate::model::Policy::validate(&text, &name).map(|_| ());
+        Ok((text, result))
     };
     match cmd {
         PolicyCommand::Validate { file, json } => {
-            let (_, result) = checked(file)?;
-            let problems = result.err().unwrap_or_default();
+            let name = file.display().to_string();
+            if let Err(problems) = checked(file)?.1 {
+                print_problems(&problems, *json);
+                return Err(not_valid(&name, "policy", &problems).into());
+            }
             if *json {
-                print_json(
-                    &serde_json::json!({"valid": problems.is_empty(), "problems": problems}),
-                );
+                print_json(&serde_json::json!({"valid": true, "problems": []}));
             } else {
-                for p in &problems {
-                    eprintln!("{p}");
-                }
-            }
-            if !problems.is_empty() {
-                return Err(invalid(file, &problems).into());
-            }
-            if !*json {
-                eprintln!("{}: a valid policy.", file.display());
+                eprintln!("{name}: a valid policy.");
             }
         }
         PolicyCommand::Show { json } => {
@@ -551,9 +545,11 @@ pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
         PolicyCommand::Set { file } => {
             let (text, result) = checked(file)?;
             if let Err(problems) = result {
+                let refusal = not_valid(&file.display().to_string(), "policy", &problems);
                 return Err(BadInput(format!(
-                    "{}; nothing was changed",
-                    invalid(file, &problems).0 + ": " + &problems.join("; ")
+                    "{}: {}; nothing was changed",
+                    refusal.0,
+                    problems.join("; ")
                 ))
                 .into());
             }

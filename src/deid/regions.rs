@@ -160,38 +160,21 @@ fn one() -> u32 {
 impl RegionSet {
     /// Parses and checks a regions file's text; `what` names it in messages.
     pub fn parse(text: &str, what: &str) -> Result<Self, String> {
-        static SCHEMA: &str = include_str!("../../schemas/regions.schema.json");
-        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
         let invalid = |problems: Vec<String>| {
             format!(
                 "{what} is not a valid regions file (schemas/regions.schema.json): {}",
                 problems.join("; ")
             )
         };
-        let value = crate::model::schema::parse_checked(text, &schema, what).map_err(invalid)?;
+        let value = crate::model::schema::Bundled::Regions
+            .parse(text, what)
+            .map_err(invalid)?;
         let mut set: Self =
             serde_json::from_value(value).map_err(|e| invalid(vec![format!("{what}: {e}")]))?;
-        if set.version != 1 {
-            return Err(format!(
-                "{what}: regions version {} is not supported (1 is)",
-                set.version
-            ));
-        }
+        // The schema holds the version, at least one keyframe and every
+        // coordinate in 0–1 with a width and height above 0; what it cannot
+        // say is checked here.
         for (i, region) in set.regions.iter_mut().enumerate() {
-            if region.keyframes.is_empty() {
-                return Err(format!(
-                    "{what}: /regions/{i} has no keyframes: give it at least one"
-                ));
-            }
-            for (j, k) in region.keyframes.iter().enumerate() {
-                let ok = |v: f32| (0.0..=1.0).contains(&v);
-                if !(ok(k.x) && ok(k.y) && ok(k.w) && ok(k.h)) || k.w <= 0.0 || k.h <= 0.0 {
-                    return Err(format!(
-                        "{what}: /regions/{i}/keyframes/{j} must have x, y, w, h between 0 and 1 \
-                         (fractions of the picture) and a width and height above 0"
-                    ));
-                }
-            }
             region.keyframes.sort_by_key(|k| k.frame);
             if region
                 .keyframes

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::codebook::CodeKind;
-use super::interchange::{ExportInput, Span};
+use super::interchange::{ExportInput, Span, one_line};
 
 /// BORIS's project format version this export follows.
 pub const PROJECT_FORMAT_VERSION: &str = "7.0";
@@ -210,11 +210,7 @@ fn events(spans: &[&Span], is_state: impl Fn(&Span) -> bool) -> Vec<Value> {
     for s in spans {
         let a = s.annotation;
         let modifier = a.rating.map(|r| format!("{r}")).unwrap_or_default();
-        let comment = a
-            .note
-            .as_deref()
-            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
-            .unwrap_or_default();
+        let comment = a.note.as_deref().map(one_line).unwrap_or_default();
         events.push((
             s.start_ms(),
             1,

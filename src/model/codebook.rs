@@ -123,9 +123,7 @@ impl Codebook {
     /// Checks a codebook file against `schemas/codebook.schema.json` and for
     /// consistency, reporting every problem as `file:line:column: /pointer: what`.
     pub fn validate(text: &str, file: &str) -> Result<Self, Vec<String>> {
-        static SCHEMA: &str = include_str!("../../schemas/codebook.schema.json");
-        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
-        let value = super::schema::parse_checked(text, &schema, file)?;
+        let value = super::schema::Bundled::Codebook.parse(text, file)?;
         let book: Self = serde_json::from_value(value).map_err(|e| vec![format!("{file}: {e}")])?;
         let problems = book.problems();
         if problems.is_empty() {

@@ -32,9 +32,7 @@ pub struct Imported {
 
 /// Reads a Debrief JSON annotation export (checked against its schema).
 pub fn from_json(text: &str, file: &str) -> Result<Vec<Imported>, Vec<String>> {
-    static SCHEMA: &str = include_str!("../../schemas/annotations.schema.json");
-    let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
-    let doc = super::schema::parse_checked(text, &schema, file)?;
+    let doc = super::schema::Bundled::Annotations.parse(text, file)?;
     let items = doc["annotations"].as_array().cloned().unwrap_or_default();
     Ok(items
         .iter()

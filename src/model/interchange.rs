@@ -456,7 +456,7 @@ fn note_text(a: &Annotation) -> Option<String> {
 }
 
 /// A number without a needless `.0`.
-fn number(v: f64) -> String {
+pub(super) fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
@@ -464,7 +464,8 @@ fn number(v: f64) -> String {
     }
 }
 
-fn one_line(text: &str) -> String {
+/// Text on one line, runs of white space as one space.
+pub(super) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -56,46 +56,12 @@ impl Policy {
         Self::validate(text, "policy").map_err(|problems| problems.join("; "))
     }
 
-    /// Checks a policy file against `schemas/policy.schema.json`, then for
-    /// what the schema cannot say, reporting every problem as
-    /// `file:line:column: /pointer: what`.
+    /// Checks a policy file against `schemas/policy.schema.json` (which
+    /// names every purpose and the version; a test keeps it in step with
+    /// [`Purpose`]), reporting every problem as `file:line:column: /pointer: what`.
     pub fn validate(text: &str, file: &str) -> Result<Self, Vec<String>> {
-        static SCHEMA: &str = include_str!("../../schemas/policy.schema.json");
-        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
-        let value = super::schema::parse_checked(text, &schema, file)?;
-        let policy: Self =
-            serde_json::from_value(value).map_err(|e| vec![format!("{file}: {e}")])?;
-        policy.check().map_err(|e| vec![format!("{file}: {e}")])
-    }
-
-    fn check(self) -> Result<Self, String> {
-        let policy = self;
-        if policy.version != 1 {
-            return Err(format!(
-                "policy version {} is not supported (expected 1)",
-                policy.version
-            ));
-        }
-        if policy.retention_days == 0 {
-            return Err("retention_days must be at least 1".into());
-        }
-        for purpose in Purpose::ALL {
-            if !policy.purposes.contains_key(purpose.as_str()) {
-                return Err(format!(
-                    "purposes lacks '{purpose}': every purpose needs a rule"
-                ));
-            }
-        }
-        if let Some(unknown) = policy
-            .purposes
-            .keys()
-            .find(|k| k.parse::<Purpose>().is_err())
-        {
-            return Err(format!(
-                "purposes names '{unknown}', which is not a purpose"
-            ));
-        }
-        Ok(policy)
+        let value = super::schema::Bundled::Policy.parse(text, file)?;
+        serde_json::from_value(value).map_err(|e| vec![format!("{file}: {e}")])
     }
 
     /// The bundled default.
@@ -125,6 +91,25 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The schema requires a rule for exactly the purposes Debrief knows.
+    #[test]
+    fn the_schema_names_every_purpose() {
+        let schema = crate::model::schema::Bundled::Policy.schema();
+        let required: Vec<&str> = schema["properties"]["purposes"]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let known: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(required, known);
+        assert_eq!(
+            schema["properties"]["purposes"]["additionalProperties"],
+            false
+        );
+        assert_eq!(schema["properties"]["retention_days"]["minimum"], 1);
+    }
 
     #[test]
     fn default_policy_parses_and_bad_ones_say_why() {

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Purpose;
-use super::interchange::{ExportInput, Span};
+use super::consent_sheet::esc;
+use super::interchange::{ExportInput, Span, number};
 use super::metrics::MetricResult;
 use crate::time;
 
@@ -180,7 +181,7 @@ pub fn render(input: &ReportInput) -> String {
                 at(m.from_frame),
                 label(&m.to),
                 at(m.to_frame),
-                trim_number(m.target_seconds),
+                number(m.target_seconds),
                 m.status,
             );
         }
@@ -219,7 +220,7 @@ pub fn render(input: &ReportInput) -> String {
                 time::timecode(s.start_frame, ex.rate),
                 esc(&s.label),
                 esc(&ex.category_name(&s.category)),
-                a.rating.map(trim_number).unwrap_or_default(),
+                a.rating.map(number).unwrap_or_default(),
                 raters.get(&a.author).copied().unwrap_or('?'),
             );
             if input.include_notes {
@@ -414,14 +415,6 @@ fn label_time(ns: i64) -> String {
     format!("{}:{:02}.{}", tenths / 600, (tenths / 10) % 60, tenths % 10)
 }
 
-fn trim_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
-}
-
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
@@ -430,11 +423,6 @@ fn shorten(text: &str, max: usize) -> String {
         out.push('…');
         out
     }
-}
-
-/// Escapes text for HTML.
-fn esc(text: &str) -> String {
-    super::consent_sheet::esc(text)
 }
 
 #[cfg(test)]

@@ -16,6 +16,58 @@ use serde_json::Value;
 /// One problem: JSON pointer and what is wrong.
 pub type Problem = (String, String);
 
+/// The schemas Debrief publishes in `schemas/`, compiled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundled {
+    /// `codebook.schema.json`.
+    Codebook,
+    /// `policy.schema.json`.
+    Policy,
+    /// `annotations.schema.json`.
+    Annotations,
+    /// `regions.schema.json`.
+    Regions,
+    /// `package.schema.json` (a package's `manifest.json`).
+    Package,
+}
+
+impl Bundled {
+    /// Every bundled schema.
+    pub const ALL: [Self; 5] = [
+        Self::Codebook,
+        Self::Policy,
+        Self::Annotations,
+        Self::Regions,
+        Self::Package,
+    ];
+
+    fn text(self) -> &'static str {
+        match self {
+            Self::Codebook => include_str!("../../schemas/codebook.schema.json"),
+            Self::Policy => include_str!("../../schemas/policy.schema.json"),
+            Self::Annotations => include_str!("../../schemas/annotations.schema.json"),
+            Self::Regions => include_str!("../../schemas/regions.schema.json"),
+            Self::Package => include_str!("../../schemas/package.schema.json"),
+        }
+    }
+
+    /// The schema itself (a unit test proves each one parses).
+    pub fn schema(self) -> Value {
+        serde_json::from_str(self.text()).unwrap_or_default()
+    }
+
+    /// Every way `value` breaks this schema.
+    pub fn check(self, value: &Value) -> Vec<Problem> {
+        check(&self.schema(), value)
+    }
+
+    /// Parses `text` (the file `file`) and checks it against this schema, as
+    /// [`parse_checked`] does.
+    pub fn parse(self, text: &str, file: &str) -> Result<Value, Vec<String>> {
+        parse_checked(text, &self.schema(), file)
+    }
+}
+
 /// Where every value in `text` starts, by JSON pointer: (line, column), 1-based.
 /// `text` must be valid JSON (parse it first).
 pub fn locate(text: &str) -> HashMap<String, (usize, usize)> {
@@ -314,6 +366,13 @@ pub fn format_problems(text: &str, file: &str, problems: Vec<Problem>) -> Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_bundled_schema_parses() {
+        for s in Bundled::ALL {
+            assert!(s.schema().get("properties").is_some(), "{s:?}");
+        }
+    }
 
     #[test]
     fn locates_values_by_pointer() {
