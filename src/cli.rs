@@ -172,6 +172,10 @@ struct PresentArgs {
     /// Without it the presenter keeps no record.
     #[arg(long)]
     audit: bool,
+    /// Open full screen on screen N (1 is the first; the projector is usually 2).
+    /// In the window, M moves the presentation to the next screen.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    monitor: Option<u16>,
     #[command(flatten)]
     gui: GuiArgs,
 }
@@ -255,6 +259,7 @@ fn present(args: &PresentArgs, gui: &GuiArgs, vault: &vault_cmds::VaultArgs) -> 
             .screenshot
             .clone()
             .map(|p| (p, gui.screenshot_after_frames)),
+        monitor: args.monitor.map(|n| usize::from(n) - 1),
     })
 }
 

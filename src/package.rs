@@ -454,9 +454,21 @@ impl Package {
         for e in &self.entries {
             let mut hasher = Sha256::new();
             io::copy(&mut self.reader(&e.name)?, &mut hasher).map_err(|cause| {
-                PackageError::Io {
-                    what: format!("reading {} from {}", e.name, self.path.display()),
-                    cause,
+                // age refuses a chunk that fails authentication as invalid data;
+                // a cut file ends early.
+                if matches!(
+                    cause.kind(),
+                    io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+                ) {
+                    PackageError::Damaged(
+                        format!("{} cannot be read back: {cause}", e.name),
+                        self.path.clone(),
+                    )
+                } else {
+                    PackageError::Io {
+                        what: format!("reading {} from {}", e.name, self.path.display()),
+                        cause,
+                    }
                 }
             })?;
             if hex::encode(hasher.finalize()) != e.sha256 {

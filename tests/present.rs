@@ -80,6 +80,7 @@ fn harness(path: &Path, today: chrono::NaiveDate) -> Harness<'static, PresentApp
                     opened: None,
                     today,
                     screenshot: None,
+                    monitor: None,
                 },
             )
         })
@@ -145,6 +146,13 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
         h.query_by_label_contains("2. Clip 2").is_some(),
         "the playlist lists both clips"
     );
+    // Slow motion: the player itself confirms each rate.
+    for (key, rate) in [(Key::Num2, 0.5), (Key::Num3, 0.25), (Key::Num1, 1.0)] {
+        h.key_press(key);
+        run_until(&mut h, &format!("rate {rate}"), |a| {
+            (a.show.as_ref().unwrap().rate - rate).abs() < 1e-9
+        });
+    }
     h.key_press(Key::Space);
     run_until(&mut h, "playing", |a| {
         a.show.as_ref().unwrap().state == PlayState::Playing
@@ -269,6 +277,94 @@ fn an_expired_package_shows_nothing() {
     );
     assert!(h.state().show.is_none());
     assert!(h.query_by_label_contains("Morning plenary").is_none());
+}
+
+/// `pkg` with one byte flipped inside its second clip's encrypted bytes.
+fn damaged_copy(pkg: &Path) -> PathBuf {
+    let mut bytes = std::fs::read(pkg).unwrap();
+    let at = bytes.len() - 2000;
+    bytes[at] ^= 0x40;
+    let out = pkg.with_file_name("damaged.dbpkg");
+    std::fs::write(&out, bytes).unwrap();
+    out
+}
+
+#[test]
+fn a_damaged_package_shows_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = damaged_copy(&package(dir.path()));
+    let mut h = harness(&pkg, today());
+    h.step();
+    type_passphrase(&mut h, PASS);
+    run_until(&mut h, "the refusal", |a| a.refused.is_some());
+    let why = h.state().refused.clone().unwrap();
+    assert!(why.contains("damaged"), "{why}");
+    assert!(why.contains("new copy"), "the fix is named: {why}");
+    assert!(h.state().show.is_none());
+    assert!(h.query_by_label_contains("Morning plenary").is_none());
+    // From the command line it is a clear exit 2 before any window.
+    let out = Command::new(common::bin())
+        .args(["present", pkg.to_str().unwrap()])
+        .env("DEBRIEF_PASSPHRASE", PASS)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("damaged"), "{err}");
+}
+
+#[test]
+fn the_next_screen_is_asked_for_and_a_missing_one_is_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path());
+    let mut h = harness(&pkg, today());
+    h.step();
+    type_passphrase(&mut h, PASS);
+    run_until(&mut h, "the first frame", |a| {
+        a.show.as_ref().is_some_and(|s| s.view.has_frame())
+    });
+    // Presses M and returns the screens the frame that handled it asked for.
+    let press_m = |h: &mut Harness<'static, PresentApp>| -> Vec<usize> {
+        let key = |pressed| egui::Event::Key {
+            key: Key::M,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers: egui::Modifiers::NONE,
+        };
+        h.event(key(true));
+        h.step();
+        let asked = h
+            .output()
+            .viewport_output
+            .values()
+            .flat_map(|v| v.commands.iter())
+            .filter_map(|c| match c {
+                egui::ViewportCommand::SetMonitor(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        h.event(key(false));
+        h.step();
+        asked
+    };
+    // The first press puts the presentation full screen on screen 1.
+    assert_eq!(press_m(&mut h), vec![0]);
+    assert_eq!(h.state().screens.current, Some(0));
+    // The second asks for screen 2; the test window has nowhere to go, so it stays.
+    assert_eq!(press_m(&mut h), vec![1]);
+    run_until(&mut h, "the notice", |a| {
+        a.screens
+            .notice
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("no screen 2"))
+    });
+    assert_eq!(h.state().screens.count, Some(1));
+    assert_eq!(h.state().screens.current, Some(0));
+    // From then on M stays on the one screen there is.
+    assert_eq!(press_m(&mut h), vec![0]);
 }
 
 #[test]

@@ -12,8 +12,9 @@
 //! Space/K play·pause · ←/→ one frame · Shift+←/→ one second · Page Down/Up next/previous
 //! clip · ]/[ next/previous annotation · 1/2/3 speed 1×/0.5×/0.25× · I/O loop in/out ·
 //! L loop on/off · B black screen · C big frame counter · S strip or overlay ·
-//! D draw (again: arrow, circle, off) · X clear drawing · F11 full screen · Esc leave
-//! full screen, drawing or black.
+//! D draw (again: arrow, circle, off) · X clear drawing · F11 full screen · M full screen on
+//! the next screen (the projector) · Esc leave full screen, drawing or black.
+//! `--monitor N` opens full screen on screen N. The pointer hides with the control bar.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -29,8 +30,13 @@ use crate::model::Codebook;
 use crate::package::{Manifest, ManifestAnnotation, Package, PackageError};
 
 /// Why a package is not shown (nothing of it is).
+///
+/// Every entry is checked against its checksum first, so a damaged clip is
+/// refused at the door rather than breaking off in front of the room.
 pub fn refusal(package: &Package, today: chrono::NaiveDate) -> Result<Manifest, String> {
-    let manifest = package.manifest().map_err(|e| e.to_string())?;
+    let damaged = |e: PackageError| format!("{e}; ask the instructor for a new copy");
+    package.verify().map_err(damaged)?;
+    let manifest = package.manifest().map_err(damaged)?;
     let expires = chrono::NaiveDate::parse_from_str(&manifest.expires, "%Y-%m-%d")
         .map_err(|_| "the package's expiry date is damaged; ask for a new package".to_owned())?;
     if today > expires {
@@ -67,6 +73,70 @@ pub struct PresentOptions {
     pub today: chrono::NaiveDate,
     /// Save a screenshot and exit.
     pub screenshot: Option<(PathBuf, u32)>,
+    /// Open full screen on this screen (0-based, in the windowing system's order).
+    pub monitor: Option<usize>,
+}
+
+/// Moving the presentation between screens.
+///
+/// winit tells the app neither how many screens there are nor which one the
+/// window is on; a request for a screen that does not exist is ignored. So a
+/// request is watched: if the window has not moved within a second, that
+/// screen does not exist and the count is known from then on.
+#[derive(Default)]
+pub struct Screens {
+    /// The screen the presentation was last put on.
+    pub current: Option<usize>,
+    /// How many screens there are, once a request past the last one failed.
+    pub count: Option<usize>,
+    pending: Option<(usize, Option<Rect>, Instant)>,
+    /// What the chair is told, and since when.
+    pub notice: Option<(String, Instant)>,
+}
+
+impl Screens {
+    /// The screen the next request goes to.
+    pub fn next(&self) -> usize {
+        let n = self.current.map_or(0, |c| c + 1);
+        match self.count {
+            Some(count) if n >= count => 0,
+            _ => n,
+        }
+    }
+
+    /// Asks for full screen on the next screen.
+    pub fn advance(&mut self, ctx: &egui::Context) {
+        let n = self.next();
+        let before = ctx.input(|i| i.viewport().outer_rect);
+        ctx.send_viewport_cmd(egui::ViewportCommand::SetMonitor(n));
+        self.pending = Some((n, before, Instant::now()));
+    }
+
+    /// Watches a pending request; true while one is pending.
+    fn watch(&mut self, ctx: &egui::Context) -> bool {
+        let Some((n, before, since)) = self.pending else {
+            return false;
+        };
+        let now = ctx.input(|i| i.viewport().outer_rect);
+        if now != before || n == 0 || since.elapsed() >= Duration::from_secs(1) {
+            self.pending = None;
+            let moved = now != before || n == 0;
+            let text = if moved {
+                self.current = Some(n);
+                format!("Screen {}", n + 1)
+            } else {
+                self.count = Some(n);
+                format!(
+                    "There is no screen {}; staying on screen {}",
+                    n + 1,
+                    self.current.map_or(1, |c| c + 1)
+                )
+            };
+            self.notice = Some((text, Instant::now()));
+            return false;
+        }
+        true
+    }
 }
 
 /// Drawing tools for a paused frame.
@@ -135,6 +205,8 @@ pub struct PresentApp {
     wake: Arc<OnceLock<egui::Context>>,
     last_motion: Instant,
     screenshot: Option<Screenshot>,
+    /// Which screen the presentation is on.
+    pub screens: Screens,
 }
 
 impl PresentApp {
@@ -151,6 +223,10 @@ impl PresentApp {
             wake,
             last_motion: Instant::now(),
             screenshot: options.screenshot.map(|(p, n)| Screenshot::new(&p, n)),
+            screens: Screens {
+                current: options.monitor,
+                ..Screens::default()
+            },
         };
         if let Some((package, manifest)) = options.opened {
             app.start(package, manifest);
@@ -303,8 +379,8 @@ impl Show {
         }
     }
 
+    /// Asks the player for `rate`; `self.rate` follows when the player confirms it.
     fn set_rate(&mut self, rate: f64) {
-        self.rate = rate;
         self.send(PlayerCommand::SetRate(rate));
     }
 
@@ -321,7 +397,12 @@ impl Show {
         }
     }
 
-    fn keyboard(&mut self, ctx: &egui::Context, wake: &Arc<OnceLock<egui::Context>>) {
+    fn keyboard(
+        &mut self,
+        ctx: &egui::Context,
+        wake: &Arc<OnceLock<egui::Context>>,
+        screens: &mut Screens,
+    ) {
         let second = self
             .info
             .as_ref()
@@ -351,6 +432,7 @@ impl Show {
                 (Modifiers::NONE, Key::D),
                 (Modifiers::NONE, Key::X),
                 (Modifiers::NONE, Key::F11),
+                (Modifiers::NONE, Key::M),
                 (Modifiers::NONE, Key::Escape),
                 (Modifiers::NONE, Key::Home),
                 (Modifiers::NONE, Key::End),
@@ -398,7 +480,11 @@ impl Show {
                 Key::F11 => {
                     let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));
                     ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(!full));
+                    if full {
+                        screens.current = None;
+                    }
                 }
+                Key::M => screens.advance(ctx),
                 Key::Escape => {
                     if self.black {
                         self.black = false;
@@ -406,6 +492,7 @@ impl Show {
                         self.tool = Tool::Off;
                     } else {
                         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+                        screens.current = None;
                     }
                 }
                 _ => {}
@@ -603,7 +690,7 @@ impl Show {
         }
     }
 
-    fn control_bar(&mut self, ctx: &egui::Context) {
+    fn control_bar(&mut self, ctx: &egui::Context, screens: &mut Screens) {
         let playing = self.state == PlayState::Playing;
         let info = self.info.clone();
         egui::Area::new(egui::Id::unique("present-controls"))
@@ -665,6 +752,13 @@ impl Show {
                             .on_hover_text("Large frame counter (C)");
                         ui.checkbox(&mut self.strip, "Strip")
                             .on_hover_text("Annotations beside the video, else over it (S)");
+                        if ui
+                            .button(format!("Screen {}", screens.next() + 1))
+                            .on_hover_text("Full screen on the next screen, e.g. the projector (M)")
+                            .clicked()
+                        {
+                            screens.advance(ui.ctx());
+                        }
                         if let Some(info) = &info {
                             ui.monospace(format!(
                                 "{} / {}",
@@ -712,7 +806,10 @@ impl eframe::App for PresentApp {
             self.prompt_ui(ui);
             return;
         };
-        show.keyboard(ui.ctx(), &self.wake);
+        show.keyboard(ui.ctx(), &self.wake, &mut self.screens);
+        if self.screens.watch(ui.ctx()) {
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
         if show.black {
             let rect = ui.ctx().content_rect();
             ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
@@ -741,11 +838,30 @@ impl eframe::App for PresentApp {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 });
         }
+        if let Some((text, since)) = &self.screens.notice {
+            let age = since.elapsed();
+            if age < Duration::from_secs(3) {
+                egui::Area::new(egui::Id::unique("present-screen-notice"))
+                    .anchor(egui::Align2::CENTER_CENTER, Vec2::ZERO)
+                    .show(ui.ctx(), |ui| {
+                        egui::Frame::popup(ui.style()).show(ui, |ui| {
+                            ui.add(
+                                egui::Label::new(egui::RichText::new(text).size(28.0))
+                                    .wrap_mode(egui::TextWrapMode::Extend),
+                            );
+                        });
+                    });
+                ui.ctx().request_repaint_after(Duration::from_secs(3) - age);
+            }
+        }
         let idle = self.last_motion.elapsed();
         if idle < Duration::from_secs(2) {
-            show.control_bar(ui.ctx());
+            show.control_bar(ui.ctx(), &mut self.screens);
             ui.ctx()
                 .request_repaint_after(Duration::from_secs(2) - idle);
+        } else if show.tool == Tool::Off {
+            // The pointer goes with the control bar, so nothing covers the picture.
+            ui.ctx().set_cursor_icon(egui::CursorIcon::None);
         }
     }
 }
@@ -754,9 +870,13 @@ impl eframe::App for PresentApp {
 pub fn run(options: PresentOptions) -> anyhow::Result<()> {
     media::preload_decoders();
     let mut shot_error = None;
+    let mut native = super::native_options("Debrief — presenter");
+    if let Some(n) = options.monitor {
+        native.viewport = native.viewport.with_monitor(n);
+    }
     eframe::run_native(
         "debrief",
-        super::native_options("Debrief — presenter"),
+        native,
         Box::new(|cc| {
             let app = PresentApp::new(&cc.egui_ctx, options);
             shot_error = app.screenshot_error();
