@@ -536,6 +536,11 @@ pub struct Manifest {
 pub struct ManifestClip {
     /// Clip id (as exported from the vault).
     pub id: String,
+    /// Title in the presenter's playlist (no names: checked against the
+    /// participants when the package is made). Empty in packages made before
+    /// titles existed.
+    #[serde(default)]
+    pub title: String,
     /// Entry name of the video (`clip-1.mp4`).
     pub file: String,
     /// Entry name of the WebVTT annotation sidecar.

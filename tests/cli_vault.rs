@@ -1052,6 +1052,8 @@ fn export_clip_and_package_create_from_the_command_line() {
         pkg.to_str().unwrap(),
         "--expires",
         "2099-12-31",
+        "--clip-title",
+        "Airway opening",
         "--json",
     ]);
     assert!(
@@ -1067,6 +1069,20 @@ fn export_clip_and_package_create_from_the_command_line() {
     )
     .unwrap();
     assert_eq!(package.manifest().unwrap().clips[0].id, clip_id);
+    assert_eq!(package.manifest().unwrap().clips[0].title, "Airway opening");
+    refused(
+        &package_cmd(&[
+            "--clips",
+            &clip_id,
+            "--out",
+            root.path().join("x.dbpkg").to_str().unwrap(),
+            "--clip-title",
+            "One",
+            "--clip-title",
+            "Two",
+        ]),
+        "2 clip titles for 1 clips",
+    );
     refused(
         &package_cmd(&[
             "--clips",

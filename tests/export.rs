@@ -510,6 +510,11 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
         ..Default::default()
     };
     let mut fx = fixture(dir.path(), &spec, true);
+    let anna = fx
+        .vault
+        .add_participant(&fx.case_id, "Dr Anna Smith", Some("team lead"), None)
+        .unwrap();
+    common::vault::grant_all(&mut fx.vault, &anna);
     for (code, start, end) in [
         ("birth", 12, None),
         ("ppv", 20, Some(50)),
@@ -535,9 +540,30 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
     let pkg = dir.path().join("session.dbpkg");
     let pass = SecretString::from("plenary pass".to_owned());
     let expires = chrono::NaiveDate::from_ymd_opt(2099, 1, 1).unwrap();
+    // Titles are shown to the room: one naming a participant is refused.
+    for (session, clip) in [
+        ("Morning plenary", "Smith intubates"),
+        ("Anna's case", "Airway"),
+    ] {
+        let err = fx
+            .vault
+            .create_package(
+                &[c1.clone(), c2.clone()],
+                &[clip.to_owned()],
+                &pkg,
+                session,
+                expires,
+                &Protection::Passphrase(pass.clone()),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("participant's name"), "{err}");
+        assert!(!pkg.exists(), "nothing written");
+    }
     fx.vault
         .create_package(
             &[c1.clone(), c2.clone()],
+            &["Positive pressure ventilation".to_owned()],
             &pkg,
             "Morning plenary",
             expires,
@@ -566,6 +592,15 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
     assert_eq!(manifest.clips.len(), 2);
     let first = &manifest.clips[0];
     assert_eq!((first.id.as_str(), first.frames), (c1.as_str(), 30));
+    assert_eq!(first.title, "Positive pressure ventilation");
+    // The second clip has no title given: its annotations' labels make one.
+    let second_labels: Vec<&str> = manifest.clips[1]
+        .annotations
+        .iter()
+        .map(|a| a.label.as_str())
+        .collect();
+    assert!(!second_labels.is_empty());
+    assert_eq!(manifest.clips[1].title, second_labels.join(" · "));
     // Annotations relative to the clip; the one before it is left out; no notes.
     let got: Vec<(&str, u64, Option<u64>)> = first
         .annotations
@@ -600,6 +635,7 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
     fx.vault
         .create_package(
             &[c2],
+            &[],
             &pkg2,
             "T",
             expires,

@@ -59,6 +59,7 @@ fn package(dir: &Path) -> PathBuf {
     fx.vault
         .create_package(
             &ids,
+            &["The first minutes".to_owned()],
             &pkg,
             "Morning plenary",
             expires,
@@ -143,8 +144,9 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
         "the title is shown"
     );
     assert!(
-        h.query_by_label_contains("2. Clip 2").is_some(),
-        "the playlist lists both clips"
+        h.query_by_label_contains("1. The first minutes").is_some()
+            && h.query_by_label_contains("2. Birth").is_some(),
+        "the playlist lists both clips by title (given, or from the codes)"
     );
     // Slow motion: the player itself confirms each rate.
     for (key, rate) in [(Key::Num2, 0.5), (Key::Num3, 0.25), (Key::Num1, 1.0)] {

@@ -546,9 +546,13 @@ impl Show {
         let mut open = None;
         for (i, clip) in self.manifest.clips.iter().enumerate() {
             let secs = clip.duration_ms as f64 / 1000.0;
+            let title = if clip.title.is_empty() {
+                format!("Clip {}", i + 1)
+            } else {
+                clip.title.clone()
+            };
             let text = format!(
-                "{}. Clip {} · {}:{:04.1} · {} annotations{}",
-                i + 1,
+                "{}. {title} · {}:{:04.1} · {} annotations{}",
                 i + 1,
                 (secs / 60.0) as u64,
                 secs % 60.0,

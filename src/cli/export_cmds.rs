@@ -117,6 +117,11 @@ pub struct PackageArgs {
     /// Session title.
     #[arg(long, default_value = "Debrief plenary session")]
     title: String,
+    /// A clip's title in the presenter's playlist; repeat once per clip, in the order of
+    /// --clips (default: the labels of the clip's annotations). Titles naming a
+    /// participant are refused.
+    #[arg(long = "clip-title", value_name = "TEXT")]
+    clip_titles: Vec<String>,
     /// Last day the package may be shown (YYYY-MM-DD; default 30 days from today).
     #[arg(long, value_name = "DATE")]
     expires: Option<String>,
@@ -254,7 +259,14 @@ pub fn package(cmd: &PackageCommand, v: &VaultArgs) -> anyhow::Result<()> {
         Protection::Recipients(args.recipient.clone())
     };
     let mut vault = v.unlock()?;
-    let report = vault.create_package(&args.clips, &args.out, &args.title, expires, &protection)?;
+    let report = vault.create_package(
+        &args.clips,
+        &args.clip_titles,
+        &args.out,
+        &args.title,
+        expires,
+        &protection,
+    )?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

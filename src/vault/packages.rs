@@ -36,11 +36,79 @@ fn package_err(e: PackageError) -> VaultError {
     }
 }
 
+/// Words of a participant's name that must not appear in a title shown to
+/// the room: tokens of two letters or more (Li, Ng) that are not a role or
+/// an honorific (a pseudonym like "Nurse 2" names nobody).
+fn name_words(name: &str) -> Vec<String> {
+    const NOT_NAMES: &[&str] = &[
+        "dr",
+        "mr",
+        "ms",
+        "mrs",
+        "miss",
+        "prof",
+        "doctor",
+        "nurse",
+        "midwife",
+        "parent",
+        "mother",
+        "father",
+        "baby",
+        "participant",
+        "team",
+        "lead",
+        "leader",
+        "airway",
+        "resident",
+        "fellow",
+        "consultant",
+        "attending",
+        "student",
+        "observer",
+        "unknown",
+        "anonymous",
+    ];
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .filter(|w| !NOT_NAMES.contains(&w.as_str()))
+        .collect()
+}
+
+/// The first participant name word that `title` contains as a whole word.
+fn names_in(title: &str, names: &[String]) -> Option<String> {
+    title
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .find(|w| names.contains(w))
+}
+
+/// A clip's default title: the labels of its annotations, in order, without repeats.
+fn default_title(n: usize, labels: &[String]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for l in labels {
+        if !seen.contains(&l.as_str()) {
+            seen.push(l);
+        }
+    }
+    match seen.len() {
+        0 => format!("Clip {}", n + 1),
+        1..=3 => seen.join(" · "),
+        _ => format!("{} …", seen[..3].join(" · ")),
+    }
+}
+
 impl Vault {
     /// Writes a plenary package of `clip_ids` to `out`.
+    ///
+    /// `titles` names the clips in the playlist, in the order of `clip_ids`
+    /// (missing or blank: the labels of the clip's annotations). No title,
+    /// and not the session title, may contain a participant's name: they are
+    /// shown to the room.
     pub fn create_package(
         &mut self,
         clip_ids: &[String],
+        titles: &[String],
         out: &Path,
         title: &str,
         expires: chrono::NaiveDate,
@@ -68,6 +136,31 @@ impl Vault {
         let mut clips = Vec::new();
         let mut entries = Vec::new();
         let mut codebook = serde_json::Value::Null;
+        if titles.len() > clip_ids.len() {
+            return Err(VaultError::Invalid(format!(
+                "{} clip titles for {} clips: give one title per clip, in the order of --clips",
+                titles.len(),
+                clip_ids.len()
+            )));
+        }
+        let mut names = Vec::new();
+        for id in clip_ids {
+            let clip = self.clip(id)?;
+            let recording = self.recording(&clip.recording_id)?;
+            for p in self.participants(&recording.case_id)? {
+                names.extend(name_words(&p.name));
+            }
+        }
+        let named = |what: &str, text: &str| -> Result<(), VaultError> {
+            match names_in(text, &names) {
+                Some(word) => Err(VaultError::Invalid(format!(
+                    "{what} '{text}' contains '{word}', part of a participant's name: titles are \
+                     shown to the room, so use the codes or a neutral title"
+                ))),
+                None => Ok(()),
+            }
+        };
+        named("the session title", title)?;
         for (n, id) in clip_ids.iter().enumerate() {
             let clip = self.clip(id)?;
             self.check_plenary(&clip.recording_id)?;
@@ -102,7 +195,7 @@ impl Vault {
                 exported_at: &now,
             };
             let vtt = input.render(ExportFormat::Vtt);
-            let manifest_annotations = input
+            let manifest_annotations: Vec<ManifestAnnotation> = input
                 .spans()
                 .iter()
                 .map(|s| ManifestAnnotation {
@@ -114,6 +207,17 @@ impl Vault {
                     end_ms: s.annotation.end_frame.map(|_| s.end_ms()),
                 })
                 .collect();
+            let labels: Vec<String> = manifest_annotations
+                .iter()
+                .map(|a| a.label.clone())
+                .collect();
+            let clip_title = match titles.get(n).map(|t| t.trim()) {
+                Some(t) if !t.is_empty() => {
+                    named(&format!("the title of clip {}", n + 1), t)?;
+                    t.to_owned()
+                }
+                _ => default_title(n, &labels),
+            };
             let ext = if clip.out_path.to_ascii_lowercase().ends_with(".webm") {
                 "webm"
             } else {
@@ -125,6 +229,7 @@ impl Vault {
             let s = &clip.settings;
             clips.push(ManifestClip {
                 id: clip.id.clone(),
+                title: clip_title,
                 file: file.clone(),
                 vtt: vtt_name.clone(),
                 format: ext.into(),
@@ -241,4 +346,38 @@ fn rebase(a: Annotation, from: u64, to: u64, clip_pts: &[i64]) -> Option<Annotat
         author: String::new(),
         ..a
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_as_whole_words_and_roles_are_not_names() {
+        let names: Vec<String> = ["Dr Anna Smith-Jones", "Nurse 2", "Bo Li"]
+            .iter()
+            .flat_map(|n| name_words(n))
+            .collect();
+        assert_eq!(names, ["anna", "smith", "jones", "bo", "li"]);
+        assert_eq!(names_in("Anna's first breath", &names), Some("anna".into()));
+        assert_eq!(names_in("SMITH intubates", &names), Some("smith".into()));
+        assert_eq!(
+            names_in("Savannah at birth", &names),
+            None,
+            "whole words only"
+        );
+        assert_eq!(names_in("Nurse 2 starts CPR", &names), None);
+        assert_eq!(names_in("Dr Li's airway", &names), Some("li".into()));
+    }
+
+    #[test]
+    fn default_titles_come_from_the_codes() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(default_title(0, &[]), "Clip 1");
+        assert_eq!(
+            default_title(1, &l(&["Birth", "Birth", "Initial steps"])),
+            "Birth · Initial steps"
+        );
+        assert_eq!(default_title(2, &l(&["A", "B", "C", "D"])), "A · B · C …");
+    }
 }
