@@ -778,3 +778,148 @@ fn annotations_menu_exports_imports_and_writes_the_report() {
         "names nobody"
     );
 }
+
+/// The library's plenary package window: clips from the vault ticked,
+/// reordered and titled, a title naming a participant refused, the package
+/// written and readable with its passphrase.
+#[test]
+fn a_plenary_package_is_made_in_the_app() {
+    use debrief::export::ClipSettings;
+    use egui::accesskit::Role as A;
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        case_id,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    let anna = vault
+        .add_participant(&case_id, "Anna Berg", Some("team lead"), None)
+        .unwrap();
+    common::vault::grant_all(&mut vault, &anna);
+    let mut ids = Vec::new();
+    for (n, (from, to)) in [(0, 9), (30, 44)].into_iter().enumerate() {
+        let mut settings = ClipSettings::new(from, to);
+        settings.detect_faces = false;
+        let (id, _) = vault
+            .export_clip(
+                &rec,
+                &dir.path().join(format!("clip-{n}.mp4")),
+                &settings,
+                true,
+                &mut |_| {},
+                &Default::default(),
+            )
+            .unwrap();
+        ids.push(id);
+    }
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = harness(options(&vdir, Some("alice"), None));
+    run_until(&mut h, "the library", |a| a.session.is_some());
+    h.step();
+    h.get_by_role_and_label(A::Button, "Plenary package…")
+        .click();
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("frames 0–9").is_some(),
+        "the vault's clips are listed"
+    );
+    // Tick the later clip first, then the earlier; then move the earlier up.
+    h.get_by_label_contains("frames 30–44").click();
+    h.step();
+    h.get_by_label_contains("frames 0–9").click();
+    h.step();
+    h.step();
+    h.query_all_by_role_and_label(A::Button, "Up")
+        .nth(1)
+        .expect("an Up button per chosen clip")
+        .click();
+    h.step();
+    h.step();
+    let chosen = |h: &Harness<'static, DebriefApp>| -> Vec<String> {
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .library
+            .packages
+            .chosen
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    assert_eq!(chosen(&h), ids, "presentation order follows Up");
+    let type_into = |h: &mut Harness<'static, DebriefApp>, label: &str, text: &str| {
+        let field = h.get_by_label(label);
+        field.focus();
+        field.type_text(text);
+        h.step();
+    };
+    type_into(&mut h, "Title of clip 1", "Berg leads the airway");
+    type_into(&mut h, "Package passphrase", "plenary pass");
+    assert!(
+        h.query_by_label_contains("The two passphrases differ")
+            .is_some(),
+        "Create waits for the repeat"
+    );
+    type_into(&mut h, "Passphrase again", "plenary pass");
+    let out = dir.path().join("session.dbpkg");
+    h.state_mut().session.as_mut().unwrap().library.packages.out = out.display().to_string();
+    h.step();
+    let message = |h: &Harness<'static, DebriefApp>| {
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .library
+            .packages
+            .message
+            .clone()
+            .unwrap_or_default()
+    };
+    h.get_by_role_and_label(A::Button, "Create package").click();
+    h.step();
+    assert!(
+        message(&h).contains("participant's name"),
+        "{}",
+        message(&h)
+    );
+    assert!(!out.exists(), "nothing written");
+    let title = h.get_by_role_and_label(A::TextInput, "Title of clip 1");
+    title.focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.step();
+    h.get_by_role_and_label(A::TextInput, "Title of clip 1")
+        .type_text("The first minutes");
+    h.step();
+    h.get_by_role_and_label(A::Button, "Create package").click();
+    h.step();
+    assert!(message(&h).starts_with("Wrote"), "{}", message(&h));
+    let package = debrief::package::Package::open_with_passphrase(
+        &out,
+        &secrecy::SecretString::from("plenary pass".to_owned()),
+    )
+    .unwrap();
+    let manifest = package.manifest().unwrap();
+    let got: Vec<(&str, &str)> = manifest
+        .clips
+        .iter()
+        .map(|c| (c.id.as_str(), c.title.as_str()))
+        .collect();
+    assert_eq!(got[0], (ids[0].as_str(), "The first minutes"));
+    assert_eq!(got[1].0, ids[1]);
+    assert_eq!(manifest.title, "Plenary session");
+    assert!(
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .library
+            .packages
+            .passphrase
+            .is_empty(),
+        "the passphrase is not kept after writing"
+    );
+}

@@ -144,7 +144,8 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
         "the title is shown"
     );
     assert!(
-        h.query_by_label_contains("1. The first minutes").is_some()
+        h.query_by_label_contains("1. The first minutes\n")
+            .is_some()
             && h.query_by_label_contains("2. Birth").is_some(),
         "the playlist lists both clips by title (given, or from the codes)"
     );

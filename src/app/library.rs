@@ -119,6 +119,8 @@ pub struct LibraryState {
     new_case: NewCaseForm,
     /// The codebooks window (instructors).
     pub codebooks: crate::app::codebooks::CodebooksState,
+    /// The plenary package window (instructors).
+    pub packages: crate::app::packages::PackagesState,
     import: Option<ImportJob>,
     loaded: bool,
 }
@@ -274,6 +276,13 @@ impl LibraryState {
                         self.codebooks.open = true;
                         self.codebooks.reload(vault);
                     }
+                    if ui
+                        .button("Plenary package…")
+                        .on_hover_text("Put exported clips into one encrypted file for a presenter")
+                        .clicked()
+                    {
+                        self.packages.show(vault);
+                    }
                     let purpose = self.purpose.get_or_insert(Purpose::QualityImprovement);
                     egui::ComboBox::from_id_salt("import-purpose")
                         .selected_text(purpose.as_str())
@@ -360,6 +369,7 @@ impl LibraryState {
         });
         self.new_case_ui(ui.ctx(), vault);
         self.codebooks.ui(ui.ctx(), vault);
+        self.packages.ui(ui.ctx(), vault);
         action
     }
 

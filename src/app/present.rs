@@ -552,7 +552,7 @@ impl Show {
                 clip.title.clone()
             };
             let text = format!(
-                "{}. {title} · {}:{:04.1} · {} annotations{}",
+                "{}. {title}\n{}:{:04.1} · {} annotations{}",
                 i + 1,
                 (secs / 60.0) as u64,
                 secs % 60.0,

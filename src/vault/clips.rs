@@ -185,11 +185,26 @@ impl Vault {
 
     /// The clips cut from a recording, oldest first.
     pub fn clips(&self, recording_id: &str) -> Result<Vec<Clip>, VaultError> {
-        let mut stmt = self.conn.prepare(
+        self.select_clips("WHERE recording_id = ?1", &[&recording_id])
+    }
+
+    /// Every clip in the vault, oldest first (instructors: the material for
+    /// plenary packages).
+    pub fn all_clips(&self) -> Result<Vec<Clip>, VaultError> {
+        self.require_instructor("list the vault's clips")?;
+        self.select_clips("", &[])
+    }
+
+    fn select_clips(
+        &self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Clip>, VaultError> {
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT id, recording_id, from_frame, to_frame, settings, out_path, sha256, size, reviewed, created_at
-             FROM clips WHERE recording_id = ?1 ORDER BY created_at, rowid",
-        )?;
-        let rows = stmt.query_map([recording_id], clip_row)?;
+             FROM clips {filter} ORDER BY created_at, rowid"
+        ))?;
+        let rows = stmt.query_map(params, clip_row)?;
         let mut out = Vec::new();
         for row in rows {
             out.push(row??);
