@@ -446,7 +446,7 @@ fn export_to(
     let encoder = Encoder::start(&spec)?;
     let mut written = 0u64;
     let mut boxes_covered = 0u64;
-    while let Some((index, mut frame)) = video.next_frame()? {
+    while let Some((index, decoded)) = video.next_decoded()? {
         if cancel.load(Ordering::Relaxed) {
             return Err(MediaError::Cancelled);
         }
@@ -460,21 +460,32 @@ fn export_to(
             };
         }
         let slot = (index - from) as usize;
-        for r in faces.get(slot).into_iter().flatten() {
-            frame.cover(*r, crate::deid::Shape::Rect, settings.cover);
-            boxes_covered += 1;
-        }
-        for region in &settings.regions.regions {
-            if let Some(r) = region.at(index, info.width, info.height) {
-                if region.invert {
-                    frame.cover_outside(r, region.shape);
-                } else {
-                    frame.cover(r, region.shape, settings.cover);
-                }
-                boxes_covered += 1;
+        let boxes = faces.get(slot).map_or(&[][..], Vec::as_slice);
+        let regions: Vec<_> = settings
+            .regions
+            .regions
+            .iter()
+            .filter_map(|region| Some((region, region.at(index, info.width, info.height)?)))
+            .collect();
+        if boxes.is_empty() && regions.is_empty() {
+            // Nothing to cover: the decoder's picture goes on without a copy.
+            encoder.push_decoded(decoded, pts, table.duration_ns(index))?;
+        } else {
+            let mut frame = decoded.to_planar()?;
+            drop(decoded);
+            for r in boxes {
+                frame.cover(*r, crate::deid::Shape::Rect, settings.cover);
             }
+            for (region, r) in &regions {
+                if region.invert {
+                    frame.cover_outside(*r, region.shape);
+                } else {
+                    frame.cover(*r, region.shape, settings.cover);
+                }
+            }
+            boxes_covered += (boxes.len() + regions.len()) as u64;
+            encoder.push_video(frame, pts, table.duration_ns(index))?;
         }
-        encoder.push_video(frame, pts, table.duration_ns(index))?;
         written += 1;
         progress(Progress {
             phase: Phase::Encoding,

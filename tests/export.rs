@@ -441,6 +441,47 @@ fn widths_that_need_padded_rows_export_exactly() {
     }
 }
 
+/// With nothing to cover, decoded pictures go to the encoder without a copy:
+/// padded rows must still come out right, and keyframes every two seconds.
+#[test]
+fn uncovered_frames_pass_through_intact_with_two_second_keyframes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TestSrcSpec {
+        frames: 150,
+        width: 326,
+        height: 242,
+        gop: 150,
+        ..Default::default()
+    };
+    let source = common::generate(dir.path(), "plain.mp4", &spec);
+    let src = MediaSource::file(&source);
+    let info = media::probe(&src).unwrap();
+    let originals = source_frames(&source, 0, 149);
+    for ext in ["mp4", "webm"] {
+        let out = dir.path().join(format!("plain-clip.{ext}"));
+        let mut settings = ClipSettings::new(0, 149);
+        settings.detect_faces = false;
+        let report =
+            export::export_clip(&src, &info, &out, &settings, &mut |_| {}, &never_cancel())
+                .unwrap();
+        assert_eq!(report.boxes_covered, 0);
+        let frames = decode_all(&out);
+        let codes: Vec<u64> = frames.iter().map(|(c, _)| *c).collect();
+        assert_eq!(codes, (0..=149).collect::<Vec<_>>(), "{ext}");
+        for (code, frame) in frames.iter().step_by(7) {
+            let psnr = psnr_outside(frame, &originals[*code as usize], &[]);
+            assert!(psnr > 30.0, "{ext} frame {code}: PSNR {psnr:.1} dB");
+        }
+        let out_info = media::probe(&MediaSource::file(&out)).unwrap();
+        let keys = out_info.table.keyframes().to_vec();
+        assert!(keys.len() >= 3, "{ext}: keyframes {keys:?}");
+        assert!(
+            keys.windows(2).all(|w| w[1] - w[0] <= 60) && 149 - keys[keys.len() - 1] <= 60,
+            "{ext}: keyframes more than 2 s apart: {keys:?}"
+        );
+    }
+}
+
 #[test]
 fn a_cancelled_or_failed_export_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -21,14 +21,20 @@ pub struct ExportBenchArgs {
     #[arg(long, default_value = "veryfast")]
     preset: String,
     /// Detector widths to time face detection at (640 is the default setting; smaller is
-    /// faster but misses small faces). Empty skips the runs with detection.
-    #[arg(long, value_delimiter = ',', default_value = "640,320")]
+    /// faster but misses small faces). `--detector-widths` with no value skips the runs
+    /// with detection.
+    #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "640,320")]
     detector_widths: Vec<u32>,
+    /// Runs of the plain export and of ffmpeg, alternating (one run each varies by ±5 %
+    /// here); the medians are reported.
+    #[arg(long, default_value_t = 3)]
+    repeat: u32,
     /// Work in this folder (default: a new folder in the temp directory, removed afterwards).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
     /// Print one JSON object: seconds, frames, plain_s, plain_x_realtime, ffmpeg_s,
-    /// plain_vs_ffmpeg, faces [{detector_width, s, x_realtime, frames_with_faces}].
+    /// plain_vs_ffmpeg (medians), plain_runs_s, ffmpeg_runs_s,
+    /// faces [{detector_width, s, x_realtime, frames_with_faces}].
     #[arg(long)]
     json: bool,
 }
@@ -83,35 +89,52 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
         )?;
         Ok((t.elapsed().as_secs_f64(), report.frames_with_faces))
     };
-    let (plain_s, _) = run(None)?;
     let ffmpeg_out = dir.join("ffmpeg.mp4");
-    let t = Instant::now();
-    let status = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-i"])
-        .arg(&input)
-        .args([
-            "-an",
-            "-map_metadata",
-            "-1",
-            "-c:v",
-            "libx264",
-            "-preset",
-            &args.preset,
-            "-crf",
-            "20",
-        ])
-        .arg(&ffmpeg_out)
-        .status();
-    let ffmpeg_s = match status {
-        Ok(s) if s.success() => Some(t.elapsed().as_secs_f64()),
-        _ => {
-            eprintln!(
-                "ffmpeg not found or failed: install it with packaging/install-deps.sh --with-ffmpeg for the comparison"
-            );
-            None
+    let ffmpeg = || -> Option<f64> {
+        let t = Instant::now();
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&input)
+            .args([
+                "-an",
+                "-map_metadata",
+                "-1",
+                "-c:v",
+                "libx264",
+                "-preset",
+                &args.preset,
+                "-crf",
+                "20",
+            ])
+            .arg(&ffmpeg_out)
+            .status();
+        match status {
+            Ok(s) if s.success() => Some(t.elapsed().as_secs_f64()),
+            _ => None,
         }
     };
+    // Alternating runs, so a slow spell of the machine hits both sides.
+    let mut plain_runs = Vec::new();
+    let mut ffmpeg_runs = Vec::new();
+    for _ in 0..args.repeat.max(1) {
+        plain_runs.push(run(None)?.0);
+        match ffmpeg() {
+            Some(s) => ffmpeg_runs.push(s),
+            None if ffmpeg_runs.is_empty() => {
+                eprintln!(
+                    "ffmpeg not found or failed: install it with packaging/install-deps.sh --with-ffmpeg for the comparison"
+                );
+            }
+            None => {}
+        }
+    }
+    let median = |v: &mut Vec<f64>| -> Option<f64> {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
     let round = |v: f64| (v * 100.0).round() / 100.0;
+    let plain_s = median(&mut plain_runs).context("no plain run")?;
+    let ffmpeg_s = median(&mut ffmpeg_runs);
     let mut faces = Vec::new();
     for &width in &args.detector_widths {
         let (s, found) = run(Some(width))?;
@@ -130,6 +153,8 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
         "plain_x_realtime": round(media_s / plain_s),
         "ffmpeg_s": ffmpeg_s.map(round),
         "plain_vs_ffmpeg": ffmpeg_s.map(|f| round(f / plain_s)),
+        "plain_runs_s": plain_runs.iter().map(|&v| round(v)).collect::<Vec<_>>(),
+        "ffmpeg_runs_s": ffmpeg_runs.iter().map(|&v| round(v)).collect::<Vec<_>>(),
         "faces": faces,
     });
     if args.json {

@@ -7,8 +7,9 @@
 //! ```
 //!
 //! Nothing from the source reaches this pipeline but decoded pixels and
-//! samples, copied into fresh buffers (no source tags, XMP, user data, SEI
-//! or caption metas). As a second line of defence the muxer keeps no tags
+//! samples in fresh buffers (no source tags, XMP, user data, SEI or caption
+//! metas): a picture with something to cover is copied and drawn on; one
+//! with nothing to cover shares the decoder's memory and plane layout only. As a second line of defence the muxer keeps no tags
 //! (merge mode KeepAll) and every tag event reaching a muxer pad is replaced
 //! by an empty one (dropping it instead trips GStreamer assertions). No
 //! faststart and no moov recovery file: nothing but the output is written.
@@ -18,7 +19,9 @@ use std::path::Path;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
 
+use super::reader::DecodedFrame;
 use super::{AudioMode, ClipFormat};
 use crate::deid::PlanarFrame;
 use crate::media::{MediaError, make_element, pending_write_error as bus_error};
@@ -101,7 +104,14 @@ fn muxer(format: ClipFormat) -> Result<gst::Element, MediaError> {
     Ok(mux)
 }
 
+/// Frames between keyframes: two seconds, so stepping back a frame in the
+/// presenter decodes at most two seconds of video (encoders default to ten).
+fn keyframe_interval(rate: Option<FrameRate>) -> u32 {
+    rate.map_or(60, |r| (2.0 * r.as_f64()).round().clamp(1.0, 600.0) as u32)
+}
+
 fn video_encoder(spec: &EncoderSpec) -> Result<Vec<gst::Element>, MediaError> {
+    let gop = keyframe_interval(spec.rate);
     Ok(match spec.format {
         ClipFormat::Mp4 => {
             let enc = make_element("x264enc")?;
@@ -109,6 +119,11 @@ fn video_encoder(spec: &EncoderSpec) -> Result<Vec<gst::Element>, MediaError> {
             enc.set_property("quantizer", spec.crf.clamp(0, 51));
             enc.set_property_from_str("speed-preset", spec.preset);
             enc.set_property("threads", 0u32);
+            // In quality mode x264enc turns its `bitrate` (2048 kbit/s unless set) into a
+            // VBV cap, which starves CRF 20 at 720p and up; no buffer means no cap, as in
+            // ffmpeg's -crf.
+            enc.set_property("vbv-buf-capacity", 0u32);
+            enc.set_property("key-int-max", gop);
             let parse = make_element("h264parse")?;
             vec![enc, parse]
         }
@@ -120,6 +135,7 @@ fn video_encoder(spec: &EncoderSpec) -> Result<Vec<gst::Element>, MediaError> {
             enc.set_property("deadline", 1i64);
             enc.set_property("cpu-used", 5i32);
             enc.set_property("row-mt", true);
+            enc.set_property("keyframe-max-dist", gop as i32);
             let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as i32;
             enc.set_property("threads", threads);
             vec![enc]
@@ -230,6 +246,46 @@ impl Encoder {
             b.set_pts(gst::ClockTime::from_nseconds(pts_ns.max(0) as u64));
             b.set_duration(gst::ClockTime::from_nseconds(duration_ns.max(1) as u64));
         }
+        self.video.push_buffer(buffer).map_err(|_| self.failure())?;
+        self.check()
+    }
+
+    /// Pushes a decoded picture on untouched, without copying its pixels.
+    ///
+    /// The new buffer shares only the decoder's memory and its plane layout
+    /// (video meta): whatever else the decoder attached — closed captions or
+    /// time codes from the camera's SEI, any other meta — stays behind, so
+    /// none of it can reach the encoder and be written back out.
+    pub fn push_decoded(
+        &self,
+        frame: DecodedFrame,
+        pts_ns: i64,
+        duration_ns: i64,
+    ) -> Result<(), MediaError> {
+        let mut buffer = gst::Buffer::new();
+        {
+            let b = buffer
+                .get_mut()
+                .ok_or_else(|| MediaError::pipeline("a new buffer is not writable"))?;
+            for memory in frame.buffer.iter_memories() {
+                b.append_memory(memory.to_owned());
+            }
+            if let Some(meta) = frame.buffer.meta::<gst_video::VideoMeta>() {
+                gst_video::VideoMeta::add_full(
+                    b,
+                    gst_video::VideoFrameFlags::empty(),
+                    meta.format(),
+                    meta.width(),
+                    meta.height(),
+                    meta.offset(),
+                    meta.stride(),
+                )
+                .map_err(MediaError::pipeline)?;
+            }
+            b.set_pts(gst::ClockTime::from_nseconds(pts_ns.max(0) as u64));
+            b.set_duration(gst::ClockTime::from_nseconds(duration_ns.max(1) as u64));
+        }
+        drop(frame);
         self.video.push_buffer(buffer).map_err(|_| self.failure())?;
         self.check()
     }

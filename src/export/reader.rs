@@ -82,6 +82,25 @@ fn stream_time(sample: &gst::Sample, pts: gst::ClockTime) -> i64 {
         .nseconds() as i64
 }
 
+/// A decoded I420 picture as the decoder left it (its rows may be padded,
+/// described by its video meta): pushed on as is when nothing on it needs
+/// covering, copied into a [`PlanarFrame`] when something does.
+pub struct DecodedFrame {
+    /// The decoder's buffer.
+    pub buffer: gst::Buffer,
+    /// Its format and size (from the caps).
+    pub info: gst_video::VideoInfo,
+}
+
+impl DecodedFrame {
+    /// A copy in GStreamer's default I420 layout, to draw on.
+    pub fn to_planar(&self) -> Result<PlanarFrame, MediaError> {
+        let vframe = gst_video::VideoFrameRef::from_buffer_ref_readable(&self.buffer, &self.info)
+            .map_err(|_| MediaError::pipeline("cannot map a decoded frame"))?;
+        copy_i420(&vframe)
+    }
+}
+
 /// Decodes frames `from..=to` of a recording as I420 pictures.
 pub struct VideoRange {
     pipeline: gst::Pipeline,
@@ -91,7 +110,7 @@ pub struct VideoRange {
     what: String,
     from: u64,
     to: u64,
-    pending: Option<(u64, PlanarFrame)>,
+    pending: Option<(u64, DecodedFrame)>,
     next_out: u64,
 }
 
@@ -151,8 +170,18 @@ impl VideoRange {
         })
     }
 
-    /// The next frame of the range and its index; `None` after `to`.
+    /// The next frame of the range and its index, copied into a [`PlanarFrame`];
+    /// `None` after `to`.
     pub fn next_frame(&mut self) -> Result<Option<(u64, PlanarFrame)>, MediaError> {
+        match self.next_decoded()? {
+            Some((index, frame)) => Ok(Some((index, frame.to_planar()?))),
+            None => Ok(None),
+        }
+    }
+
+    /// The next frame of the range and its index as the decoder left it (no
+    /// copy: frames before `from` are dropped unread); `None` after `to`.
+    pub fn next_decoded(&mut self) -> Result<Option<(u64, DecodedFrame)>, MediaError> {
         if self.next_out > self.to {
             return Ok(None);
         }
@@ -195,7 +224,7 @@ impl VideoRange {
         }
     }
 
-    fn to_frame(&self, sample: &gst::Sample) -> Result<(u64, PlanarFrame), MediaError> {
+    fn to_frame(&self, sample: &gst::Sample) -> Result<(u64, DecodedFrame), MediaError> {
         let buffer = sample
             .buffer()
             .ok_or_else(|| MediaError::pipeline("decoded sample without a buffer"))?;
@@ -213,9 +242,19 @@ impl VideoRange {
             .index_of(pts)
             .or_else(|| self.info.table.nearest(pts))
             .unwrap_or(0);
-        let vframe = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
-            .map_err(|_| MediaError::pipeline("cannot map a decoded frame"))?;
-        Ok((index, copy_i420(&vframe)?))
+        if info.format() != gst_video::VideoFormat::I420 {
+            return Err(MediaError::pipeline(format!(
+                "decoded frames are {:?}, not I420",
+                info.format()
+            )));
+        }
+        Ok((
+            index,
+            DecodedFrame {
+                buffer: buffer.to_owned(),
+                info,
+            },
+        ))
     }
 }
 
