@@ -197,27 +197,7 @@ fn present(args: &PresentArgs, gui: &GuiArgs, vault: &vault_cmds::VaultArgs) -> 
     }
     let today = chrono::Local::now().date_naive();
     let opened = if let Some(file) = &args.identity {
-        let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
-            BadInput(format!(
-                "cannot read the identity file ({e}): {}",
-                file.display()
-            ))
-        })?);
-        let identity = text
-            .lines()
-            .map(str::trim)
-            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
-            .and_then(|l| l.parse::<age::x25519::Identity>().ok())
-            .ok_or_else(|| {
-                BadInput(format!(
-                    "no age identity (AGE-SECRET-KEY-1…) in {}",
-                    file.display()
-                ))
-            })?;
-        let package = crate::package::Package::open_with_identity(&args.file, &identity)
-            .map_err(|e| BadInput(e.to_string()))?;
-        let manifest = present::refusal(&package, today).map_err(BadInput)?;
-        Some((package, manifest))
+        Some(present::open_with_key_file(&args.file, file, today).map_err(BadInput)?)
     } else if let Some(pass) = std::env::var("DEBRIEF_PASSPHRASE")
         .ok()
         .filter(|p| !p.is_empty())

@@ -323,6 +323,29 @@ impl std::fmt::Debug for Package {
     }
 }
 
+/// Reads an age identity (`AGE-SECRET-KEY-1…`) from a key file, with a
+/// message naming the file when it holds none.
+pub fn identity_from_file(file: &Path) -> Result<age::x25519::Identity, String> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read the key file ({e}): {}", file.display()))?,
+    );
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .and_then(|l| l.parse::<age::x25519::Identity>().ok())
+        .ok_or_else(|| format!("no age identity (AGE-SECRET-KEY-1…) in {}", file.display()))
+}
+
+/// What opens a package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locking {
+    /// A passphrase.
+    Passphrase,
+    /// An age identity (key file) of one of its recipients.
+    KeyFile,
+}
+
 impl Package {
     /// Opens `path` with a passphrase.
     pub fn open_with_passphrase(
@@ -342,7 +365,21 @@ impl Package {
         Self::open(path, identity)
     }
 
-    fn open(path: &Path, unlock: &dyn age::Identity) -> Result<Self, PackageError> {
+    /// How `path` is locked: by a passphrase or to age recipients (a key
+    /// file), so the presenter can ask for the right thing.
+    pub fn locking(path: &Path) -> Result<Locking, PackageError> {
+        let (sealed, _) = Self::sealed_header(path)?;
+        let decryptor = age::Decryptor::new(sealed.as_slice())
+            .map_err(|_| PackageError::Damaged("header".into(), path.to_path_buf()))?;
+        Ok(if decryptor.is_scrypt() {
+            Locking::Passphrase
+        } else {
+            Locking::KeyFile
+        })
+    }
+
+    /// The sealed header's bytes and the file's length.
+    fn sealed_header(path: &Path) -> Result<(Vec<u8>, u64), PackageError> {
         let damaged = |why: &str| PackageError::Damaged(why.to_owned(), path.to_path_buf());
         let mut file = std::fs::File::open(path).map_err(|cause| PackageError::Io {
             what: format!("opening {}", path.display()),
@@ -362,6 +399,13 @@ impl Package {
         let mut sealed = vec![0u8; header_len as usize];
         file.read_exact(&mut sealed)
             .map_err(|_| damaged("truncated header"))?;
+        Ok((sealed, total))
+    }
+
+    fn open(path: &Path, unlock: &dyn age::Identity) -> Result<Self, PackageError> {
+        let damaged = |why: &str| PackageError::Damaged(why.to_owned(), path.to_path_buf());
+        let (sealed, total) = Self::sealed_header(path)?;
+        let header_len = sealed.len() as u64;
         let decryptor = age::Decryptor::new(sealed.as_slice()).map_err(|_| damaged("header"))?;
         let mut reader = decryptor
             .decrypt(std::iter::once(unlock))

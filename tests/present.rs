@@ -318,6 +318,94 @@ fn a_damaged_package_shows_nothing() {
     assert!(err.contains("damaged"), "{err}");
 }
 
+/// A package locked to an age recipient asks for a key file, not a
+/// passphrase; another key is refused by name; a file that is no package
+/// shows only why.
+#[test]
+fn a_package_locked_to_key_files_asks_for_one() {
+    use debrief::package::{Locking, Package};
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(dir.path());
+    // The same clips again, to a recipient (the vault lives in dir).
+    debrief::vault::keys::set_test_work_factor(10);
+    let mut vault = debrief::vault::Vault::unlock(
+        &dir.path().join("vault"),
+        "alice",
+        &common::vault::pass("alice"),
+    )
+    .unwrap();
+    let ids: Vec<String> = vault
+        .all_clips()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let key = age::x25519::Identity::generate();
+    let locked = dir.path().join("to-key.dbpkg");
+    vault
+        .create_package(
+            &ids,
+            &[],
+            &locked,
+            "Morning plenary",
+            chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
+            &Protection::Recipients(vec![key.to_public().to_string()]),
+        )
+        .unwrap();
+    drop(vault);
+    assert_eq!(Package::locking(&pkg).unwrap(), Locking::Passphrase);
+    assert_eq!(Package::locking(&locked).unwrap(), Locking::KeyFile);
+    let write_key = |name: &str, id: &age::x25519::Identity| {
+        use age::secrecy::ExposeSecret;
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("# key\n{}\n", id.to_string().expose_secret()),
+        )
+        .unwrap();
+        path
+    };
+    let mine = write_key("mine.key", &key);
+    let other = write_key("other.key", &age::x25519::Identity::generate());
+    let mut h = harness(&locked, today());
+    h.step();
+    assert!(h.query_by_label("Choose key file…").is_some());
+    assert!(h.query_by_label("Package passphrase").is_none());
+    h.state_mut().unlock_with_key_file(&other);
+    h.step();
+    let why = h.state().refused.clone().unwrap();
+    assert!(why.contains("does not open this package"), "{why}");
+    assert!(h.state().show.is_none());
+    h.state_mut().unlock_with_key_file(&mine);
+    run_until(&mut h, "the first frame", |a| {
+        a.show.as_ref().is_some_and(|s| s.view.has_frame())
+    });
+    // A passphrase from the environment is refused with the way in.
+    let out = Command::new(common::bin())
+        .args(["present", locked.to_str().unwrap()])
+        .env("DEBRIEF_PASSPHRASE", PASS)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--identity"), "{err}");
+    // Not a package at all: the reason, and no prompt.
+    let junk = dir.path().join("junk.dbpkg");
+    std::fs::write(&junk, b"not a package at all").unwrap();
+    let mut h = harness(&junk, today());
+    h.step();
+    assert!(
+        h.state()
+            .refused
+            .as_deref()
+            .is_some_and(|w| w.contains("not a Debrief plenary package"))
+    );
+    assert!(h.query_by_label("Package passphrase").is_none());
+    assert!(h.query_by_label("Choose key file…").is_none());
+}
+
 #[test]
 fn the_next_screen_is_asked_for_and_a_missing_one_is_noticed() {
     let dir = tempfile::tempdir().unwrap();

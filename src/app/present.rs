@@ -27,7 +27,7 @@ use super::screenshot::Screenshot;
 use super::video_view::VideoView;
 use crate::media::{self, MediaInfo, PlayState, Player, PlayerCommand, PlayerEvent};
 use crate::model::Codebook;
-use crate::package::{Manifest, ManifestAnnotation, Package, PackageError};
+use crate::package::{Locking, Manifest, ManifestAnnotation, Package, PackageError};
 
 /// Why a package is not shown (nothing of it is).
 ///
@@ -53,10 +53,35 @@ pub fn open_package(
     passphrase: &SecretString,
     today: chrono::NaiveDate,
 ) -> Result<(Package, Manifest), String> {
+    if Package::locking(path).map_err(|e| e.to_string())? == Locking::KeyFile {
+        return Err(
+            "this package is locked to key files, not a passphrase: open it with \
+             --identity F, or with Choose key file… in the window"
+                .to_owned(),
+        );
+    }
     let package = Package::open_with_passphrase(path, passphrase).map_err(|e| match e {
         PackageError::WrongPassphrase => {
             "wrong passphrase for this package; check it and try again".to_owned()
         }
+        other => other.to_string(),
+    })?;
+    let manifest = refusal(&package, today)?;
+    Ok((package, manifest))
+}
+
+/// Opens `path` with the age identity in `key_file`, checking integrity and expiry.
+pub fn open_with_key_file(
+    path: &Path,
+    key_file: &Path,
+    today: chrono::NaiveDate,
+) -> Result<(Package, Manifest), String> {
+    let identity = crate::package::identity_from_file(key_file)?;
+    let package = Package::open_with_identity(path, &identity).map_err(|e| match e {
+        PackageError::WrongPassphrase => format!(
+            "the key in {} does not open this package: it was made for other recipients",
+            key_file.display()
+        ),
         other => other.to_string(),
     })?;
     let manifest = refusal(&package, today)?;
@@ -197,6 +222,8 @@ pub struct Show {
 pub struct PresentApp {
     path: PathBuf,
     today: chrono::NaiveDate,
+    /// What opens the package (asked of its header before anything else).
+    pub locking: Option<Locking>,
     passphrase: String,
     /// Why the package is not showing (wrong passphrase, expired, damaged).
     pub refused: Option<String>,
@@ -214,11 +241,19 @@ impl PresentApp {
     pub fn new(ctx: &egui::Context, options: PresentOptions) -> Self {
         let wake = Arc::new(OnceLock::new());
         let _ = wake.set(ctx.clone());
+        let (locking, refused) = match Package::locking(&options.path) {
+            Ok(l) => (Some(l), None),
+            Err(e) => (
+                None,
+                Some(format!("{e}; ask the instructor for a new copy")),
+            ),
+        };
         let mut app = Self {
             path: options.path,
             today: options.today,
+            locking,
             passphrase: String::new(),
-            refused: None,
+            refused,
             show: None,
             wake,
             last_motion: Instant::now(),
@@ -276,6 +311,26 @@ impl PresentApp {
         }
     }
 
+    /// Opens the package with the age identity in `key_file`.
+    pub fn unlock_with_key_file(&mut self, key_file: &Path) {
+        match open_with_key_file(&self.path, key_file, self.today) {
+            Ok((package, manifest)) => {
+                self.refused = None;
+                self.start(package, manifest);
+            }
+            Err(why) => self.refused = Some(why),
+        }
+    }
+
+    fn choose_key_file(&mut self) {
+        if let Some(file) = rfd::FileDialog::new()
+            .set_title("The age key file this package was made for")
+            .pick_file()
+        {
+            self.unlock_with_key_file(&file);
+        }
+    }
+
     fn prompt_ui(&mut self, ui: &mut egui::Ui) {
         egui::CentralPanel::default().show(ui, |ui| {
             ui.add_space(ui.available_height() / 3.0);
@@ -288,18 +343,32 @@ impl PresentApp {
                         .unwrap_or_default(),
                 );
                 ui.add_space(8.0);
-                let label = ui.label("Package passphrase");
-                let field = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut self.passphrase)
-                            .password(true)
-                            .desired_width(320.0),
-                    )
-                    .labelled_by(label.id);
-                field.request_focus();
-                let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-                if ui.button("Open").clicked() || enter {
-                    self.unlock();
+                match self.locking {
+                    Some(Locking::Passphrase) => {
+                        let label = ui.label("Package passphrase");
+                        let field = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut self.passphrase)
+                                    .password(true)
+                                    .desired_width(320.0),
+                            )
+                            .labelled_by(label.id);
+                        field.request_focus();
+                        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                        if ui.button("Open").clicked() || enter {
+                            self.unlock();
+                        }
+                    }
+                    Some(Locking::KeyFile) => {
+                        ui.label(
+                            "This package is locked to key files, not a passphrase: choose \
+                             yours (a file holding AGE-SECRET-KEY-1…).",
+                        );
+                        if ui.button("Choose key file…").clicked() {
+                            self.choose_key_file();
+                        }
+                    }
+                    None => {}
                 }
                 if let Some(why) = &self.refused {
                     ui.add_space(8.0);
