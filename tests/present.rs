@@ -149,6 +149,20 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
             && h.query_by_label_contains("2. Birth").is_some(),
         "the playlist lists both clips by title (given, or from the codes)"
     );
+    // The key sheet: F1 shows it, Esc closes it (and nothing else).
+    h.key_press(Key::F1);
+    h.step();
+    assert!(
+        h.query_by_label("Presenter keys").is_some(),
+        "the sheet opens"
+    );
+    assert!(h.query_by_label_contains("next / previous clip").is_some());
+    h.key_press(Key::Escape);
+    h.step();
+    assert!(
+        h.query_by_label("Presenter keys").is_none(),
+        "Esc closes it"
+    );
     // Slow motion: the player itself confirms each rate.
     for (key, rate) in [(Key::Num2, 0.5), (Key::Num3, 0.25), (Key::Num1, 1.0)] {
         h.key_press(key);

@@ -8,12 +8,7 @@
 //! nothing is written (no settings, no drawings, no screenshots except
 //! `--screenshot` for tests).
 //!
-//! Keys (clickers send Page Up / Page Down and B):
-//! Space/K play·pause · ←/→ one frame · Shift+←/→ one second · Page Down/Up next/previous
-//! clip · ]/[ next/previous annotation · 1/2/3 speed 1×/0.5×/0.25× · I/O loop in/out ·
-//! L loop on/off · B black screen · C big frame counter · S strip or overlay ·
-//! D draw (again: arrow, circle, off) · X clear drawing · F11 full screen · M full screen on
-//! the next screen (the projector) · Esc leave full screen, drawing or black.
+//! Keys: [`KEYS`] (clickers send Page Up / Page Down and B); `?` or F1 shows them.
 //! `--monitor N` opens full screen on screen N. The pointer hides with the control bar.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +23,30 @@ use super::video_view::VideoView;
 use crate::media::{self, MediaInfo, PlayState, Player, PlayerCommand, PlayerEvent};
 use crate::model::Codebook;
 use crate::package::{Locking, Manifest, ManifestAnnotation, Package, PackageError};
+
+/// The chair's keys, for the sheet that `?` or F1 shows.
+pub const KEYS: &[(&str, &str)] = &[
+    ("Space / K", "play / pause"),
+    ("Left / Right", "one frame back / forward"),
+    ("Shift+Left / Shift+Right", "one second back / forward"),
+    ("Home / End", "first / last frame"),
+    ("Page Down / Page Up", "next / previous clip (clickers)"),
+    ("] / [", "next / previous annotation"),
+    ("1 / 2 / 3", "speed 1x / 0.5x / 0.25x (pitch kept)"),
+    ("I / O, L", "loop in / out, loop on or off"),
+    ("B", "black screen (again, or Esc: back)"),
+    ("C", "large frame counter and timecode"),
+    ("S", "annotations beside the video or over it"),
+    ("D", "draw on the paused frame: pen, arrow, circle, off"),
+    ("X", "clear the drawing"),
+    ("F11", "full screen"),
+    ("M", "full screen on the next screen (the projector)"),
+    ("? / F1", "this sheet"),
+    (
+        "Esc",
+        "close the sheet, stop drawing, leave black or full screen",
+    ),
+];
 
 /// Why a package is not shown (nothing of it is).
 ///
@@ -212,6 +231,8 @@ pub struct Show {
     pub looping: bool,
     /// Drawing tool.
     pub tool: Tool,
+    /// The key sheet is showing.
+    pub help: bool,
     strokes: Vec<Stroke2>,
     drawn_on: Option<u64>,
     /// Last error.
@@ -292,6 +313,7 @@ impl PresentApp {
             loop_range: (None, None),
             looping: false,
             tool: Tool::Off,
+            help: false,
             strokes: Vec::new(),
             drawn_on: None,
             error: None,
@@ -502,6 +524,9 @@ impl Show {
                 (Modifiers::NONE, Key::X),
                 (Modifiers::NONE, Key::F11),
                 (Modifiers::NONE, Key::M),
+                (Modifiers::NONE, Key::F1),
+                (Modifiers::NONE, Key::Questionmark),
+                (Modifiers::SHIFT, Key::Questionmark),
                 (Modifiers::NONE, Key::Escape),
                 (Modifiers::NONE, Key::Home),
                 (Modifiers::NONE, Key::End),
@@ -554,8 +579,11 @@ impl Show {
                     }
                 }
                 Key::M => screens.advance(ctx),
+                Key::F1 | Key::Questionmark => self.help = !self.help,
                 Key::Escape => {
-                    if self.black {
+                    if self.help {
+                        self.help = false;
+                    } else if self.black {
                         self.black = false;
                     } else if self.tool != Tool::Off {
                         self.tool = Tool::Off;
@@ -832,6 +860,13 @@ impl Show {
                         {
                             screens.advance(ui.ctx());
                         }
+                        if ui
+                            .button("Keys")
+                            .on_hover_text("All the keys (? or F1)")
+                            .clicked()
+                        {
+                            self.help = !self.help;
+                        }
                         if let Some(info) = &info {
                             ui.monospace(format!(
                                 "{} / {}",
@@ -909,6 +944,23 @@ impl eframe::App for PresentApp {
                 .anchor(egui::Align2::CENTER_TOP, Vec2::new(0.0, 12.0))
                 .show(ui.ctx(), |ui| {
                     ui.colored_label(ui.visuals().error_fg_color, e);
+                });
+        }
+        if show.help {
+            egui::Window::new("Presenter keys")
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, Vec2::ZERO)
+                .show(ui.ctx(), |ui| {
+                    egui::Grid::new("present-keys")
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for (key, what) in KEYS {
+                                ui.monospace(*key);
+                                ui.label(*what);
+                                ui.end_row();
+                            }
+                        });
                 });
         }
         if let Some((text, since)) = &self.screens.notice {
