@@ -784,7 +784,6 @@ fn annotations_menu_exports_imports_and_writes_the_report() {
 /// written and readable with its passphrase.
 #[test]
 fn a_plenary_package_is_made_in_the_app() {
-    use debrief::export::ClipSettings;
     use egui::accesskit::Role as A;
     let dir = tempfile::tempdir().unwrap();
     let Fixture {
@@ -797,22 +796,14 @@ fn a_plenary_package_is_made_in_the_app() {
         .add_participant(&case_id, "Anna Berg", Some("team lead"), None)
         .unwrap();
     common::vault::grant_all(&mut vault, &anna);
-    let mut ids = Vec::new();
-    for (n, (from, to)) in [(0, 9), (30, 44)].into_iter().enumerate() {
-        let mut settings = ClipSettings::new(from, to);
-        settings.detect_faces = false;
-        let (id, _) = vault
-            .export_clip(
-                &rec,
-                &dir.path().join(format!("clip-{n}.mp4")),
-                &settings,
-                true,
-                &mut |_| {},
-                &Default::default(),
-            )
-            .unwrap();
-        ids.push(id);
-    }
+    let ids: Vec<String> = [(0, 9), (30, 44)]
+        .into_iter()
+        .enumerate()
+        .map(|(n, (from, to))| {
+            let out = dir.path().join(format!("clip-{n}.mp4"));
+            common::vault::export_plain(&mut vault, &rec, &out, from, to)
+        })
+        .collect();
     let vdir = vault.dir().to_path_buf();
     drop(vault);
     let mut h = harness(options(&vdir, Some("alice"), None));

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::vault::fixture;
 use debrief::app::present::{PresentApp, PresentOptions};
-use debrief::export::ClipSettings;
 use debrief::media::PlayState;
 use debrief::media::testsrc::TestSrcSpec;
 use debrief::package::Protection;
@@ -36,24 +35,14 @@ fn package(dir: &Path) -> PathBuf {
             ..Default::default()
         })
         .unwrap();
-    let mut ids = Vec::new();
-    for (n, (from, to)) in [(0, 19), (20, 39)].into_iter().enumerate() {
-        let mut settings = ClipSettings::new(from, to);
-        settings.detect_faces = false;
-        let out = dir.join(format!("clip-{n}.mp4"));
-        let (id, _) = fx
-            .vault
-            .export_clip(
-                &fx.recording_id,
-                &out,
-                &settings,
-                true,
-                &mut |_| {},
-                &Default::default(),
-            )
-            .unwrap();
-        ids.push(id);
-    }
+    let ids: Vec<String> = [(0, 19), (20, 39)]
+        .into_iter()
+        .enumerate()
+        .map(|(n, (from, to))| {
+            let out = dir.join(format!("clip-{n}.mp4"));
+            common::vault::export_plain(&mut fx.vault, &fx.recording_id, &out, from, to)
+        })
+        .collect();
     let pkg = dir.join("session.dbpkg");
     let expires = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
     fx.vault
@@ -296,6 +285,22 @@ fn an_expired_package_shows_nothing() {
     assert!(h.query_by_label_contains("Morning plenary").is_none());
 }
 
+/// Runs `debrief present pkg` with `pass` in the environment and no display:
+/// it must refuse with exit 2 and a message containing `needle` (had it tried
+/// to open a window, it would fail differently).
+fn refused_before_any_window(pkg: &Path, pass: &str, needle: &str) {
+    let out = Command::new(common::bin())
+        .args(["present", pkg.to_str().unwrap()])
+        .env("DEBRIEF_PASSPHRASE", pass)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(needle), "{err}");
+}
+
 /// `pkg` with one byte flipped inside its second clip's encrypted bytes.
 fn damaged_copy(pkg: &Path) -> PathBuf {
     let mut bytes = std::fs::read(pkg).unwrap();
@@ -320,16 +325,7 @@ fn a_damaged_package_shows_nothing() {
     assert!(h.state().show.is_none());
     assert!(h.query_by_label_contains("Morning plenary").is_none());
     // From the command line it is a clear exit 2 before any window.
-    let out = Command::new(common::bin())
-        .args(["present", pkg.to_str().unwrap()])
-        .env("DEBRIEF_PASSPHRASE", PASS)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("damaged"), "{err}");
+    refused_before_any_window(&pkg, PASS, "damaged");
 }
 
 /// A package locked to an age recipient asks for a key file, not a
@@ -395,16 +391,7 @@ fn a_package_locked_to_key_files_asks_for_one() {
         a.show.as_ref().is_some_and(|s| s.view.has_frame())
     });
     // A passphrase from the environment is refused with the way in.
-    let out = Command::new(common::bin())
-        .args(["present", locked.to_str().unwrap()])
-        .env("DEBRIEF_PASSPHRASE", PASS)
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("--identity"), "{err}");
+    refused_before_any_window(&locked, PASS, "--identity");
     // Not a package at all: the reason, and no prompt.
     let junk = dir.path().join("junk.dbpkg");
     std::fs::write(&junk, b"not a package at all").unwrap();
@@ -476,17 +463,7 @@ fn the_next_screen_is_asked_for_and_a_missing_one_is_noticed() {
 fn a_wrong_passphrase_from_the_environment_exits_2_before_any_window() {
     let dir = tempfile::tempdir().unwrap();
     let pkg = package(dir.path());
-    let out = Command::new(common::bin())
-        .args(["present", pkg.to_str().unwrap()])
-        .env("DEBRIEF_PASSPHRASE", "wrong")
-        // No display: had it tried to open a window, it would fail differently.
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("wrong passphrase"), "{err}");
+    refused_before_any_window(&pkg, "wrong", "wrong passphrase");
 }
 
 /// True when a real window can open; false (with a note) when GUI tests are skipped on purpose.

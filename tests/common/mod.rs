@@ -125,6 +125,30 @@ pub mod vault {
             .unwrap();
     }
 
+    /// Exports frames `from..=to` of `recording` to `out` without face
+    /// detection (fast), the redaction confirmed; returns the clip id.
+    pub fn export_plain(
+        vault: &mut Vault,
+        recording: &str,
+        out: &Path,
+        from: u64,
+        to: u64,
+    ) -> String {
+        let mut settings = debrief::export::ClipSettings::new(from, to);
+        settings.detect_faces = false;
+        vault
+            .export_clip(
+                recording,
+                out,
+                &settings,
+                true,
+                &mut |_| {},
+                &Default::default(),
+            )
+            .unwrap()
+            .0
+    }
+
     /// SHA-256 of every file under `dir`, by path.
     pub fn hashes(dir: &Path) -> Vec<(PathBuf, String)> {
         use sha2::Digest as _;
