@@ -139,118 +139,11 @@ impl PackagesState {
                      Consent is checked again for every clip when the package is written.",
                 );
                 ui.separator();
-                ui.strong("Exported clips");
-                if self.rows.is_empty() {
-                    ui.label("No clips yet: export one from a recording (Ctrl+E on the review screen).");
-                }
-                egui::ScrollArea::vertical()
-                    .id_salt("package-clips")
-                    .max_height(180.0)
-                    .show(ui, |ui| {
-                        for row in &self.rows {
-                            let at = self.chosen.iter().position(|(id, _)| *id == row.clip.id);
-                            let mut on = at.is_some();
-                            let tick = ui
-                                .add_enabled(row.present, egui::Checkbox::new(&mut on, row.label.as_str()))
-                                .on_disabled_hover_text(
-                                    "The clip's file is no longer where it was exported: export it again",
-                                );
-                            if tick.changed() {
-                                match at {
-                                    Some(i) if !on => {
-                                        self.chosen.remove(i);
-                                    }
-                                    None if on => self.chosen.push((row.clip.id.clone(), String::new())),
-                                    _ => {}
-                                }
-                            }
-                        }
-                    });
+                self.clips_ui(ui);
                 ui.separator();
-                ui.strong("In the package, in this order");
-                ui.label(
-                    RichText::new(
-                        "Titles are shown to the room: no names. Left blank, a clip is titled by its codes.",
-                    )
-                    .weak(),
-                );
-                let mut swap = None;
-                let mut drop = None;
-                let n = self.chosen.len();
-                for (i, (id, title)) in self.chosen.iter_mut().enumerate() {
-                    ui.horizontal(|ui| {
-                        ui.label(format!("{}.", i + 1));
-                        ui.add(
-                            egui::TextEdit::singleline(title)
-                                .desired_width(320.0)
-                                .hint_text("title (optional)"),
-                        )
-                        .accessible_name(format!("Title of clip {}", i + 1));
-                        let what = self
-                            .rows
-                            .iter()
-                            .find(|r| r.clip.id == *id)
-                            .map_or_else(|| crate::model::redacted(id), |r| r.short.clone());
-                        ui.label(RichText::new(what).weak());
-                        if ui.add_enabled(i > 0, egui::Button::new("Up")).clicked() {
-                            swap = Some(i - 1);
-                        }
-                        if ui.add_enabled(i + 1 < n, egui::Button::new("Down")).clicked() {
-                            swap = Some(i);
-                        }
-                        if ui.button("Remove").clicked() {
-                            drop = Some(i);
-                        }
-                    });
-                }
-                if let Some(i) = swap {
-                    self.chosen.swap(i, i + 1);
-                }
-                if let Some(i) = drop {
-                    self.chosen.remove(i);
-                }
+                self.order_ui(ui);
                 ui.separator();
-                egui::Grid::new("package-form").num_columns(2).show(ui, |ui| {
-                    let l = ui.label("Session title");
-                    ui.add(egui::TextEdit::singleline(&mut self.title).desired_width(360.0))
-                        .labelled_by(l.id);
-                    ui.end_row();
-                    let l = ui.label("Shown until");
-                    ui.add(egui::TextEdit::singleline(&mut self.expires).desired_width(120.0))
-                        .labelled_by(l.id)
-                        .on_hover_text("The last day the presenter opens it (YYYY-MM-DD)");
-                    ui.end_row();
-                    let l = ui.label("Package passphrase");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.passphrase)
-                            .password(true)
-                            .desired_width(240.0),
-                    )
-                    .labelled_by(l.id);
-                    ui.end_row();
-                    let l = ui.label("Passphrase again");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.repeat)
-                            .password(true)
-                            .desired_width(240.0),
-                    )
-                    .labelled_by(l.id);
-                    ui.end_row();
-                    let l = ui.label("Save as");
-                    ui.horizontal(|ui| {
-                        ui.add(egui::TextEdit::singleline(&mut self.out).desired_width(360.0))
-                            .labelled_by(l.id);
-                        if ui.button("Choose…").clicked()
-                            && let Some(path) = rfd::FileDialog::new()
-                                .add_filter("Debrief plenary package", &["dbpkg"])
-                                .set_file_name("plenary.dbpkg")
-                                .save_file()
-                        {
-                            self.out = path.display().to_string();
-                        }
-                    });
-                    ui.end_row();
-                });
+                self.form_ui(ui);
                 ui.horizontal(|ui| {
                     let why = self.not_ready();
                     let button = ui.add_enabled(why.is_none(), egui::Button::new("Create package"));
@@ -273,6 +166,134 @@ impl PackagesState {
             self.passphrase.clear();
             self.repeat.clear();
         }
+    }
+
+    /// The vault's clips, each ticked in or out.
+    fn clips_ui(&mut self, ui: &mut egui::Ui) {
+        ui.strong("Exported clips");
+        if self.rows.is_empty() {
+            ui.label("No clips yet: export one from a recording (Ctrl+E on the review screen).");
+        }
+        egui::ScrollArea::vertical()
+            .id_salt("package-clips")
+            .max_height(180.0)
+            .show(ui, |ui| {
+                for row in &self.rows {
+                    let at = self.chosen.iter().position(|(id, _)| *id == row.clip.id);
+                    let mut on = at.is_some();
+                    let tick = ui
+                        .add_enabled(
+                            row.present,
+                            egui::Checkbox::new(&mut on, row.label.as_str()),
+                        )
+                        .on_disabled_hover_text(
+                            "The clip's file is no longer where it was exported: export it again",
+                        );
+                    if !tick.changed() {
+                        continue;
+                    }
+                    match at {
+                        Some(i) if !on => {
+                            self.chosen.remove(i);
+                        }
+                        None if on => self.chosen.push((row.clip.id.clone(), String::new())),
+                        _ => {}
+                    }
+                }
+            });
+    }
+
+    /// The chosen clips in presentation order, with their titles.
+    fn order_ui(&mut self, ui: &mut egui::Ui) {
+        ui.strong("In the package, in this order");
+        ui.label(
+            RichText::new(
+                "Titles are shown to the room: no names. Left blank, a clip is titled by its codes.",
+            )
+            .weak(),
+        );
+        let mut swap = None;
+        let mut drop = None;
+        let n = self.chosen.len();
+        for (i, (id, title)) in self.chosen.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                ui.label(format!("{}.", i + 1));
+                ui.add(
+                    egui::TextEdit::singleline(title)
+                        .desired_width(320.0)
+                        .hint_text("title (optional)"),
+                )
+                .accessible_name(format!("Title of clip {}", i + 1));
+                let what = self
+                    .rows
+                    .iter()
+                    .find(|r| r.clip.id == *id)
+                    .map_or_else(|| crate::model::redacted(id), |r| r.short.clone());
+                ui.label(RichText::new(what).weak());
+                if ui.add_enabled(i > 0, egui::Button::new("Up")).clicked() {
+                    swap = Some(i - 1);
+                }
+                if ui
+                    .add_enabled(i + 1 < n, egui::Button::new("Down"))
+                    .clicked()
+                {
+                    swap = Some(i);
+                }
+                if ui.button("Remove").clicked() {
+                    drop = Some(i);
+                }
+            });
+        }
+        if let Some(i) = swap {
+            self.chosen.swap(i, i + 1);
+        }
+        if let Some(i) = drop {
+            self.chosen.remove(i);
+        }
+    }
+
+    /// Session title, expiry, passphrase twice, file.
+    fn form_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Grid::new("package-form")
+            .num_columns(2)
+            .show(ui, |ui| {
+                let l = ui.label("Session title");
+                ui.add(egui::TextEdit::singleline(&mut self.title).desired_width(360.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Shown until");
+                ui.add(egui::TextEdit::singleline(&mut self.expires).desired_width(120.0))
+                    .labelled_by(l.id)
+                    .on_hover_text("The last day the presenter opens it (YYYY-MM-DD)");
+                ui.end_row();
+                for (label, text) in [
+                    ("Package passphrase", &mut self.passphrase),
+                    ("Passphrase again", &mut self.repeat),
+                ] {
+                    let l = ui.label(label);
+                    ui.add(
+                        egui::TextEdit::singleline(text)
+                            .password(true)
+                            .desired_width(240.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.end_row();
+                }
+                let l = ui.label("Save as");
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut self.out).desired_width(360.0))
+                        .labelled_by(l.id);
+                    if ui.button("Choose…").clicked()
+                        && let Some(path) = rfd::FileDialog::new()
+                            .add_filter("Debrief plenary package", &["dbpkg"])
+                            .set_file_name("plenary.dbpkg")
+                            .save_file()
+                    {
+                        self.out = path.display().to_string();
+                    }
+                });
+                ui.end_row();
+            });
     }
 }
 
