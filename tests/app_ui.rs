@@ -829,19 +829,13 @@ fn a_plenary_package_is_made_in_the_app() {
         .click();
     h.step();
     h.step();
-    let chosen = |h: &Harness<'static, DebriefApp>| -> Vec<String> {
-        h.state()
-            .session
-            .as_ref()
-            .unwrap()
-            .library
-            .packages
-            .chosen
-            .iter()
-            .map(|(id, _)| id.clone())
-            .collect()
-    };
-    assert_eq!(chosen(&h), ids, "presentation order follows Up");
+    fn window<'h>(
+        h: &'h Harness<'static, DebriefApp>,
+    ) -> &'h debrief::app::packages::PackagesState {
+        &h.state().session.as_ref().unwrap().library.packages
+    }
+    let chosen: Vec<String> = window(&h).chosen.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(chosen, ids, "presentation order follows Up");
     let type_into = |h: &mut Harness<'static, DebriefApp>, label: &str, text: &str| {
         let field = h.get_by_label(label);
         field.focus();
@@ -859,17 +853,7 @@ fn a_plenary_package_is_made_in_the_app() {
     let out = dir.path().join("session.dbpkg");
     h.state_mut().session.as_mut().unwrap().library.packages.out = out.display().to_string();
     h.step();
-    let message = |h: &Harness<'static, DebriefApp>| {
-        h.state()
-            .session
-            .as_ref()
-            .unwrap()
-            .library
-            .packages
-            .message
-            .clone()
-            .unwrap_or_default()
-    };
+    let message = |h: &Harness<'static, DebriefApp>| window(h).message.clone().unwrap_or_default();
     h.get_by_role_and_label(A::Button, "Create package").click();
     h.step();
     assert!(
@@ -903,14 +887,7 @@ fn a_plenary_package_is_made_in_the_app() {
     assert_eq!(got[1].0, ids[1]);
     assert_eq!(manifest.title, "Plenary session");
     assert!(
-        h.state()
-            .session
-            .as_ref()
-            .unwrap()
-            .library
-            .packages
-            .passphrase
-            .is_empty(),
+        window(&h).passphrase.is_empty(),
         "the passphrase is not kept after writing"
     );
 }
