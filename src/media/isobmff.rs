@@ -6,6 +6,9 @@
 //! errors raised while it is still bringing the demuxer up, so on a busy
 //! machine the report can be lost and the pipeline just waits. Walking the box
 //! headers (a few reads of 8–16 bytes) answers the question exactly and at once.
+//!
+//! The same walk finds what GStreamer 1.22's `qtdemux` gets wrong about edit
+//! lists (see [`edit_list_patch`]), so the pipelines can read a corrected view.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -66,6 +69,249 @@ pub fn scan(reader: &mut (impl Read + Seek + ?Sized), len: u64) -> io::Result<La
     Ok(Layout::NoIndex)
 }
 
+/// A few bytes of a file replaced while a pipeline reads it (the file itself is never changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patch {
+    /// Where the replaced bytes start.
+    pub offset: u64,
+    /// The bytes read there instead.
+    pub bytes: Vec<u8>,
+}
+
+/// One box: its type, where it starts, its whole size and its header's size.
+#[derive(Debug, Clone, Copy)]
+struct BoxAt {
+    kind: [u8; 4],
+    pos: u64,
+    size: u64,
+    header: u64,
+}
+
+impl BoxAt {
+    fn body(&self) -> (u64, u64) {
+        (self.pos + self.header, self.pos + self.size)
+    }
+}
+
+/// The boxes between `start` and `end` (a parent's body), headers only.
+fn children(
+    reader: &mut (impl Read + Seek + ?Sized),
+    start: u64,
+    end: u64,
+) -> io::Result<Vec<BoxAt>> {
+    let mut out = Vec::new();
+    let mut pos = start;
+    while pos + 8 <= end && out.len() < MAX_BOXES {
+        let head: [u8; 8] = read_at(reader, pos)?;
+        let size32 = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        let kind = [head[4], head[5], head[6], head[7]];
+        let (size, header) = match size32 {
+            0 => (end - pos, 8),
+            1 if pos + 16 <= end => (u64::from_be_bytes(read_at(reader, pos + 8)?), 16),
+            s => (u64::from(s), 8),
+        };
+        if size < header || pos.saturating_add(size) > end {
+            break; // damaged: stop here and let the demuxer judge
+        }
+        out.push(BoxAt {
+            kind,
+            pos,
+            size,
+            header,
+        });
+        pos += size;
+    }
+    Ok(out)
+}
+
+fn read_at<const N: usize>(
+    reader: &mut (impl Read + Seek + ?Sized),
+    pos: u64,
+) -> io::Result<[u8; N]> {
+    reader.seek(SeekFrom::Start(pos))?;
+    let mut buf = [0u8; N];
+    reader.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+fn child(boxes: &[BoxAt], kind: &[u8; 4]) -> Option<BoxAt> {
+    boxes.iter().find(|b| &b.kind == kind).copied()
+}
+
+/// The timescale and the duration field's position and width of an `mvhd`/`mdhd` box.
+fn header_times(
+    reader: &mut (impl Read + Seek + ?Sized),
+    b: BoxAt,
+) -> io::Result<Option<(u64, u64, u64, bool)>> {
+    let (body, end) = b.body();
+    let [version] = read_at::<1>(reader, body)?;
+    // version 0: creation, modification (4 bytes each); version 1: 8 bytes each.
+    let (ts_at, wide) = if version == 1 {
+        (body + 20, true)
+    } else {
+        (body + 12, false)
+    };
+    let dur_at = ts_at + 4;
+    if dur_at + if wide { 8 } else { 4 } > end {
+        return Ok(None);
+    }
+    let timescale = u64::from(u32::from_be_bytes(read_at(reader, ts_at)?));
+    let duration = if wide {
+        u64::from_be_bytes(read_at(reader, dur_at)?)
+    } else {
+        u64::from(u32::from_be_bytes(read_at(reader, dur_at)?))
+    };
+    Ok((timescale > 0).then_some((timescale, duration, dur_at, wide)))
+}
+
+/// The largest `media_time` of a track's edit list, in seconds as (numerator, timescale).
+fn largest_media_time(
+    reader: &mut (impl Read + Seek + ?Sized),
+    trak: BoxAt,
+) -> io::Result<Option<(u64, u64)>> {
+    let (start, end) = trak.body();
+    let boxes = children(reader, start, end)?;
+    let (Some(edts), Some(mdia)) = (child(&boxes, b"edts"), child(&boxes, b"mdia")) else {
+        return Ok(None);
+    };
+    let (ms, me) = mdia.body();
+    let Some(mdhd) = child(&children(reader, ms, me)?, b"mdhd") else {
+        return Ok(None);
+    };
+    let Some((media_scale, ..)) = header_times(reader, mdhd)? else {
+        return Ok(None);
+    };
+    let (es, ee) = edts.body();
+    let Some(elst) = child(&children(reader, es, ee)?, b"elst") else {
+        return Ok(None);
+    };
+    let (body, end) = elst.body();
+    let [version] = read_at::<1>(reader, body)?;
+    let count = u32::from_be_bytes(read_at(reader, body + 4)?);
+    let entry = if version == 1 { 20 } else { 12 };
+    let mut largest = 0u64;
+    for i in 0..u64::from(count.min(1024)) {
+        let at = body + 8 + i * entry;
+        if at + entry > end {
+            break;
+        }
+        let media_time = if version == 1 {
+            i64::from_be_bytes(read_at(reader, at + 8)?)
+        } else {
+            i64::from(i32::from_be_bytes(read_at(reader, at + 4)?))
+        };
+        // -1 marks an empty edit (a gap), not a start inside the media.
+        largest = largest.max(u64::try_from(media_time).unwrap_or(0));
+    }
+    Ok((largest > 0).then_some((largest, media_scale)))
+}
+
+/// The correction GStreamer 1.22's `qtdemux` needs to play an edit list to its end.
+///
+/// A trimmed MP4 (`ffmpeg -ss 1.1 -c copy`, and some cameras) keeps the media
+/// from the keyframe before the cut and says where presentation starts in an
+/// edit list: `media_time` 1.1 s, duration 1.9 s. `qtdemux` before 1.24 checks
+/// for the end of the movie by comparing the movie's duration (1.9 s) with a
+/// position that has the edit's `media_time` added (up to 3.0 s), so it stops
+/// at the first keyframe past 1.9 − 1.1 s and about half of what the edit
+/// list presents never comes out. Lengthening the movie duration in `mvhd`
+/// by the largest `media_time` moves that false end past the real one; the
+/// edit list itself still ends each track where it should. `None` when the
+/// file needs nothing (no edit list starting inside the media, or no room in
+/// a 32-bit duration).
+pub fn edit_list_patch(
+    reader: &mut (impl Read + Seek + ?Sized),
+    len: u64,
+) -> io::Result<Option<Patch>> {
+    if scan(reader, len)? != Layout::Indexed {
+        return Ok(None);
+    }
+    let top = children(reader, 0, len)?;
+    let Some(moov) = child(&top, b"moov") else {
+        return Ok(None);
+    };
+    let (start, end) = moov.body();
+    let boxes = children(reader, start, end)?;
+    let Some(mvhd) = child(&boxes, b"mvhd") else {
+        return Ok(None);
+    };
+    let Some((movie_scale, duration, dur_at, wide)) = header_times(reader, mvhd)? else {
+        return Ok(None);
+    };
+    let mut extension = 0u64;
+    for trak in boxes.iter().filter(|b| &b.kind == b"trak") {
+        if let Some((media_time, media_scale)) = largest_media_time(reader, *trak)? {
+            let ext = u128::from(media_time) * u128::from(movie_scale);
+            let ext = ext.div_ceil(u128::from(media_scale.max(1)));
+            extension = extension.max(u64::try_from(ext).unwrap_or(u64::MAX));
+        }
+    }
+    if extension == 0 {
+        return Ok(None);
+    }
+    let Some(longer) = duration.checked_add(extension + 1) else {
+        return Ok(None);
+    };
+    let bytes = if wide {
+        longer.to_be_bytes().to_vec()
+    } else {
+        match u32::try_from(longer) {
+            Ok(v) => v.to_be_bytes().to_vec(),
+            Err(_) => return Ok(None),
+        }
+    };
+    Ok(Some(Patch {
+        offset: dur_at,
+        bytes,
+    }))
+}
+
+/// A reader that shows `patch` in place of the bytes beneath it.
+pub struct Patched<R> {
+    inner: R,
+    patch: Patch,
+    pos: u64,
+}
+
+impl<R: Read + Seek> Patched<R> {
+    /// `inner`, read with `patch` applied.
+    pub fn new(inner: R, patch: Patch) -> Self {
+        Self {
+            inner,
+            patch,
+            pos: 0,
+        }
+    }
+}
+
+impl<R: Read + Seek> Read for Patched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let (start, end) = (self.pos, self.pos + n as u64);
+        let (p_start, p_end) = (
+            self.patch.offset,
+            self.patch.offset + self.patch.bytes.len() as u64,
+        );
+        for at in start.max(p_start)..end.min(p_end) {
+            if let (Some(dst), Some(src)) = (
+                buf.get_mut((at - start) as usize),
+                self.patch.bytes.get((at - p_start) as usize),
+            ) {
+                *dst = *src;
+            }
+        }
+        self.pos = end;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for Patched<R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +369,90 @@ mod tests {
         let mut f = boxed(b"ftyp", 16);
         f.extend([0xff; 64]);
         assert_eq!(layout(&f), Layout::NotIsoBmff);
+    }
+
+    fn full_box(kind: &[u8; 4], version: u8, body: &[u8]) -> Vec<u8> {
+        let mut b = ((body.len() + 12) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(&[version, 0, 0, 0]);
+        b.extend_from_slice(body);
+        b
+    }
+
+    fn container(kind: &[u8; 4], kids: &[Vec<u8>]) -> Vec<u8> {
+        let body: Vec<u8> = kids.concat();
+        let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend(body);
+        b
+    }
+
+    /// ftyp, mdat, moov{mvhd(timescale 1000, 1.9 s), trak{edts{elst(media_time)}, mdia{mdhd(12800)}}}.
+    fn trimmed(media_time: i32) -> Vec<u8> {
+        let mut mvhd = vec![0u8; 8];
+        mvhd.extend(1000u32.to_be_bytes());
+        mvhd.extend(1900u32.to_be_bytes());
+        mvhd.resize(96, 0);
+        let mut mdhd = vec![0u8; 8];
+        mdhd.extend(12800u32.to_be_bytes());
+        mdhd.extend(38400u32.to_be_bytes());
+        mdhd.extend([0u8; 4]);
+        let mut elst = 1u32.to_be_bytes().to_vec();
+        elst.extend(1900u32.to_be_bytes());
+        elst.extend(media_time.to_be_bytes());
+        elst.extend([0, 1, 0, 0]);
+        let trak = container(
+            b"trak",
+            &[
+                container(b"edts", &[full_box(b"elst", 0, &elst)]),
+                container(b"mdia", &[full_box(b"mdhd", 0, &mdhd)]),
+            ],
+        );
+        let mut f = boxed(b"ftyp", 16);
+        f.extend(boxed(b"mdat", 100));
+        f.extend(container(b"moov", &[full_box(b"mvhd", 0, &mvhd), trak]));
+        f
+    }
+
+    #[test]
+    fn an_edit_starting_inside_the_media_lengthens_the_movie() {
+        // 1.1 s into a 12800 Hz track: 14080 ticks; the movie runs 1.9 s at 1000 Hz.
+        let f = trimmed(14080);
+        let patch = edit_list_patch(&mut Cursor::new(&f), f.len() as u64)
+            .unwrap()
+            .expect("a patch");
+        // mvhd's duration field: ftyp 24 + mdat 108 + moov header 8 + mvhd header 12 + 12.
+        assert_eq!(patch.offset, 24 + 108 + 8 + 12 + 12);
+        assert_eq!(&f[patch.offset as usize..][..4], &1900u32.to_be_bytes());
+        assert_eq!(patch.bytes, (1900u32 + 1100 + 1).to_be_bytes());
+        let mut read = Vec::new();
+        Patched::new(Cursor::new(&f), patch.clone())
+            .read_to_end(&mut read)
+            .unwrap();
+        assert_eq!(read.len(), f.len());
+        assert_eq!(&read[patch.offset as usize..][..4], &patch.bytes[..]);
+        assert_eq!(read[..patch.offset as usize], f[..patch.offset as usize]);
+        // Reads that start inside the patch see only its tail.
+        let mut p = Patched::new(Cursor::new(&f), patch.clone());
+        p.seek(SeekFrom::Start(patch.offset + 2)).unwrap();
+        let mut two = [0u8; 4];
+        p.read_exact(&mut two).unwrap();
+        assert_eq!(&two[..2], &patch.bytes[2..]);
+    }
+
+    #[test]
+    fn files_without_such_an_edit_are_left_alone() {
+        for media_time in [0, -1] {
+            let f = trimmed(media_time);
+            assert_eq!(
+                edit_list_patch(&mut Cursor::new(&f), f.len() as u64).unwrap(),
+                None
+            );
+        }
+        let f = boxed(b"RIFF", 40);
+        assert_eq!(
+            edit_list_patch(&mut Cursor::new(&f), f.len() as u64).unwrap(),
+            None
+        );
     }
 }

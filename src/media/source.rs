@@ -139,16 +139,51 @@ impl MediaSource {
     }
 
     /// Makes the source element for a pipeline.
+    ///
+    /// Where the demuxer needs a corrected view of the file (see
+    /// [`isobmff::edit_list_patch`]), the bytes go through `appsrc` with the
+    /// correction applied, for files as for readers; the file is never changed.
     pub(crate) fn make_element(&self) -> Result<gst::Element, MediaError> {
         match self {
             Self::File(path) => {
+                let open: ReaderFactory = {
+                    let path = path.clone();
+                    Arc::new(move || {
+                        std::fs::File::open(&path).map(|f| Box::new(f) as Box<dyn ReadSeek>)
+                    })
+                };
+                if let Some(patch) = qtdemux_patch(&open) {
+                    return reader_src(&patched(open, patch), &self.describe());
+                }
                 let src = make_element("filesrc")?;
                 src.set_property("location", path.to_string_lossy().as_ref());
                 Ok(src)
             }
-            Self::Reader { open, label } => reader_src(open, label),
+            Self::Reader { open, label } => match qtdemux_patch(open) {
+                Some(patch) => reader_src(&patched(Arc::clone(open), patch), label),
+                None => reader_src(open, label),
+            },
         }
     }
+}
+
+/// The correction `qtdemux` needs for this source's edit list, if any (GStreamer
+/// before 1.24 only: later versions end the movie where the edit list does).
+fn qtdemux_patch(open: &ReaderFactory) -> Option<isobmff::Patch> {
+    if gst::version() >= (1, 24, 0, 0) {
+        return None;
+    }
+    let mut reader = open().ok()?;
+    let len = reader.seek(SeekFrom::End(0)).ok()?;
+    isobmff::edit_list_patch(&mut reader, len).ok().flatten()
+}
+
+/// Readers from `open`, each showing `patch`.
+fn patched(open: ReaderFactory, patch: isobmff::Patch) -> ReaderFactory {
+    Arc::new(move || {
+        let inner = open()?;
+        Ok(Box::new(isobmff::Patched::new(inner, patch.clone())) as Box<dyn ReadSeek>)
+    })
 }
 
 /// `appsrc` in random-access mode over a fresh reader from `open`.
