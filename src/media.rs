@@ -21,6 +21,7 @@ pub mod error;
 pub mod frame_code;
 pub mod frame_table;
 pub mod isobmff;
+pub mod orientation;
 pub mod player;
 pub mod probe;
 pub mod source;
@@ -33,6 +34,7 @@ use gstreamer as gst;
 
 pub use error::MediaError;
 pub use frame_table::FrameTable;
+pub use orientation::Orientation;
 pub use player::{
     Frame, FrameMailbox, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent, PlayerStats,
 };

@@ -1,7 +1,7 @@
 //! Decoding an exact frame range of a recording, in order, for export.
 //!
 //! ```text
-//! {source} -> parsebin -(video)-> decodebin -> videoconvert -> I420 -> [appsink sync=false, never drops]
+//! {source} -> parsebin -(video)-> decodebin -> videoconvert -> I420 [-> videoflip] -> [appsink sync=false, never drops]
 //! {source} -> parsebin -(audio)-> decodebin -> audioconvert -> audioresample -> F32 interleaved -> [appsink]
 //! ```
 //!
@@ -23,7 +23,7 @@ use gstreamer_video::prelude::*;
 
 use crate::deid::{PlanarFrame, Plane};
 use crate::media::player::pipelines::{self, Kind};
-use crate::media::{MediaError, MediaInfo, MediaSource, classify_error, make_element};
+use crate::media::{MediaError, MediaInfo, MediaSource, Orientation, classify_error, make_element};
 
 const OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 const PULL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -147,7 +147,15 @@ impl VideoRange {
             .drop(false)
             .enable_last_sample(false)
             .build();
-        let tail = tail_bin(&[convert, caps, appsink.clone().upcast()])?;
+        let mut chain = vec![convert, caps];
+        if info.orientation != Orientation::Identity {
+            // Turned as shown, so faces are found upright and regions drawn where the reviewer saw them.
+            let flip = make_element("videoflip")?;
+            flip.set_property_from_str("method", info.orientation.videoflip_method());
+            chain.push(flip);
+        }
+        chain.push(appsink.clone().upcast());
+        let tail = tail_bin(&chain)?;
         let pipeline = pipelines::branch_pipeline(source, Kind::Video, tail)?;
         let bus = pipeline
             .bus()

@@ -20,8 +20,8 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use super::{
-    FrameTable, MediaError, MediaSource, Parsing, bus_error, classify_error, make_element,
-    watch_parsebin,
+    FrameTable, MediaError, MediaSource, Orientation, Parsing, bus_error, classify_error,
+    make_element, watch_parsebin,
 };
 use crate::time::FrameRate;
 
@@ -39,10 +39,12 @@ pub struct MediaInfo {
     pub vfr: bool,
     /// Duration of the video in nanoseconds (end of the last frame).
     pub duration_ns: i64,
-    /// Picture width in pixels.
+    /// Picture width in pixels, as shown (after `orientation`).
     pub width: u32,
-    /// Picture height in pixels.
+    /// Picture height in pixels, as shown (after `orientation`).
     pub height: u32,
+    /// How the stored picture is turned for display (a phone's display matrix).
+    pub orientation: Orientation,
     /// Short video codec name: h264, h265, vp8, vp9, av1, mjpeg, mpeg4, …
     pub video_codec: String,
     /// Short audio codec name, `None` without audio.
@@ -72,6 +74,7 @@ impl MediaInfo {
             "duration_ns": self.duration_ns,
             "width": self.width,
             "height": self.height,
+            "orientation": self.orientation.as_str(),
             "video_codec": self.video_codec,
             "audio_codec": self.audio_codec,
             "container": self.container,
@@ -94,6 +97,7 @@ struct VideoStream {
     pts: Vec<i64>,
     keyframe_pts: Vec<i64>,
     last_pts: Option<i64>,
+    orientation: Orientation,
 }
 
 /// Reads `source` to the end and describes it.
@@ -152,6 +156,7 @@ pub fn probe(source: &MediaSource) -> Result<MediaInfo, MediaError> {
                 pts: Vec::new(),
                 keyframe_pts: Vec::new(),
                 last_pts: None,
+                orientation: Orientation::Identity,
             });
             let st = Arc::clone(&st);
             pad.add_probe(
@@ -229,8 +234,10 @@ pub fn probe(source: &MediaSource) -> Result<MediaInfo, MediaError> {
         what: what.clone(),
         detail: "empty video format".into(),
     })?;
-    let width = structure.get::<i32>("width").unwrap_or(0).max(0) as u32;
-    let height = structure.get::<i32>("height").unwrap_or(0).max(0) as u32;
+    let (width, height) = video.orientation.display_size(
+        structure.get::<i32>("width").unwrap_or(0).max(0) as u32,
+        structure.get::<i32>("height").unwrap_or(0).max(0) as u32,
+    );
     let caps_rate = structure
         .get::<gst::Fraction>("framerate")
         .ok()
@@ -255,6 +262,7 @@ pub fn probe(source: &MediaSource) -> Result<MediaInfo, MediaError> {
         vfr,
         width,
         height,
+        orientation: video.orientation,
         video_codec: video_codec_name(structure),
         audio_codec,
         container: container
@@ -277,6 +285,14 @@ fn record(state: &Mutex<ProbeState>, pad: &gst::Pad, info: &gst::PadProbeInfo) {
                 video.segment = seg.segment().downcast_ref::<gst::ClockTime>().cloned();
             }
             gst::EventView::Caps(caps) => video.caps = Some(caps.caps_owned()),
+            gst::EventView::Tag(tag) => {
+                let tags = tag.tag();
+                if let Some(value) = tags.get::<gst::tags::ImageOrientation>()
+                    && let Some(o) = Orientation::from_tag(value.get())
+                {
+                    video.orientation = o;
+                }
+            }
             _ => {}
         },
         Some(gst::PadProbeData::Buffer(buffer)) => {

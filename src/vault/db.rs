@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_indexes.sql"),
     include_str!("migrations/0003_clips.sql"),
+    include_str!("migrations/0004_orientation.sql"),
 ];
 
 /// The schema version this build writes.

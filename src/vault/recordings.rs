@@ -121,8 +121,9 @@ impl Vault {
         let result = self.write("recording.import", Some(&id), Some(&detail), |tx| {
             tx.execute(
                 "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
-                 duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                 duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
+                 orientation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
                 params![
                     id,
                     case_id,
@@ -144,6 +145,7 @@ impl Vault {
                     info.table.to_bytes(),
                     now,
                     (user_id > 0).then_some(user_id),
+                    info.orientation.as_str(),
                 ],
             )?;
             tx.execute("INSERT INTO recording_keys (recording_id, identity) VALUES (?1, ?2)", params![id, secret.as_str()])?;
@@ -204,7 +206,8 @@ impl Vault {
     pub fn media_info(&self, id: &str) -> Result<MediaInfo, VaultError> {
         self.recording(id)?;
         let row = self.conn.query_row(
-            "SELECT frame_table, fps_num, fps_den, vfr, duration_ns, width, height, video_codec, audio_codec, container
+            "SELECT frame_table, fps_num, fps_den, vfr, duration_ns, width, height, video_codec, audio_codec, container,
+                    orientation
              FROM recordings WHERE id = ?1",
             [id],
             |r| {
@@ -219,15 +222,29 @@ impl Vault {
                     r.get::<_, String>(7)?,
                     r.get::<_, Option<String>>(8)?,
                     r.get::<_, String>(9)?,
+                    r.get::<_, String>(10)?,
                 ))
             },
         )?;
-        let (table, num, den, vfr, duration_ns, width, height, video_codec, audio_codec, container) =
-            row;
+        let (
+            table,
+            num,
+            den,
+            vfr,
+            duration_ns,
+            width,
+            height,
+            video_codec,
+            audio_codec,
+            container,
+            orientation,
+        ) = row;
         let table = FrameTable::from_bytes(&table)
             .ok_or_else(|| VaultError::Integrity("the stored frame table is damaged".into()))?;
         let rate = FrameRate::new(num, den).map_err(|e| VaultError::Integrity(e.to_string()))?;
+        let orientation = orientation.parse().map_err(VaultError::Integrity)?;
         Ok(MediaInfo {
+            orientation,
             table,
             rate,
             vfr,

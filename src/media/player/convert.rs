@@ -5,11 +5,13 @@ use gstreamer_video as gst_video;
 
 use super::Frame;
 use super::cache::CachedFrame;
-use crate::media::MediaError;
+use crate::media::{MediaError, Orientation};
 
-/// Converts decoder output to RGBA, reusing one `VideoConverter` while the format stays the same.
+/// Converts decoder output to RGBA, reusing one `VideoConverter` while the
+/// format stays the same, and turns it as the recording is meant to be shown.
 pub(super) struct RgbaConverter {
     max_size: Option<(u32, u32)>,
+    orientation: Orientation,
     current: Option<(
         gst_video::VideoInfo,
         gst_video::VideoInfo,
@@ -18,9 +20,10 @@ pub(super) struct RgbaConverter {
 }
 
 impl RgbaConverter {
-    pub fn new(max_size: Option<(u32, u32)>) -> Self {
+    pub fn new(max_size: Option<(u32, u32)>, orientation: Orientation) -> Self {
         Self {
             max_size,
+            orientation,
             current: None,
         }
     }
@@ -29,7 +32,12 @@ impl RgbaConverter {
         let in_info = &cached.info;
         let reuse = self.current.as_ref().is_some_and(|(i, _, _)| i == in_info);
         if !reuse {
-            let (w, h) = fit(in_info.width(), in_info.height(), self.max_size);
+            // Fit the picture as shown, then convert at the stored picture's axes.
+            let (dw, dh) = self
+                .orientation
+                .display_size(in_info.width(), in_info.height());
+            let (fw, fh) = fit(dw, dh, self.max_size);
+            let (w, h) = self.orientation.display_size(fw, fh);
             let out_info = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgba, w, h)
                 .fps(in_info.fps())
                 .interlace_mode(in_info.interlace_mode())
@@ -52,11 +60,16 @@ impl RgbaConverter {
         let mut dst = gst_video::VideoFrame::from_buffer_writable(out, out_info)
             .map_err(|_| MediaError::pipeline("cannot map the RGBA frame"))?;
         converter.frame(&src, &mut dst);
-        let (width, height) = (out_info.width(), out_info.height());
         let rgba = dst
             .into_buffer()
             .try_into_inner::<Vec<u8>>()
             .map_err(|_| MediaError::pipeline("cannot take back the RGBA frame"))?;
+        let (width, height, rgba) = if self.orientation == Orientation::Identity {
+            (out_info.width(), out_info.height(), rgba)
+        } else {
+            self.orientation
+                .apply_rgba(out_info.width(), out_info.height(), &rgba)
+        };
         Ok(Frame {
             index,
             pts_ns: cached.pts_ns,

@@ -148,7 +148,7 @@ impl Worker {
             stats,
             skip,
             cache: FrameCache::new(config.cache_bytes),
-            converter: RgbaConverter::new(config.max_size),
+            converter: RgbaConverter::new(config.max_size, info.orientation),
             info,
             config,
             what,
