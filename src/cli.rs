@@ -5,6 +5,14 @@
 //! once, here, as one line; the exit code says whose fault it was (2: bad
 //! input or a refused operation; 1: an internal failure). See `CLI.md`.
 
+/// `println!` that returns an error instead of panicking when standard output
+/// is closed or full (`debrief … | head -1`, `> /dev/full`).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod analysis_cmds;
 mod bench;
 mod bench_app;
@@ -16,7 +24,7 @@ mod vault_cmds;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 use crate::media::MediaError;
 
@@ -318,9 +326,92 @@ fn demo(args: &DemoArgs, gui: &GuiArgs) -> anyhow::Result<()> {
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// Standard output could not be written (exit 2, or quietly 0 when the reader went away).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the output ({0}): free some disk space or send the output elsewhere")]
+pub struct StdoutFailed(std::io::Error);
+
+/// Writes one line to standard output and flushes it, so a failure is seen here.
+pub(crate) fn write_stdout(line: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| StdoutFailed(e).into())
+}
+
+/// Parses the arguments; a mistake is one line on stderr and exit 2 (`--help` has the long form).
+fn parse_args() -> Result<Cli, ExitCode> {
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: clap prints them as asked.
+            let _ = err.print();
+            Err(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            eprintln!("debrief: error: {}", one_line_usage_error(&err));
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Clap's several-line argument error as one line: the problem, its tip, where help is.
+fn one_line_usage_error(err: &clap::Error) -> String {
+    let text = err.render().to_string();
+    let mut problem = String::new();
+    let mut tip = String::new();
+    let mut in_problem = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if in_problem && raw.starts_with(' ') && !line.is_empty() {
+            // The list under "the following required arguments were not provided:".
+            problem.push_str(if problem.ends_with(':') { " " } else { ", " });
+            problem.push_str(line);
+            continue;
+        }
+        in_problem = false;
+        if let Some(rest) = line.strip_prefix("error:") {
+            problem = rest.trim().to_owned();
+            in_problem = true;
+        } else if let Some(rest) = line.strip_prefix("tip:") {
+            tip = rest.trim().to_owned();
+        }
+    }
+    if problem.is_empty() {
+        problem = text
+            .lines()
+            .next()
+            .unwrap_or("bad arguments")
+            .trim()
+            .to_owned();
+    }
+    // The subcommand the arguments name, for the pointer to its help.
+    let mut command = Cli::command();
+    let mut path = vec!["debrief".to_owned()];
+    for arg in std::env::args().skip(1) {
+        let Some(sub) = command.find_subcommand(&arg).cloned() else {
+            continue;
+        };
+        path.push(arg);
+        command = sub;
+    }
+    let command = path.join(" ");
+    let mut line = problem;
+    if !tip.is_empty() {
+        line.push_str(&format!("; {tip}"));
+    }
+    line.push_str(&format!(" (see '{command} --help')"));
+    line
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     init_logging();
     let result = match cli.command {
         Some(Command::Testsrc(args)) => media_cmds::testsrc(&args),
@@ -357,6 +448,7 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if reader_went_away(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("debrief: error: {err:#}");
             ExitCode::from(exit_code(&err))
@@ -364,10 +456,21 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// True when standard output's reader closed it (`| head -1`): nothing to report, as ripgrep does.
+fn reader_went_away(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<StdoutFailed>()
+            .is_some_and(|e| e.0.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// 2 when the error is the input's fault, 1 otherwise.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
-        if cause.downcast_ref::<BadInput>().is_some() {
+        if cause.downcast_ref::<BadInput>().is_some()
+            || cause.downcast_ref::<StdoutFailed>().is_some()
+        {
             return 2;
         }
         if let Some(media) = cause.downcast_ref::<MediaError>() {

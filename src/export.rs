@@ -166,8 +166,15 @@ impl ClipSettings {
         out
     }
 
-    fn check(&self) -> Result<(), MediaError> {
+    /// Refuses settings no clip can be made with, naming the setting and its range.
+    pub fn check(&self) -> Result<(), MediaError> {
         let bad = |m: &str| Err(MediaError::InvalidArgument(m.into()));
+        if self.from > self.to {
+            return Err(MediaError::InvalidArgument(format!(
+                "the first frame ({}) is after the last ({}): give --from-frame ≤ --to-frame",
+                self.from, self.to
+            )));
+        }
         if !(0.05..=0.95).contains(&self.threshold) {
             return bad("the face threshold must be between 0.05 and 0.95 (default 0.3)");
         }
@@ -255,6 +262,7 @@ pub fn detect_faces(
     progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
 ) -> Result<(Vec<Vec<Rect>>, u64), MediaError> {
+    settings.check()?;
     let total = settings.to - settings.from + 1;
     if !settings.detect_faces {
         return Ok((vec![Vec::new(); total as usize], 0));

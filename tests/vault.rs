@@ -214,9 +214,15 @@ fn vault_recordings_play_exactly_from_the_encrypted_file() {
     // An import only reads its source: byte for byte the same afterwards.
     let backup = dir.path().join("backup.mp4");
     std::fs::copy(&f.source, &backup).unwrap();
-    f.vault
+    // (The second import of the same file into the case is refused by name.)
+    let err = f
+        .vault
         .import(&f.case_id, &f.source, Default::default(), &mut |_, _| true)
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        matches!(&err, VaultError::AlreadyImported(id) if *id == f.recording_id),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read(&f.source).unwrap(),
         std::fs::read(&backup).unwrap()

@@ -81,20 +81,22 @@ pub fn metrics(args: &MetricsArgs, v: &VaultArgs) -> anyhow::Result<()> {
     let vault = v.unlock()?;
     let results = vault.metrics(&args.recording, args.rater.as_deref())?;
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "recording_id": args.recording, "metrics": results })
-        );
+        )?;
     } else {
         for m in &results {
             let took = m.seconds.map_or("—".to_owned(), |s| format!("{s:.1} s"));
-            println!(
+            outln!(
                 "{}: {took} (target {} s) — {}",
-                m.name, m.target_seconds, m.status
-            );
+                m.name,
+                m.target_seconds,
+                m.status
+            )?;
         }
         if results.is_empty() {
-            println!("The codebook defines no interval metrics.");
+            outln!("The codebook defines no interval metrics.")?;
         }
     }
     Ok(())
@@ -113,26 +115,28 @@ pub fn agreement(args: &AgreementArgs, v: &VaultArgs) -> anyhow::Result<()> {
         args.tolerance_seconds,
     )?;
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?)?;
     } else {
-        println!("Cohen's κ per category ({} s units):", args.unit_seconds);
+        outln!("Cohen's κ per category ({} s units):", args.unit_seconds)?;
         for k in &report.kappa {
             let kappa = k
                 .kappa
                 .map_or("undefined".to_owned(), |x| format!("{x:.3}"));
-            println!(
+            outln!(
                 "  {:<24} κ = {kappa}  (observed {:.3}, chance {:.3})",
-                k.category, k.observed, k.expected
-            );
+                k.category,
+                k.observed,
+                k.expected
+            )?;
         }
-        println!(
+        outln!(
             "Events matched within ±{} s ({a} as reference):",
             args.tolerance_seconds
-        );
+        )?;
         for e in &report.events {
             let pct =
                 |x: Option<f64>| x.map_or("—".to_owned(), |v| format!("{:.0} %", v * 100.0));
-            println!(
+            outln!(
                 "  {:<24} {a}: {}  {b}: {}  matched {}  precision {}  recall {}",
                 e.code,
                 e.a,
@@ -140,7 +144,7 @@ pub fn agreement(args: &AgreementArgs, v: &VaultArgs) -> anyhow::Result<()> {
                 e.matched,
                 pct(e.precision),
                 pct(e.recall)
-            );
+            )?;
         }
     }
     Ok(())

@@ -155,9 +155,9 @@ fn seek(args: &SeekArgs) -> anyhow::Result<()> {
         "frames": frames,
     });
     if args.json {
-        println!("{out}");
+        outln!("{out}")?;
     } else {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     }
     Ok(())
 }
@@ -218,9 +218,9 @@ fn frame(args: &FrameArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     let out = serde_json::json!({ "runs": args.runs, "results": results });
     if args.json {
-        println!("{out}");
+        outln!("{out}")?;
     } else {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     }
     Ok(())
 }
@@ -318,9 +318,9 @@ fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
     }
     let out = result?;
     if args.json {
-        println!("{out}");
+        outln!("{out}")?;
     } else {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     }
     Ok(())
 }

@@ -209,9 +209,9 @@ pub fn play(args: &PlayArgs) -> anyhow::Result<()> {
 
 fn print(value: &serde_json::Value, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{value}");
+        outln!("{value}")?;
     } else {
-        println!("{}", serde_json::to_string_pretty(value)?);
+        outln!("{}", serde_json::to_string_pretty(value)?)?;
     }
     Ok(())
 }

@@ -158,12 +158,12 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
         "faces": faces,
     });
     if args.json {
-        println!("{result}");
+        outln!("{result}")?;
     } else {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&result).context("formatting")?
-        );
+        )?;
     }
     Ok(())
 }

@@ -188,6 +188,8 @@ fn cancel_on_interrupt() -> Arc<AtomicBool> {
 pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let ExportCommand::Clip(args) = cmd;
     let settings = settings(args)?;
+    // Impossible settings are refused before the vault is opened or anything warned about.
+    settings.check()?;
     let mut vault = v.unlock()?;
     for warning in settings.warnings() {
         eprintln!("warning: {warning}");
@@ -213,7 +215,7 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
     )?;
     bar.finish_and_clear();
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "clip_id": clip_id,
@@ -225,7 +227,7 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 "boxes_covered": report.boxes_covered,
                 "warnings": settings.warnings(),
             })
-        );
+        )?;
     } else {
         eprintln!(
             "Wrote clip {clip_id}: {} ({} frames, faces found on {} frames).",
@@ -268,7 +270,7 @@ pub fn package(cmd: &PackageCommand, v: &VaultArgs) -> anyhow::Result<()> {
         &protection,
     )?;
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?)?;
     } else {
         eprintln!("Wrote {} ({} clips).", report.out, report.clips);
     }

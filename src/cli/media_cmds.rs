@@ -138,29 +138,31 @@ pub fn testsrc(args: &TestsrcArgs) -> anyhow::Result<()> {
 pub fn probe(args: &ProbeArgs) -> anyhow::Result<()> {
     let info = media::probe(&MediaSource::file(&args.file))?;
     if args.json {
-        println!("{}", info.to_json());
+        outln!("{}", info.to_json())?;
     } else {
-        println!("container    {}", info.container);
-        println!(
+        outln!("container    {}", info.container)?;
+        outln!(
             "video        {} {}x{}",
-            info.video_codec, info.width, info.height
-        );
-        println!(
+            info.video_codec,
+            info.width,
+            info.height
+        )?;
+        outln!(
             "audio        {}",
             info.audio_codec.as_deref().unwrap_or("none")
-        );
-        println!(
+        )?;
+        outln!(
             "frames       {} ({} keyframes)",
             info.frames(),
             info.table.keyframes().len()
-        );
-        println!(
+        )?;
+        outln!(
             "frame rate   {} ({:.3} fps){}",
             info.rate,
             info.rate.as_f64(),
             if info.vfr { ", variable" } else { "" }
-        );
-        println!("duration     {}", crate::time::clock_ms(info.duration_ns));
+        )?;
+        outln!("duration     {}", crate::time::clock_ms(info.duration_ns))?;
     }
     Ok(())
 }

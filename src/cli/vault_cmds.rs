@@ -143,8 +143,8 @@ pub(super) fn read_passphrase(
     Ok(SecretString::from(first.to_string()))
 }
 
-fn print_json(value: &serde_json::Value) {
-    println!("{value}");
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    outln!("{value}")
 }
 
 /// `debrief init`.
@@ -171,7 +171,7 @@ pub fn init(args: &InitArgs, v: &VaultArgs) -> anyhow::Result<()> {
     )?;
     Vault::init(&dir, user, &passphrase, args.recovery_recipient.as_deref())?;
     if args.json {
-        print_json(&serde_json::json!({ "vault": dir, "user": user }));
+        print_json(&serde_json::json!({ "vault": dir, "user": user }))?;
     } else {
         eprintln!("Created a vault for {user}: {}", dir.display());
     }
@@ -232,10 +232,10 @@ pub fn user(cmd: &UserCommand, v: &VaultArgs) -> anyhow::Result<()> {
             if *json {
                 print_json(
                     &serde_json::json!({ "users": users.iter().map(|u| serde_json::json!({"name": u.name, "role": u.role})).collect::<Vec<_>>() }),
-                );
+                )?;
             } else {
                 for u in users {
-                    println!("{}\t{}", u.name, u.role);
+                    outln!("{}\t{}", u.name, u.role)?;
                 }
             }
         }
@@ -294,23 +294,23 @@ pub fn case(cmd: &CaseCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 codebook_id: codebook.clone(),
             })?;
             if *json {
-                print_json(&serde_json::json!({ "case_id": id }));
+                print_json(&serde_json::json!({ "case_id": id }))?;
             } else {
-                println!("{id}");
+                outln!("{id}")?;
             }
         }
         CaseCommand::List { json } => {
             let cases = vault.cases()?;
             if *json {
-                print_json(&serde_json::json!({ "cases": cases }));
+                print_json(&serde_json::json!({ "cases": cases }))?;
             } else {
                 for c in cases {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}",
                         c.id,
                         c.date.as_deref().unwrap_or("-"),
                         c.title
-                    );
+                    )?;
                 }
             }
         }
@@ -370,14 +370,15 @@ fn not_valid(name: &str, what: &str, problems: &[String]) -> BadInput {
 }
 
 /// `… validate`'s output when problems were found: JSON, or one per line on stderr.
-fn print_problems(problems: &[String], json: bool) {
+fn print_problems(problems: &[String], json: bool) -> anyhow::Result<()> {
     if json {
-        print_json(&serde_json::json!({"valid": false, "problems": problems}));
+        print_json(&serde_json::json!({"valid": false, "problems": problems}))?;
     } else {
         for p in problems {
             eprintln!("{p}");
         }
     }
+    Ok(())
 }
 
 fn validate_codebook(file: &Path, json: bool) -> anyhow::Result<()> {
@@ -388,7 +389,7 @@ fn validate_codebook(file: &Path, json: bool) -> anyhow::Result<()> {
             if json {
                 print_json(
                     &serde_json::json!({"valid": true, "id": book.id, "codes": book.codes.len(), "problems": []}),
-                );
+                )?;
             } else {
                 eprintln!(
                     "{name}: a valid codebook ('{}', {} codes).",
@@ -399,7 +400,7 @@ fn validate_codebook(file: &Path, json: bool) -> anyhow::Result<()> {
             Ok(())
         }
         Err(problems) => {
-            print_problems(&problems, json);
+            print_problems(&problems, json)?;
             Err(not_valid(&name, "codebook", &problems).into())
         }
     }
@@ -425,7 +426,7 @@ pub fn codebook(cmd: &CodebookCommand, v: &VaultArgs) -> anyhow::Result<()> {
             let mut vault = vault;
             let id = vault.save_codebook(&text)?;
             if *json {
-                print_json(&serde_json::json!({ "codebook_id": id }));
+                print_json(&serde_json::json!({ "codebook_id": id }))?;
             } else {
                 eprintln!("Codebook '{id}' saved in the vault.");
             }
@@ -437,27 +438,27 @@ pub fn codebook(cmd: &CodebookCommand, v: &VaultArgs) -> anyhow::Result<()> {
                     .iter()
                     .map(|b| serde_json::json!({"id": b.id, "name": b.name, "version": b.version, "codes": b.codes.len()}))
                     .collect();
-                print_json(&serde_json::json!({ "codebooks": list }));
+                print_json(&serde_json::json!({ "codebooks": list }))?;
             } else {
                 for b in books {
-                    println!("{}\t{}\t{} codes", b.id, b.name, b.codes.len());
+                    outln!("{}\t{}\t{} codes", b.id, b.name, b.codes.len())?;
                 }
             }
         }
         CodebookCommand::Show { id, json } => {
             let book = vault.codebook(id)?;
             if *json {
-                print_json(&serde_json::to_value(&book)?);
+                print_json(&serde_json::to_value(&book)?)?;
             } else {
-                println!("{} ({}, version {})", book.name, book.id, book.version);
+                outln!("{} ({}, version {})", book.name, book.id, book.version)?;
                 for c in &book.codes {
-                    println!(
+                    outln!(
                         "  {:<16} {:<9} {:<3} {}",
                         c.id,
                         c.kind,
                         c.hotkey.as_deref().unwrap_or(""),
                         c.label
-                    );
+                    )?;
                 }
             }
         }
@@ -502,11 +503,11 @@ pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
         PolicyCommand::Validate { file, json } => {
             let name = file.display().to_string();
             if let Err(problems) = checked(file)?.1 {
-                print_problems(&problems, *json);
+                print_problems(&problems, *json)?;
                 return Err(not_valid(&name, "policy", &problems).into());
             }
             if *json {
-                print_json(&serde_json::json!({"valid": true, "problems": []}));
+                print_json(&serde_json::json!({"valid": true, "problems": []}))?;
             } else {
                 eprintln!("{name}: a valid policy.");
             }
@@ -515,12 +516,13 @@ pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
             let vault = v.unlock()?;
             let policy = vault.policy();
             if *json {
-                print_json(&serde_json::to_value(policy)?);
+                print_json(&serde_json::to_value(policy)?)?;
             } else {
-                println!(
+                outln!(
                     "Raw recordings kept {} days; a refusal or withdrawal: {}.",
-                    policy.retention_days, policy.on_refusal
-                );
+                    policy.retention_days,
+                    policy.on_refusal
+                )?;
                 for (purpose, rule) in &policy.purposes {
                     let list = |stages: &[crate::model::ConsentStage]| {
                         stages
@@ -529,7 +531,7 @@ pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     };
-                    println!(
+                    outln!(
                         "  {purpose}: instructor review needs [{}]; plenary needs [{}]{}",
                         list(&rule.instructor_review),
                         list(&rule.plenary),
@@ -538,7 +540,7 @@ pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
                         } else {
                             ""
                         }
-                    );
+                    )?;
                 }
             }
         }
@@ -595,9 +597,9 @@ pub fn participant(cmd: &ParticipantCommand, v: &VaultArgs) -> anyhow::Result<()
     } = cmd;
     let id = vault.add_participant(case, name, team_role.as_deref(), user.as_deref())?;
     if *json {
-        print_json(&serde_json::json!({ "participant_id": id }));
+        print_json(&serde_json::json!({ "participant_id": id }))?;
     } else {
-        println!("{id}");
+        outln!("{id}")?;
     }
     Ok(())
 }
@@ -667,7 +669,7 @@ pub fn consent(cmd: &ConsentCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 note: note.clone(),
             })?;
             if *json {
-                print_json(&serde_json::json!({ "shredded": shredded }));
+                print_json(&serde_json::json!({ "shredded": shredded }))?;
             } else if !shredded.is_empty() {
                 eprintln!(
                     "Policy applied: {} recording(s) crypto-shredded.",
@@ -683,7 +685,7 @@ pub fn consent(cmd: &ConsentCommand, v: &VaultArgs) -> anyhow::Result<()> {
         ConsentCommand::Show { case, json } => {
             let report = vault.consent_report(case)?;
             if *json {
-                print_json(&serde_json::to_value(&report)?);
+                print_json(&serde_json::to_value(&report)?)?;
             } else {
                 for p in &report.participants {
                     let stages: Vec<String> = p
@@ -696,23 +698,23 @@ pub fn consent(cmd: &ConsentCommand, v: &VaultArgs) -> anyhow::Result<()> {
                             )
                         })
                         .collect();
-                    println!(
+                    outln!(
                         "{} ({}): {}",
                         p.participant.name,
                         p.participant.team_role.as_deref().unwrap_or("-"),
                         stages.join(", ")
-                    );
+                    )?;
                 }
                 for r in &report.recordings {
                     let p = &r.permissions;
-                    println!(
+                    outln!(
                         "recording {} [{}]: private review {}, instructor review {}, plenary {}",
                         r.recording_id,
                         r.purpose,
                         yes(p.private_review),
                         yes(p.instructor_review),
                         yes(p.plenary)
-                    );
+                    )?;
                 }
             }
         }
@@ -763,9 +765,9 @@ pub fn import(args: &ImportArgs, v: &VaultArgs) -> anyhow::Result<()> {
     })?;
     bar.finish_and_clear();
     if args.json {
-        print_json(&serde_json::to_value(&imported)?);
+        print_json(&serde_json::to_value(&imported)?)?;
     } else {
-        println!("{}", imported.recording_id);
+        outln!("{}", imported.recording_id)?;
     }
     Ok(())
 }
@@ -819,7 +821,7 @@ pub fn annotations(cmd: &AnnotationsCommand, v: &VaultArgs) -> anyhow::Result<()
         let n =
             vault.import_annotations(recording, *format, &text, &input.display().to_string())?;
         if *json {
-            print_json(&serde_json::json!({ "imported": n }));
+            print_json(&serde_json::json!({ "imported": n }))?;
         } else {
             eprintln!("Imported {n} annotations.");
         }
@@ -943,26 +945,26 @@ pub fn annotate(cmd: &AnnotateCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 private_note,
             })?;
             if *json {
-                print_json(&serde_json::json!({ "annotation_id": id }));
+                print_json(&serde_json::json!({ "annotation_id": id }))?;
             } else {
-                println!("{id}");
+                outln!("{id}")?;
             }
         }
         AnnotateCommand::List { recording, json } => {
             let list = vault.annotations(recording)?;
             if *json {
-                print_json(&serde_json::json!({ "recording_id": recording, "annotations": list }));
+                print_json(&serde_json::json!({ "recording_id": recording, "annotations": list }))?;
             } else {
                 for a in list {
                     let end = a.end_frame.map_or(String::new(), |e| format!("-{e}"));
-                    println!(
+                    outln!(
                         "{}\t{}{}\t{}\t{}",
                         a.id,
                         a.start_frame,
                         end,
                         a.code,
                         a.note.as_deref().unwrap_or("")
-                    );
+                    )?;
                 }
             }
         }
@@ -1026,7 +1028,7 @@ pub fn recording(cmd: &RecordingCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 value
             })
             .collect();
-        print_json(&serde_json::json!({ "recordings": items }));
+        print_json(&serde_json::json!({ "recordings": items }))?;
     } else {
         for r in list {
             let state = match &r.shredded {
@@ -1036,7 +1038,7 @@ pub fn recording(cmd: &RecordingCommand, v: &VaultArgs) -> anyhow::Result<()> {
                     vault.days_until_deletion(&r).unwrap_or(0)
                 ),
             };
-            println!("{}\t{}\t{} frames\t{}", r.id, r.purpose, r.frames, state);
+            outln!("{}\t{}\t{} frames\t{}", r.id, r.purpose, r.frames, state)?;
         }
     }
     Ok(())
@@ -1068,15 +1070,15 @@ pub fn audit(cmd: &AuditCommand, v: &VaultArgs) -> anyhow::Result<()> {
         AuditCommand::Verify { json } => {
             let report = vault.audit_verify()?;
             if *json {
-                print_json(&serde_json::to_value(&report)?);
+                print_json(&serde_json::to_value(&report)?)?;
             } else if report.ok {
-                println!("audit chain intact: {} entries", report.entries);
+                outln!("audit chain intact: {} entries", report.entries)?;
             } else {
-                println!(
+                outln!(
                     "audit chain BROKEN at entry {}: {}",
                     report.first_bad.unwrap_or(0),
                     report.problem.as_deref().unwrap_or("")
-                );
+                )?;
             }
             if !report.ok {
                 return Err(BadInput(format!(
@@ -1089,17 +1091,17 @@ pub fn audit(cmd: &AuditCommand, v: &VaultArgs) -> anyhow::Result<()> {
         AuditCommand::Show { limit, json } => {
             let entries = vault.audit_recent(*limit)?;
             if *json {
-                print_json(&serde_json::json!({ "entries": entries }));
+                print_json(&serde_json::json!({ "entries": entries }))?;
             } else {
                 for e in entries {
-                    println!(
+                    outln!(
                         "{:>6} {} {:<12} {:<20} {}",
                         e.seq,
                         e.at,
                         e.actor,
                         e.action,
                         e.object.as_deref().unwrap_or("")
-                    );
+                    )?;
                 }
             }
         }
@@ -1123,9 +1125,9 @@ pub fn retention(cmd: &RetentionCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let RetentionCommand::Run { json } = cmd;
     let shredded = vault.run_retention()?;
     if *json {
-        print_json(&serde_json::json!({ "shredded": shredded }));
+        print_json(&serde_json::json!({ "shredded": shredded }))?;
     } else {
-        println!("{} recording(s) crypto-shredded", shredded.len());
+        outln!("{} recording(s) crypto-shredded", shredded.len())?;
     }
     Ok(())
 }

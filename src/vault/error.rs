@@ -54,6 +54,11 @@ pub enum VaultError {
         /// Its id.
         id: String,
     },
+    /// The file is already a recording of this case.
+    #[error(
+        "this file is already in the case, imported as recording {0}; nothing was imported again"
+    )]
+    AlreadyImported(String),
     /// Stored data failed an integrity check.
     #[error(
         "integrity check failed: {0}; the vault file was modified or damaged (restore it from a backup)"

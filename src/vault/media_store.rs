@@ -48,15 +48,25 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// What [`encrypt_file`] wrote.
+pub struct Encrypted {
+    /// SHA-256 of the ciphertext (checked before playback).
+    pub sha256: String,
+    /// Ciphertext bytes.
+    pub size: u64,
+    /// SHA-256 of the source file (a second import of it is refused).
+    pub source_sha256: String,
+}
+
 /// Encrypts `source` to `recipient` into `dest`, reporting `(done, total)` bytes.
-/// Returns the SHA-256 (hex) and size of the ciphertext. A failure or a
-/// cancel (`progress` returning false) leaves no file behind.
+/// Returns the ciphertext's SHA-256 (hex) and size, and the source's SHA-256.
+/// A failure or a cancel (`progress` returning false) leaves no file behind.
 pub fn encrypt_file(
     source: &Path,
     dest: &Path,
     recipient: &age::x25519::Recipient,
     progress: &mut dyn FnMut(u64, u64) -> bool,
-) -> Result<(String, u64), VaultError> {
+) -> Result<Encrypted, VaultError> {
     let partial = dest.with_extension("age.partial");
     let result = (|| {
         let mut input =
@@ -76,6 +86,7 @@ pub fn encrypt_file(
             .map_err(VaultError::io("encrypting"))?;
         let mut buf = vec![0u8; COPY_CHUNK];
         let mut done = 0u64;
+        let mut plain = Sha256::new();
         loop {
             let n = input
                 .read(&mut buf)
@@ -83,8 +94,10 @@ pub fn encrypt_file(
             if n == 0 {
                 break;
             }
+            let chunk = buf.get(..n).unwrap_or_default();
+            plain.update(chunk);
             writer
-                .write_all(buf.get(..n).unwrap_or_default())
+                .write_all(chunk)
                 .map_err(VaultError::io(format!("writing {}", partial.display())))?;
             done += n as u64;
             if !progress(done, total) {
@@ -106,7 +119,11 @@ pub fn encrypt_file(
         std::fs::rename(&partial, dest)
             .map_err(VaultError::io(format!("writing {}", dest.display())))?;
         fsutil::sync_dir(dest.parent().unwrap_or(Path::new(".")));
-        Ok((digest, size))
+        Ok(Encrypted {
+            sha256: digest,
+            size,
+            source_sha256: hex::encode(plain.finalize()),
+        })
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);

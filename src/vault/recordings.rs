@@ -97,7 +97,14 @@ impl Vault {
             });
             (probed, encrypted)
         });
-        let (info, (sha256, size)) = match probe {
+        let (
+            info,
+            media_store::Encrypted {
+                sha256,
+                size,
+                source_sha256,
+            },
+        ) = match probe {
             (Ok(info), Ok(enc)) => (info, enc),
             (probed, encrypted) => {
                 let _ = std::fs::remove_file(&dest);
@@ -108,6 +115,20 @@ impl Vault {
                 });
             }
         };
+        // The same file again (a retry whose first report was lost, or a slip):
+        // refuse rather than keep two copies under two ids.
+        let existing: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM recordings WHERE case_id = ?1 AND source_sha256 = ?2 AND shredded_at IS NULL",
+                params![case_id, source_sha256],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(existing) = existing {
+            let _ = std::fs::remove_file(&dest);
+            return Err(VaultError::AlreadyImported(existing));
+        }
         let secret = {
             use age::secrecy::ExposeSecret as _;
             zeroize::Zeroizing::new(identity.to_string().expose_secret().to_owned())
@@ -122,8 +143,8 @@ impl Vault {
             tx.execute(
                 "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
                  duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
-                 orientation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                 orientation, source_sha256)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
                 params![
                     id,
                     case_id,
@@ -146,6 +167,7 @@ impl Vault {
                     now,
                     (user_id > 0).then_some(user_id),
                     info.orientation.as_str(),
+                    source_sha256,
                 ],
             )?;
             tx.execute("INSERT INTO recording_keys (recording_id, identity) VALUES (?1, ?2)", params![id, secret.as_str()])?;

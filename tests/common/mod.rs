@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: generated media, frame-code checks.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
