@@ -69,7 +69,7 @@ screenshots: deps
 	  A=$$($$D export clip --recording $$R --from-frame 60 --to-frame 330 --out $(DEMO_DIR)/clip-a.mp4 --json | id clip_id); \
 	  B=$$($$D export clip --recording $$R --from-frame 900 --to-frame 1200 --out $(DEMO_DIR)/clip-b.mp4 --json | id clip_id); \
 	  DEBRIEF_PACKAGE_PASSPHRASE=plenary $$D package create --clips $$A,$$B --out $(DEMO_DIR)/plenary.dbpkg --title "Neonatal resuscitation — plenary"
-	DEBRIEF_PASSPHRASE=plenary DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief present $(DEMO_DIR)/plenary.dbpkg --screenshot docs/present.png
+	DEBRIEF_PACKAGE_PASSPHRASE=plenary DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief present $(DEMO_DIR)/plenary.dbpkg --screenshot docs/present.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink DEBRIEF_USER=demo DEBRIEF_PASSPHRASE=demo $(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --screenshot docs/library.png
 	DEBRIEF_USER=demo DEBRIEF_PASSPHRASE=demo $(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --copy-codebook team --screenshot-after-frames 300 --screenshot docs/codebook.png
 	$(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --screenshot docs/unlock.png

@@ -122,8 +122,7 @@ enum Command {
     /// Codebooks in the vault.
     Codebook(vault_cmds::Group<vault_cmds::CodebookCommand>),
     /// Participants of a case.
-    #[command(subcommand)]
-    Participant(vault_cmds::ParticipantCommand),
+    Participant(vault_cmds::Group<vault_cmds::ParticipantCommand, vault_cmds::SecretOnly>),
     /// The consent and retention policy: show, validate, replace.
     Policy(vault_cmds::Group<vault_cmds::PolicyCommand>),
     /// The triple-consent ledger.
@@ -145,7 +144,7 @@ enum Command {
     /// Cut de-identified clips for plenary review.
     Export(vault_cmds::Group<export_cmds::ExportCommand>),
     /// Plenary packages: encrypted files of clips for the presenter.
-    Package(vault_cmds::Group<export_cmds::PackageCommand>),
+    Package(vault_cmds::Group<export_cmds::PackageCommand, vault_cmds::UserOnly>),
     /// The tamper-evident audit log.
     Audit(vault_cmds::Group<vault_cmds::AuditCommand>),
     /// Crypto-shred what the retention policy says is due.
@@ -158,8 +157,9 @@ enum Command {
     /// Open a plain player window on a media file: play/pause, frame steps, scrubber.
     Play(media_cmds::PlayArgs),
     /// Presenter mode on a plenary package: playlist, exact steps, slow motion, loop,
-    /// annotations, black screen, drawing. Passphrase from env DEBRIEF_PASSPHRASE (a wrong
-    /// one exits 2 before any window), an age identity file, or the window's prompt.
+    /// annotations, black screen, drawing. The package's passphrase from env
+    /// DEBRIEF_PACKAGE_PASSPHRASE (or DEBRIEF_PASSPHRASE, its older name here; a wrong one
+    /// exits 2 before any window), an age identity file, or the window's prompt.
     Present(PresentArgs),
     /// Create (once) and open a demo vault: passphrase `demo`, a generated recording with
     /// consent and annotations, opened on the review screen.
@@ -176,10 +176,13 @@ struct PresentArgs {
     #[arg(long, value_name = "F")]
     identity: Option<PathBuf>,
     /// Record this presentation in the local vault's audit log (--vault, --user; the
-    /// vault passphrase from --passphrase-file, env DEBRIEF_VAULT_PASSPHRASE or a prompt).
-    /// Without it the presenter keeps no record.
+    /// vault passphrase from --vault-passphrase-file (or --passphrase-file), env
+    /// DEBRIEF_VAULT_PASSPHRASE or a prompt). Without it the presenter keeps no record.
     #[arg(long)]
     audit: bool,
+    /// With --audit: read the vault passphrase from this file (the same as --vault-passphrase-file).
+    #[arg(long, value_name = "F")]
+    passphrase_file: Option<std::path::PathBuf>,
     /// Open full screen on screen N (1 is the first; the projector is usually 2).
     /// In the window, M moves the presentation to the next screen.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -206,10 +209,7 @@ fn present(args: &PresentArgs, gui: &GuiArgs, vault: &vault_cmds::VaultArgs) -> 
     let today = chrono::Local::now().date_naive();
     let opened = if let Some(file) = &args.identity {
         Some(present::open_with_key_file(&args.file, file, today).map_err(BadInput)?)
-    } else if let Some(pass) = std::env::var("DEBRIEF_PASSPHRASE")
-        .ok()
-        .filter(|p| !p.is_empty())
-    {
+    } else if let Some(pass) = package_passphrase_from_env() {
         let pass = age::secrecy::SecretString::from(pass);
         Some(present::open_package(&args.file, &pass, today).map_err(BadInput)?)
     } else {
@@ -224,10 +224,18 @@ fn present(args: &PresentArgs, gui: &GuiArgs, vault: &vault_cmds::VaultArgs) -> 
             )
             .into());
         };
+        let vault = vault_cmds::VaultArgs {
+            passphrase_file: args
+                .passphrase_file
+                .clone()
+                .or_else(|| vault.passphrase_file.clone()),
+            ..vault.clone()
+        };
         let user = vault.user()?;
+        // Not DEBRIEF_PASSPHRASE: here it is the package's.
         let pass = vault_cmds::read_passphrase(
-            vault.passphrase_file.as_deref(),
-            "DEBRIEF_VAULT_PASSPHRASE",
+            vault.vault_passphrase_file()?,
+            &["DEBRIEF_VAULT_PASSPHRASE"],
             &format!("Vault passphrase for {user}: "),
             false,
         )?;
@@ -249,6 +257,15 @@ fn present(args: &PresentArgs, gui: &GuiArgs, vault: &vault_cmds::VaultArgs) -> 
             .map(|p| (p, gui.screenshot_after_frames)),
         monitor: args.monitor.map(|n| usize::from(n) - 1),
     })
+}
+
+/// The package's passphrase from the environment: DEBRIEF_PACKAGE_PASSPHRASE, or
+/// DEBRIEF_PASSPHRASE, its older name here (`present` never reads the vault's
+/// passphrase from it: that one is DEBRIEF_VAULT_PASSPHRASE).
+fn package_passphrase_from_env() -> Option<String> {
+    ["DEBRIEF_PACKAGE_PASSPHRASE", "DEBRIEF_PASSPHRASE"]
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|p| !p.is_empty()))
 }
 
 /// `debrief demo`.
@@ -423,7 +440,9 @@ pub fn main() -> ExitCode {
         Some(Command::Codebook(g)) => vault_cmds::codebook(&g.cmd, &cli.vault.acting(&g.who)),
         // `participant add --user U` names the provider to link: the acting user comes
         // from DEBRIEF_USER or `debrief --user NAME participant …`.
-        Some(Command::Participant(cmd)) => vault_cmds::participant(&cmd, &cli.vault),
+        Some(Command::Participant(g)) => {
+            vault_cmds::participant(&g.cmd, &cli.vault.acting(&(&g.who).into()))
+        }
         Some(Command::Policy(g)) => vault_cmds::policy(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Consent(g)) => vault_cmds::consent(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Import(args)) => vault_cmds::import(&args, &cli.vault.acting(&args.who)),
@@ -436,7 +455,9 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Report(args)) => analysis_cmds::report(&args, &cli.vault.acting(&args.who)),
         Some(Command::Export(g)) => export_cmds::export(&g.cmd, &cli.vault.acting(&g.who)),
-        Some(Command::Package(g)) => export_cmds::package(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Package(g)) => {
+            export_cmds::package(&g.cmd, &cli.vault.acting(&(&g.who).into()))
+        }
         Some(Command::Audit(g)) => vault_cmds::audit(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Retention(g)) => vault_cmds::retention(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Delete(g)) => vault_cmds::delete(&g.cmd, &cli.vault.acting(&g.who)),

@@ -182,3 +182,174 @@ fn argument_mistakes_are_one_line_pointing_at_help() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).lines().count() > 20);
 }
+
+/// Runs `args` with the vault and user from `env` and exactly the environment `vars`
+/// (no passphrase variables unless given).
+fn run_with(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
+        .env_remove("DEBRIEF_PASSPHRASE")
+        .env_remove("DEBRIEF_PACKAGE_PASSPHRASE")
+        .env_remove("DEBRIEF_VAULT_PASSPHRASE")
+        .env("DEBRIEF_VAULT", &env.vault)
+        .env("DEBRIEF_USER", &env.user)
+        .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
+        .env("TMPDIR", &env.tmp)
+        .stdin(Stdio::null());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run debrief")
+}
+
+#[test]
+fn every_secret_has_its_own_flag_and_variable() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = small_source(root.path());
+    let (_, _, rec) = setup(&env, &source);
+    let clip = root.path().join("clip.mp4");
+    let clip_id = env.json(&[
+        "export",
+        "clip",
+        "--recording",
+        &rec,
+        "--faces",
+        "none",
+        "--from-frame",
+        "0",
+        "--to-frame",
+        "9",
+        "--out",
+        clip.to_str().unwrap(),
+        "--json",
+    ])["clip_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let vault_file = root.path().join("vault.pass");
+    std::fs::write(&vault_file, format!("{}\n", env.pass)).unwrap();
+    let package_file = root.path().join("package.pass");
+    std::fs::write(&package_file, "plenary pass\n").unwrap();
+    let (v, p) = (vault_file.to_str().unwrap(), package_file.to_str().unwrap());
+    let opens_with = |pkg: &std::path::Path, pass: &str| {
+        debrief::package::Package::open_with_passphrase(
+            pkg,
+            &secrecy::SecretString::from(pass.to_owned()),
+        )
+        .is_ok()
+    };
+    let create = |n: u32, extra: &[&str], vars: &[(&str, &str)]| {
+        let pkg = root.path().join(format!("p{n}.dbpkg"));
+        let out = run_with(
+            &env,
+            &[
+                &[
+                    "package",
+                    "create",
+                    "--clips",
+                    &clip_id,
+                    "--out",
+                    pkg.to_str().unwrap(),
+                ][..],
+                extra,
+            ]
+            .concat(),
+            vars,
+        );
+        (pkg, out)
+    };
+
+    // `package create --passphrase-file F` reads the package's passphrase, as its help
+    // says; the vault's comes from DEBRIEF_PASSPHRASE.
+    let (pkg, out) = create(
+        1,
+        &["--passphrase-file", p],
+        &[("DEBRIEF_PASSPHRASE", &env.pass)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        opens_with(&pkg, "plenary pass"),
+        "package passphrase from the file"
+    );
+    // Its own name, and the vault's from a file under a name no other secret has.
+    let (pkg, out) = create(
+        2,
+        &["--package-passphrase-file", p, "--vault-passphrase-file", v],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(opens_with(&pkg, "plenary pass"));
+    // The vault's --passphrase-file before the command name stays the vault's.
+    let pkg = root.path().join("p3.dbpkg");
+    let out = run_with(
+        &env,
+        &[
+            "--passphrase-file",
+            v,
+            "package",
+            "create",
+            "--clips",
+            &clip_id,
+            "--out",
+            pkg.to_str().unwrap(),
+        ],
+        &[("DEBRIEF_PACKAGE_PASSPHRASE", "env plenary")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(opens_with(&pkg, "env plenary"));
+    // Each variable holds one secret: the vault's is never taken for the package's.
+    let (pkg, out) = create(4, &[], &[("DEBRIEF_VAULT_PASSPHRASE", &env.pass)]);
+    refused(&out, "no passphrase: set DEBRIEF_PACKAGE_PASSPHRASE");
+    assert!(!pkg.exists());
+    // The vault passphrase file after a vault command's name, and its other name.
+    for flag in ["--passphrase-file", "--vault-passphrase-file"] {
+        let out = run_with(&env, &["case", "list", "--json", flag, v], &[]);
+        assert!(
+            out.status.success(),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = run_with(
+        &env,
+        &[
+            "participant",
+            "add",
+            "--case",
+            "none",
+            "--name",
+            "X",
+            "--passphrase-file",
+            p,
+        ],
+        &[],
+    );
+    refused(&out, "wrong passphrase");
+    // Two different files for the one vault passphrase: refused, not guessed.
+    let out = run_with(
+        &env,
+        &[
+            "case",
+            "list",
+            "--passphrase-file",
+            v,
+            "--vault-passphrase-file",
+            p,
+        ],
+        &[],
+    );
+    refused(&out, "name different files");
+}

@@ -108,8 +108,15 @@ pub struct PackageArgs {
     /// The package file (.dbpkg).
     #[arg(long, value_name = "F.dbpkg")]
     out: PathBuf,
-    /// Read the package passphrase from this file [or env DEBRIEF_PACKAGE_PASSPHRASE].
-    #[arg(long, value_name = "F", conflicts_with = "recipient")]
+    /// Read the package's passphrase from this file [else env DEBRIEF_PACKAGE_PASSPHRASE,
+    /// else a prompt]. Here --passphrase-file is this file too; the vault's passphrase
+    /// comes from --vault-passphrase-file, env DEBRIEF_PASSPHRASE or a prompt.
+    #[arg(
+        long = "package-passphrase-file",
+        visible_alias = "passphrase-file",
+        value_name = "F",
+        conflicts_with = "recipient"
+    )]
     passphrase_file: Option<PathBuf>,
     /// Encrypt to these age recipients (age1…) instead of a passphrase.
     #[arg(long, value_name = "age1…")]
@@ -253,7 +260,7 @@ pub fn package(cmd: &PackageCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let protection = if args.recipient.is_empty() {
         Protection::Passphrase(read_passphrase(
             args.passphrase_file.as_deref(),
-            "DEBRIEF_PACKAGE_PASSPHRASE",
+            &["DEBRIEF_PACKAGE_PASSPHRASE"],
             "Passphrase for the package: ",
             true,
         )?)

@@ -23,40 +23,106 @@ pub struct VaultArgs {
     /// Your user name in the vault (also accepted after a vault command's name).
     #[arg(long, value_name = "NAME", env = "DEBRIEF_USER")]
     pub user: Option<String>,
-    /// Read your passphrase from the first line of this file (else $DEBRIEF_PASSPHRASE, else a prompt).
-    #[arg(long, value_name = "F", global = true)]
+    /// Read your vault passphrase from the first line of this file (else $DEBRIEF_PASSPHRASE,
+    /// else a prompt); vault commands also take it after their name.
+    #[arg(long, value_name = "F")]
     pub passphrase_file: Option<PathBuf>,
+    /// The same as --passphrase-file, under a name no other secret shares: every command
+    /// takes it, `package create` and `present` included.
+    #[arg(long, value_name = "F", global = true)]
+    pub vault_passphrase_file: Option<PathBuf>,
     /// Open the vault with the recovery identity in this file instead of a user (emergency access; audited).
     #[arg(long, value_name = "F", global = true)]
     pub recovery_identity: Option<PathBuf>,
 }
 
-/// The acting user, given after a command's name (`debrief case list --user alice`).
+/// The acting user and their vault passphrase file, given after a command's
+/// name (`debrief case list --user alice --passphrase-file F`).
 ///
 /// Scoped per command group rather than global because `participant add
-/// --user U` uses the same flag for the provider account to link.
+/// --user U` names the provider account to link, and `package create
+/// --passphrase-file F` the package's passphrase: a global flag would read
+/// one secret's file as another's.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Who {
     /// Your user name in the vault [env: DEBRIEF_USER].
     #[arg(long = "user", value_name = "NAME", global = true)]
     pub user: Option<String>,
+    /// Read your vault passphrase from the first line of this file [else env
+    /// DEBRIEF_PASSPHRASE, else a prompt].
+    #[arg(long = "passphrase-file", value_name = "F", global = true)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The acting user alone (`package …`, whose `--passphrase-file` is the package's).
+#[derive(Debug, Clone, Default, Args)]
+pub struct UserOnly {
+    /// Your user name in the vault [env: DEBRIEF_USER].
+    #[arg(long = "user", value_name = "NAME", global = true)]
+    pub user: Option<String>,
+}
+
+impl From<&UserOnly> for Who {
+    fn from(w: &UserOnly) -> Self {
+        Self {
+            user: w.user.clone(),
+            passphrase_file: None,
+        }
+    }
+}
+
+/// The vault passphrase file alone (`participant …`, whose `--user` is the provider to link).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SecretOnly {
+    /// Read your vault passphrase from the first line of this file [else env
+    /// DEBRIEF_PASSPHRASE, else a prompt].
+    #[arg(long = "passphrase-file", value_name = "F", global = true)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl From<&SecretOnly> for Who {
+    fn from(w: &SecretOnly) -> Self {
+        Self {
+            user: None,
+            passphrase_file: w.passphrase_file.clone(),
+        }
+    }
 }
 
 /// A vault command group with its acting user.
 #[derive(Debug, Args)]
-pub struct Group<C: Subcommand> {
+pub struct Group<C: Subcommand, W: Args = Who> {
     #[command(flatten)]
-    pub who: Who,
+    pub who: W,
     #[command(subcommand)]
     pub cmd: C,
 }
 
 impl VaultArgs {
-    /// These arguments with the acting user given after the command, if any.
+    /// These arguments with the acting user and passphrase file given after the command, if any.
     pub fn acting(&self, who: &Who) -> Self {
         Self {
             user: who.user.clone().or_else(|| self.user.clone()),
+            passphrase_file: who
+                .passphrase_file
+                .clone()
+                .or_else(|| self.passphrase_file.clone()),
             ..self.clone()
+        }
+    }
+
+    /// The file holding the vault passphrase: `--vault-passphrase-file`, else
+    /// `--passphrase-file`; both naming different files is refused.
+    pub(super) fn vault_passphrase_file(&self) -> anyhow::Result<Option<&Path>> {
+        match (&self.vault_passphrase_file, &self.passphrase_file) {
+            (Some(a), Some(b)) if a != b => Err(BadInput(format!(
+                "--vault-passphrase-file and --passphrase-file name different files; give one: {} / {}",
+                a.display(),
+                b.display()
+            ))
+            .into()),
+            (Some(a), _) => Ok(Some(a)),
+            (None, b) => Ok(b.as_deref()),
         }
     }
 
@@ -88,8 +154,8 @@ impl VaultArgs {
         }
         let user = self.user()?;
         let passphrase = read_passphrase(
-            self.passphrase_file.as_deref(),
-            "DEBRIEF_PASSPHRASE",
+            self.vault_passphrase_file()?,
+            VAULT_ENV,
             &format!("Passphrase for {user}: "),
             false,
         )?;
@@ -97,10 +163,14 @@ impl VaultArgs {
     }
 }
 
-/// A passphrase from a file, an environment variable, or a prompt (twice when `confirm`).
+/// Where the vault passphrase may come from in the environment: the contract's
+/// name, then the one no other secret shares.
+pub(super) const VAULT_ENV: &[&str] = &["DEBRIEF_PASSPHRASE", "DEBRIEF_VAULT_PASSPHRASE"];
+
+/// A passphrase from a file, the first set of `envs`, or a prompt (twice when `confirm`).
 pub(super) fn read_passphrase(
     file: Option<&Path>,
-    env: &str,
+    envs: &[&str],
     prompt: &str,
     confirm: bool,
 ) -> anyhow::Result<SecretString> {
@@ -119,14 +189,17 @@ pub(super) fn read_passphrase(
         }
         return Ok(SecretString::from(line));
     }
-    if let Ok(value) = std::env::var(env)
-        && !value.is_empty()
-    {
-        return Ok(SecretString::from(value));
+    for env in envs {
+        if let Ok(value) = std::env::var(env)
+            && !value.is_empty()
+        {
+            return Ok(SecretString::from(value));
+        }
     }
     if !std::io::stdin().is_terminal() {
+        let env = envs.first().copied().unwrap_or("DEBRIEF_PASSPHRASE");
         return Err(BadInput(format!(
-            "no passphrase: set {env}, pass --passphrase-file F, or run in a terminal"
+            "no passphrase: set {env}, give a passphrase file, or run in a terminal"
         ))
         .into());
     }
@@ -164,8 +237,8 @@ pub fn init(args: &InitArgs, v: &VaultArgs) -> anyhow::Result<()> {
     let dir = v.dir();
     let user = v.user()?;
     let passphrase = read_passphrase(
-        v.passphrase_file.as_deref(),
-        "DEBRIEF_PASSPHRASE",
+        v.vault_passphrase_file()?,
+        VAULT_ENV,
         &format!("New passphrase for {user}: "),
         true,
     )?;
@@ -220,7 +293,7 @@ pub fn user(cmd: &UserCommand, v: &VaultArgs) -> anyhow::Result<()> {
         } => {
             let passphrase = read_passphrase(
                 new_passphrase_file.as_deref(),
-                "DEBRIEF_NEW_PASSPHRASE",
+                &["DEBRIEF_NEW_PASSPHRASE"],
                 &format!("New passphrase for {name}: "),
                 true,
             )?;
