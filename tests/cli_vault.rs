@@ -48,8 +48,6 @@ fn the_json_contract_of_the_vault_commands() {
         "10",
         "--end-frame",
         "30",
-        "--rating",
-        "1",
         "--note",
         "good seal",
         "--json",

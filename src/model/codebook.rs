@@ -74,6 +74,35 @@ pub struct Code {
     pub rating: Option<RatingScale>,
 }
 
+impl Code {
+    /// Checks a rating given to an event of this code: only a code with a
+    /// scale takes one, and only a finite number on that scale.
+    pub fn check_rating(&self, rating: Option<f64>) -> Result<(), String> {
+        let Some(rating) = rating else {
+            return Ok(());
+        };
+        let Some(scale) = &self.rating else {
+            return Err(format!(
+                "'{}' has no rating scale: leave the rating out, or give the code a scale in the codebook",
+                self.id
+            ));
+        };
+        if !rating.is_finite() || !(scale.min..=scale.max).contains(&rating) {
+            // 1e300 as written, not as three hundred digits.
+            let shown = if rating.abs() < 1e9 {
+                rating.to_string()
+            } else {
+                format!("{rating:e}")
+            };
+            return Err(format!(
+                "rating {shown} is outside {}'s scale {} to {}: give a number on the scale",
+                self.id, scale.min, scale.max
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A numeric rating scale with labelled anchors.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -89,10 +89,25 @@ pub fn from_eaf(
             let ms: i64 = v
                 .parse()
                 .map_err(|_| format!("{file}: time slot {id} has no valid TIME_VALUE ('{v}')"))?;
+            if ms < 0 {
+                return Err(format!(
+                    "{file}: time slot {id} is negative ({ms} ms): times start at 0"
+                ));
+            }
             slots.insert(id, ms);
         }
     }
-    let frame_at = |ms: i64| pts.partition_point(|&p| p < ms * 1_000_000 - 500_000) as u64;
+    // The recording's end: its last frame's start plus one frame interval.
+    let end_ns = match pts {
+        [.., a, b] => b + (b - a),
+        [a] => *a,
+        [] => 0,
+    };
+    let end_ms = end_ns.div_euclid(1_000_000) + 1;
+    let frame_at = |ms: i64| {
+        let ns = ms.saturating_mul(1_000_000).saturating_sub(500_000);
+        pts.partition_point(|&p| p < ns) as u64
+    };
     // Notes by (code tier id, start slot, end slot).
     let mut notes: HashMap<(String, String, String), String> = HashMap::new();
     let tiers: Vec<_> = root.children().filter(|n| n.has_tag_name("TIER")).collect();
@@ -158,7 +173,28 @@ pub fn from_eaf(
                     "{file}: annotation {id} refers to a time slot that does not exist"
                 ));
             };
+            let place = format!("{file}: annotation {id} on tier '{tier_id}'");
+            if t2 < t1 {
+                return Err(format!(
+                    "{place} ends (slot {r2}, {t2} ms) before it starts (slot {r1}, {t1} ms); \
+                     correct its time slots"
+                ));
+            }
+            for (slot, t) in [(r1, t1), (r2, t2)] {
+                if t > end_ms {
+                    return Err(format!(
+                        "{place}: slot {slot} ({t} ms) lies after the end of the recording \
+                         ({end_ms} ms); is this file for another recording?"
+                    ));
+                }
+            }
             let start = frame_at(t1);
+            if start >= pts.len() as u64 {
+                return Err(format!(
+                    "{place} starts (slot {r1}, {t1} ms) at the very end of the recording, \
+                     after its last frame"
+                ));
+            }
             let end = frame_at(t2).saturating_sub(1).max(start);
             let (rating, note) = notes
                 .get(&(tier_id.to_owned(), r1.to_owned(), r2.to_owned()))

@@ -215,16 +215,22 @@ impl Vault {
                 ))
             })?;
             let last = info.frames().saturating_sub(1);
-            if new.start_frame > last
-                || new
-                    .end_frame
-                    .is_some_and(|e| e > last || e < new.start_frame)
-            {
+            let frames = match new.end_frame {
+                Some(end) => format!("frames {} to {end}", new.start_frame),
+                None => format!("frame {}", new.start_frame),
+            };
+            if new.start_frame > last || new.end_frame.is_some_and(|e| e > last) {
                 return Err(VaultError::Invalid(format!(
-                    "item {i}: frames {}..{:?} are outside 0..{last} or reversed",
-                    new.start_frame, new.end_frame
+                    "item {i}: {frames} lie outside the recording (frames 0 to {last})"
                 )));
             }
+            if new.end_frame.is_some_and(|e| e < new.start_frame) {
+                return Err(VaultError::Invalid(format!(
+                    "item {i}: {frames} end before they start"
+                )));
+            }
+            code.check_rating(new.rating)
+                .map_err(|e| VaultError::Invalid(format!("item {i}: {e}")))?;
             let end = if code.kind == CodeKind::Point {
                 None
             } else {
@@ -312,15 +318,7 @@ impl Vault {
                 "the end frame {end} comes before the start frame {start}"
             )));
         }
-        if let Some(rating) = row.rating
-            && let Some(scale) = &code.rating
-            && !(scale.min..=scale.max).contains(&rating)
-        {
-            return Err(VaultError::Invalid(format!(
-                "rating {rating} is outside {}'s scale {} to {}",
-                code.id, scale.min, scale.max
-            )));
-        }
+        code.check_rating(row.rating).map_err(VaultError::Invalid)?;
         let end = if code.kind == CodeKind::Point {
             None
         } else {
