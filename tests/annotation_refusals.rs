@@ -187,3 +187,76 @@ fn eaf_times_outside_the_recording_or_backwards_are_refused_by_name() {
         before
     );
 }
+
+#[test]
+fn a_codebook_cannot_drop_codes_that_annotations_use() {
+    use debrief::vault::NewCase;
+    let dir = tempfile::tempdir().unwrap();
+    let mut fx = fixture(dir.path(), &small(), true);
+    let mut book: serde_json::Value =
+        serde_json::from_str(debrief::model::codebook::NEONATAL).unwrap();
+    book["id"] = "unit-neonatal".into();
+    book["name"] = "Our unit's neonatal codebook".into();
+    fx.vault.save_codebook(&book.to_string()).unwrap();
+    let case = fx
+        .vault
+        .create_case(NewCase {
+            title: "Case two".into(),
+            codebook_id: Some("unit-neonatal".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let other = common::generate(dir.path(), "other.mp4", &small());
+    let rec = fx
+        .vault
+        .import(&case, &other, Default::default(), &mut |_, _| true)
+        .unwrap()
+        .recording_id;
+    fx.vault
+        .add_annotation(NewAnnotation {
+            recording_id: rec.clone(),
+            code: "ppv".into(),
+            start_frame: 5,
+            end_frame: Some(20),
+            rating: None,
+            note: None,
+            private_note: None,
+        })
+        .unwrap();
+    let codes = book["codes"].as_array().unwrap().clone();
+    // A version without ppv: refused, naming the code and how many use it.
+    let mut without = book.clone();
+    without["codes"] = codes.iter().filter(|c| c["id"] != "ppv").cloned().collect();
+    if let Some(metrics) = book["metrics"].as_array() {
+        without["metrics"] = metrics
+            .iter()
+            .filter(|m| m["from"] != "ppv" && m["to"] != "ppv")
+            .cloned()
+            .collect();
+    }
+    let err = fx
+        .vault
+        .save_codebook(&without.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("leaves out codes that annotations still use: 'ppv' (1)"),
+        "{err}"
+    );
+    let stored = fx.vault.codebook("unit-neonatal").unwrap();
+    assert!(stored.code("ppv").is_some(), "nothing was changed");
+    // Renaming its label is fine; the annotation keeps its code.
+    let mut renamed = book.clone();
+    for c in renamed["codes"].as_array_mut().unwrap() {
+        if c["id"] == "ppv" {
+            c["label"] = "Mask ventilation".into();
+        }
+    }
+    fx.vault.save_codebook(&renamed.to_string()).unwrap();
+    let stored = fx.vault.codebook("unit-neonatal").unwrap();
+    assert_eq!(stored.code("ppv").unwrap().label, "Mask ventilation");
+    // Once the annotation is deleted, the code may go.
+    let id = fx.vault.annotations(&rec).unwrap()[0].id.clone();
+    fx.vault.delete_annotation(&id).unwrap();
+    fx.vault.save_codebook(&without.to_string()).unwrap();
+}

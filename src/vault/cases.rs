@@ -250,6 +250,33 @@ impl Vault {
                 book.id
             )));
         }
+        // Codes that annotations still use must stay, or those annotations would
+        // turn "uncategorised" and their exports could no longer be imported.
+        let mut in_use = self.conn.prepare(
+            "SELECT a.code, COUNT(*) FROM annotations a
+             JOIN recordings r ON r.id = a.recording_id
+             JOIN cases c ON c.id = r.case_id
+             WHERE c.codebook_id = ?1 AND a.deleted_at IS NULL AND r.shredded_at IS NULL
+             GROUP BY a.code ORDER BY a.code",
+        )?;
+        let dropped: Vec<String> = in_use
+            .query_map([&book.id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?
+            .filter_map(Result::ok)
+            .filter(|(code, _)| book.code(code).is_none())
+            .map(|(code, n)| format!("'{code}' ({n})"))
+            .collect();
+        drop(in_use);
+        if !dropped.is_empty() {
+            return Err(VaultError::Invalid(format!(
+                "this version of codebook '{}' leaves out codes that annotations still use: {} \
+                 (annotations in brackets); keep those codes (their labels may change) or \
+                 delete the annotations first; nothing was changed",
+                book.id,
+                dropped.join(", ")
+            )));
+        }
         let now = self.now_string();
         self.write("codebook.save", Some(&book.id), None, |tx| {
             tx.execute(
