@@ -96,6 +96,9 @@ impl Vault {
     ///
     /// `recovery` is an optional `age1…` recipient that can also open the
     /// vault (emergency access; its use is audited).
+    ///
+    /// The folder must be new or empty, and the passphrase strong enough
+    /// ([`keys::check_new_passphrase`]).
     pub fn init(
         dir: &Path,
         user: &str,
@@ -105,6 +108,47 @@ impl Vault {
         keys::check_user_name(user)?;
         if dir.join("vault.db").exists() {
             return Err(VaultError::AlreadyExists(dir.to_path_buf()));
+        }
+        keys::check_new_passphrase(user, passphrase)?;
+        Self::create(dir, user, passphrase, recovery)
+    }
+
+    /// The demo vault: like [`Vault::init`] but with the demo's published
+    /// passphrase, which is short on purpose and guards no PHI.
+    pub(crate) fn init_demo(
+        dir: &Path,
+        user: &str,
+        passphrase: &SecretString,
+    ) -> Result<Self, VaultError> {
+        keys::check_user_name(user)?;
+        if dir.join("vault.db").exists() {
+            return Err(VaultError::AlreadyExists(dir.to_path_buf()));
+        }
+        Self::create(dir, user, passphrase, None)
+    }
+
+    fn create(
+        dir: &Path,
+        user: &str,
+        passphrase: &SecretString,
+        recovery: Option<&str>,
+    ) -> Result<Self, VaultError> {
+        // A vault only in a new or empty folder: never mixed into someone's documents,
+        // and never over files that could be an older vault's remains.
+        if let Ok(mut entries) = std::fs::read_dir(dir)
+            && entries.next().is_some()
+        {
+            return Err(VaultError::Invalid(format!(
+                "this folder is not empty and holds no vault; choose an empty or new folder \
+                 for the vault: {}",
+                dir.display()
+            )));
+        }
+        if dir.exists() && !dir.is_dir() {
+            return Err(VaultError::Invalid(format!(
+                "this is a file, not a folder; choose an empty or new folder for the vault: {}",
+                dir.display()
+            )));
         }
         let recovery = recovery
             .map(|r| r.trim().parse::<age::x25519::Recipient>())
@@ -490,6 +534,7 @@ impl Vault {
     ) -> Result<(), VaultError> {
         self.require_instructor("add users")?;
         keys::check_user_name(name)?;
+        keys::check_new_passphrase(name, passphrase)?;
         let existing: Option<Option<String>> = self
             .conn
             .query_row(

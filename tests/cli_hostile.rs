@@ -353,3 +353,62 @@ fn every_secret_has_its_own_flag_and_variable() {
     );
     refused(&out, "name different files");
 }
+
+#[test]
+fn init_refuses_a_weak_passphrase_and_a_folder_that_is_not_a_vault() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    for (pass, expect) in [
+        ("x", "too short (1 characters, at least 8 needed)"),
+        ("aaaaaaaaaaaa", "repeats one or two characters"),
+        ("alice", "too short"),
+    ] {
+        let out = run_with(&env, &["init"], &[("DEBRIEF_PASSPHRASE", pass)]);
+        refused(&out, expect);
+        assert!(!env.vault.exists(), "nothing created for '{pass}'");
+    }
+    // A folder holding someone's files is not made into a vault.
+    let docs = root.path().join("documents");
+    std::fs::create_dir(&docs).unwrap();
+    std::fs::write(docs.join("minutes.txt"), "team meeting").unwrap();
+    let out = Command::new(bin())
+        .args(["init", "--vault"])
+        .arg(&docs)
+        .env("DEBRIEF_USER", "alice")
+        .env("DEBRIEF_PASSPHRASE", "a long enough passphrase")
+        .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
+        .output()
+        .unwrap();
+    refused(&out, "this folder is not empty and holds no vault");
+    let left: Vec<_> = std::fs::read_dir(&docs).unwrap().collect();
+    assert_eq!(left.len(), 1, "the folder is as it was");
+    // An empty folder, and a new one, are fine.
+    let empty = root.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for dir in [empty, root.path().join("new")] {
+        let out = Command::new(bin())
+            .args(["init", "--vault"])
+            .arg(&dir)
+            .env("DEBRIEF_USER", "alice")
+            .env("DEBRIEF_PASSPHRASE", "a long enough passphrase")
+            .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // New members need a strong passphrase too.
+    env.ok(&["init"]);
+    let out = run_with(
+        &env,
+        &["user", "add", "bob", "--role", "provider"],
+        &[
+            ("DEBRIEF_PASSPHRASE", &env.pass),
+            ("DEBRIEF_NEW_PASSPHRASE", "bob"),
+        ],
+    );
+    refused(&out, "too short");
+}

@@ -352,6 +352,7 @@ pub fn timeline_ui(
         }
     }
     // Lanes.
+    let mut hover_text: Option<String> = None;
     for (i, lane) in input.lanes.iter().enumerate() {
         let top = track.top() + RULER_HEIGHT + LANE_HEIGHT * i as f32;
         let row = Rect::from_min_max(
@@ -369,13 +370,21 @@ pub fn timeline_ui(
             1.0,
             lane.colour,
         );
-        painter.text(
-            pos2(outer.left() + 14.0, top + LANE_HEIGHT / 2.0),
-            Align2::LEFT_CENTER,
+        let name = elided(
+            &painter,
             &lane.name,
             FontId::proportional(12.0),
             text,
+            NAME_WIDTH - 18.0,
         );
+        if name.elided && pointer.is_some_and(|p| p.x < track.left() && row.contains(p)) {
+            hover_text = Some(lane.name.clone());
+        }
+        let at = pos2(
+            outer.left() + 14.0,
+            top + (LANE_HEIGHT - name.size().y) / 2.0,
+        );
+        painter.galley(at, name, text);
     }
     // Events, with level of detail: thousands of events may share a few
     // hundred pixels, so overlapping bars merge into one and points closer
@@ -409,13 +418,16 @@ pub fn timeline_ui(
         if let Some(e) = single
             && r.width() > 40.0
         {
-            track_painter.text(
-                r.left_center() + vec2(4.0, 0.0),
-                Align2::LEFT_CENTER,
+            // Inside its bar, cut with "…" where the bar ends.
+            let label = elided(
+                &track_painter,
                 &e.label,
                 FontId::proportional(11.0),
                 Color32::WHITE,
+                r.width() - 8.0,
             );
+            let at = pos2(r.left() + 4.0, r.center().y - label.size().y / 2.0);
+            track_painter.galley(at, label, Color32::WHITE);
         }
     };
     let draw_point = |cx: f32, lane: usize, stroke: Stroke| {
@@ -534,7 +546,30 @@ pub fn timeline_ui(
         Stroke::new(1.0, visuals.widgets.noninteractive.bg_stroke.color),
         StrokeKind::Inside,
     );
-    response
+    // The full text of what is shown cut short: a lane's name, or the event under the pointer.
+    let hover_text = hover_text.or_else(|| {
+        hit.as_ref()
+            .filter(|_| state.drag.is_none())
+            .and_then(|(i, _)| input.events.get(*i))
+            .map(|e| e.label.clone())
+    });
+    match hover_text {
+        Some(text) => response.on_hover_text_at_pointer(text),
+        None => response,
+    }
+}
+
+/// `text` laid out on one line, cut with "…" to fit `max_width` (`Galley::elided` tells).
+pub(crate) fn elided(
+    painter: &egui::Painter,
+    text: &str,
+    font: FontId,
+    colour: Color32,
+    max_width: f32,
+) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, colour);
+    job.wrap = egui::text::TextWrapping::truncate_at_width(max_width.max(0.0));
+    painter.layout_job(job)
 }
 
 /// The event under `p`, and which part of it.
@@ -602,5 +637,35 @@ mod tests {
     fn colours_parse_and_fall_back() {
         assert_eq!(parse_colour("#4C78A8"), Color32::from_rgb(0x4c, 0x78, 0xa8));
         assert_eq!(parse_colour("red"), Color32::GRAY);
+    }
+
+    #[test]
+    fn long_labels_are_cut_to_fit_and_short_ones_are_not() {
+        let ctx = egui::Context::default();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let painter = ui.painter();
+            let long = "Positive-pressure ventilation through a face mask with a T-piece \
+                        resuscitator at 30 cmH2O";
+            let cut = elided(
+                painter,
+                long,
+                FontId::proportional(12.0),
+                Color32::WHITE,
+                132.0,
+            );
+            assert!(cut.elided, "cut");
+            assert!(cut.size().x <= 132.5, "fits: {}", cut.size().x);
+            assert_eq!(cut.rows.len(), 1, "one line");
+            let short = elided(
+                painter,
+                "PPV",
+                FontId::proportional(12.0),
+                Color32::WHITE,
+                132.0,
+            );
+            assert!(!short.elided);
+            assert_eq!(short.text(), "PPV");
+        });
+        out.textures_delta.clear();
     }
 }

@@ -39,7 +39,7 @@ pub fn ui(args: &UiArgs) -> anyhow::Result<()> {
             ..Default::default()
         };
         media::testsrc::write(&media_path, &spec, &mut |_| {})?;
-        let pass = age::secrecy::SecretString::from("bench".to_owned());
+        let pass = age::secrecy::SecretString::from("benchmark passphrase".to_owned());
         let mut vault = Vault::init(&dir.join("vault"), "bench", &pass, None)?;
         let case = vault.create_case(NewCase {
             title: "UI benchmark".into(),

@@ -226,6 +226,39 @@ pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], VaultError> 
 }
 
 /// Checks a user name: 1–64 of letters, digits, `.`, `_`, `-`, `@`.
+/// The fewest characters a new passphrase may have (NIST SP 800-63B's minimum
+/// for a chosen secret; a few random words are far longer).
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Refuses a new passphrase that guards PHI too weakly: shorter than
+/// [`MIN_PASSPHRASE_CHARS`], one character repeated, or the user's own name.
+pub fn check_new_passphrase(user: &str, passphrase: &SecretString) -> Result<(), VaultError> {
+    let text = passphrase.expose_secret();
+    let chars = text.chars().count();
+    let advice = "choose a longer one, for example four random words";
+    if chars < MIN_PASSPHRASE_CHARS {
+        return Err(VaultError::Invalid(format!(
+            "the passphrase is too short ({chars} characters, at least {MIN_PASSPHRASE_CHARS} \
+             needed): {advice}"
+        )));
+    }
+    let mut distinct = text.chars().collect::<Vec<_>>();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 3 {
+        return Err(VaultError::Invalid(format!(
+            "the passphrase repeats one or two characters: {advice}"
+        )));
+    }
+    if text.trim().eq_ignore_ascii_case(user) {
+        return Err(VaultError::Invalid(format!(
+            "the passphrase is the user name: {advice}"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a user name outside the allowed characters.
 pub fn check_user_name(name: &str) -> Result<(), VaultError> {
     let ok = !name.is_empty()
         && name.len() <= 64

@@ -26,10 +26,13 @@ pub(super) fn code_panel_ui(
         .max_height(ui.available_height() * 0.55)
         .show(ui, |ui| {
             for category in &s.codebook.categories {
-                ui.label(
-                    RichText::new(&category.name)
-                        .strong()
-                        .color(crate::app::timeline::parse_colour(&category.colour)),
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(&category.name)
+                            .strong()
+                            .color(crate::app::timeline::parse_colour(&category.colour)),
+                    )
+                    .truncate(),
                 );
                 for code in s
                     .codebook
@@ -45,13 +48,15 @@ pub(super) fn code_panel_ui(
                         (CodeKind::Duration, true) => "stop",
                     };
                     let text = format!("[{key}] {}  ({kind})", code.label);
+                    // A long label is cut with "…" at the panel's edge; the tooltip has it whole.
                     let button = egui::Button::new(text)
                         .min_size(egui::vec2(ui.available_width(), 22.0))
+                        .truncate()
                         .selected(running);
                     let hover = if code.description.is_empty() {
                         code.label.clone()
                     } else {
-                        code.description.clone()
+                        format!("{}\n{}", code.label, code.description)
                     };
                     if ui.add(button).on_hover_text(hover).clicked() {
                         cmds.push(ReviewCmd::Code(code.id.clone()));
