@@ -74,7 +74,7 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
             progress("generating the demo recording", n, spec.frames)
         })?;
         let mut vault = Vault::init_demo(dir, USER, &passphrase())?;
-        vault.add_user("provider", Role::Provider, &passphrase())?;
+        vault.add_member("provider", Role::Provider, &passphrase())?;
         let case_id = vault.create_case(NewCase {
             title: "Demo: neonatal resuscitation (simulated)".into(),
             date: Some(chrono::Utc::now().format("%Y-%m-%d").to_string()),

@@ -37,10 +37,19 @@ const MAX_WORK_FACTOR: u8 = 20;
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
     /// The passphrase does not open the package.
-    #[error(
-        "wrong passphrase for this package (or it was made for other recipients); check it and try again"
-    )]
+    #[error("wrong passphrase for this package; check it and try again")]
     WrongPassphrase,
+    /// The key file is not one of the package's recipients.
+    #[error("this key file does not open the package: it was made for other recipients")]
+    NotARecipient,
+    /// A key file was given for a package locked with a passphrase.
+    #[error("this package is locked with a passphrase, not to key files: give its passphrase")]
+    NeedsPassphrase,
+    /// A passphrase was given for a package locked to key files.
+    #[error(
+        "this package is locked to key files, not a passphrase: open it with the key file it was made for (--identity F)"
+    )]
+    NeedsKeyFile,
     /// The file is not a Debrief package, or is damaged.
     #[error("not a Debrief plenary package, or it is damaged ({0}): {1}")]
     Damaged(String, PathBuf),
@@ -352,9 +361,12 @@ impl Package {
         path: &Path,
         passphrase: &SecretString,
     ) -> Result<Self, PackageError> {
+        if Self::locking(path)? == Locking::KeyFile {
+            return Err(PackageError::NeedsKeyFile);
+        }
         let mut id = age::scrypt::Identity::new(passphrase.clone());
         id.set_max_work_factor(MAX_WORK_FACTOR);
-        Self::open(path, &id)
+        Self::open(path, &id, PackageError::WrongPassphrase)
     }
 
     /// Opens `path` with an age identity (`AGE-SECRET-KEY-1…`).
@@ -362,7 +374,10 @@ impl Package {
         path: &Path,
         identity: &age::x25519::Identity,
     ) -> Result<Self, PackageError> {
-        Self::open(path, identity)
+        if Self::locking(path)? == Locking::Passphrase {
+            return Err(PackageError::NeedsPassphrase);
+        }
+        Self::open(path, identity, PackageError::NotARecipient)
     }
 
     /// How `path` is locked: by a passphrase or to age recipients (a key
@@ -402,7 +417,12 @@ impl Package {
         Ok((sealed, total))
     }
 
-    fn open(path: &Path, unlock: &dyn age::Identity) -> Result<Self, PackageError> {
+    /// Opens `path` with `unlock`; `refused` is the error for a key that does not fit.
+    fn open(
+        path: &Path,
+        unlock: &dyn age::Identity,
+        refused: PackageError,
+    ) -> Result<Self, PackageError> {
         let damaged = |why: &str| PackageError::Damaged(why.to_owned(), path.to_path_buf());
         let (sealed, total) = Self::sealed_header(path)?;
         let header_len = sealed.len() as u64;
@@ -410,18 +430,21 @@ impl Package {
         let mut reader = decryptor
             .decrypt(std::iter::once(unlock))
             .map_err(|e| match e {
-                age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-                    PackageError::WrongPassphrase
-                }
+                // The key does not unwrap the file key: a wrong passphrase (or key
+                // file) and a damaged stanza look the same to the cipher.
+                age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => refused,
                 age::DecryptError::ExcessiveWork { .. } => {
                     damaged("the header demands too much work")
                 }
+                // The file key came out but the header's MAC does not match: damage.
                 _ => damaged("header"),
             })?;
+        // From here the key fitted: anything that fails to read is damage, not a
+        // wrong passphrase (a changed length field cuts or stretches this stream).
         let mut json = zeroize::Zeroizing::new(Vec::new());
         reader
             .read_to_end(&mut json)
-            .map_err(|_| PackageError::WrongPassphrase)?;
+            .map_err(|_| damaged("header length or contents"))?;
         let header: Header = serde_json::from_slice(&json).map_err(|_| damaged("header JSON"))?;
         let identity = header
             .identity

@@ -112,7 +112,7 @@ fn unlock_refuses_a_wrong_passphrase_then_opens_the_library() {
             .error
             .as_deref()
             .unwrap()
-            .contains("wrong passphrase for user 'alice'")
+            .contains("wrong passphrase, or no user 'alice' in this vault")
     );
     h.step();
     assert!(

@@ -412,3 +412,59 @@ fn init_refuses_a_weak_passphrase_and_a_folder_that_is_not_a_vault() {
     );
     refused(&out, "too short");
 }
+
+#[test]
+fn a_damaged_vault_database_and_an_unknown_user_are_named_plainly() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    env.ok(&["init"]);
+    env.json(&["case", "create", "--title", "One", "--json"]);
+    let db = env.vault.join("vault.db");
+    let good = std::fs::read(&db).unwrap();
+    // Truncated, emptied, zeroed: exit 2, one line, the fix; the file is not rebuilt.
+    let damaged: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "truncated",
+            good[..good.len() / 2].to_vec(),
+            "database is damaged",
+        ),
+        (
+            "emptied",
+            Vec::new(),
+            "database is damaged (the file is empty)",
+        ),
+        ("zeroed", vec![0; good.len()], "or the database is damaged"),
+    ];
+    for (what, bytes, expect) in damaged {
+        std::fs::write(&db, &bytes).unwrap();
+        for side in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(env.vault.join(format!("vault.db{side}")));
+        }
+        let out = env.run(&["case", "list"]);
+        refused(&out, expect);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("backup"), "{what}: the fix: {err}");
+        assert!(
+            err.matches("malformed").count() <= 1,
+            "{what}: said once: {err}"
+        );
+        assert_eq!(std::fs::read(&db).unwrap(), bytes, "{what}: not rewritten");
+    }
+    std::fs::write(&db, &good).unwrap();
+    // An unknown user and a wrong passphrase get the same answer.
+    let unknown = env.as_user("mallory", &env.pass).run(&["case", "list"]);
+    let wrong = env
+        .as_user(&env.user, "a wrong passphrase")
+        .run(&["case", "list"]);
+    refused(
+        &unknown,
+        "wrong passphrase, or no user 'mallory' in this vault",
+    );
+    refused(&wrong, "wrong passphrase, or no user 'alice' in this vault");
+    let strip = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stderr)
+            .replace("mallory", "NAME")
+            .replace("alice", "NAME")
+    };
+    assert_eq!(strip(&unknown), strip(&wrong));
+}

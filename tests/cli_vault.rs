@@ -518,7 +518,7 @@ fn a_wrong_passphrase_is_a_clear_refusal_that_changes_nothing() {
     let before = common::vault::hashes(&vault);
     // How long the refusal takes is measured by `debrief bench vault` (wrong_passphrase_ms).
     let out = run("wrong one", &["case", "list"]);
-    refused(&out, "wrong passphrase for user 'alice'");
+    refused(&out, "wrong passphrase, or no user 'alice' in this vault");
     assert_eq!(
         common::vault::hashes(&vault),
         before,
@@ -539,7 +539,7 @@ fn refusals_name_the_problem_and_the_fix() {
     refused(&env.run(&["init"]), "a vault already exists here");
     refused(
         &env.as_user("zed", "x").run(&["case", "list"]),
-        "user 'zed' has no key in this vault",
+        "wrong passphrase, or no user 'zed' in this vault",
     );
     refused(
         &env.run(&["case", "create", "--title", "x", "--date", "31/12/2026"]),

@@ -695,6 +695,44 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
     let other = age::x25519::Identity::generate();
     assert!(matches!(
         Package::open_with_identity(&pkg2, &other),
-        Err(PackageError::WrongPassphrase)
+        Err(PackageError::NotARecipient)
     ));
+    // Each lock asks for its own key, by name.
+    assert!(matches!(
+        Package::open_with_identity(&pkg, &id),
+        Err(PackageError::NeedsPassphrase)
+    ));
+    assert!(matches!(
+        Package::open_with_passphrase(&pkg2, &pass),
+        Err(PackageError::NeedsKeyFile)
+    ));
+    // Damage to the sealed header is damage, not a wrong passphrase: its MAC line,
+    // and the length field before it.
+    let bytes = std::fs::read(&pkg).unwrap();
+    let header_len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
+    let header = &bytes[16..16 + header_len];
+    let mac = 16 + header.windows(4).position(|w| w == b"--- ").unwrap() + 6;
+    let cases: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 3] = [
+        ("mac", Box::new(move |b: &mut Vec<u8>| b[mac] ^= 0x01)),
+        (
+            "longer",
+            Box::new(move |b: &mut Vec<u8>| {
+                b[8..16].copy_from_slice(&(header_len as u64 + 7).to_le_bytes())
+            }),
+        ),
+        (
+            "shorter",
+            Box::new(move |b: &mut Vec<u8>| {
+                b[8..16].copy_from_slice(&(header_len as u64 - 9).to_le_bytes())
+            }),
+        ),
+    ];
+    for (what, damage) in cases {
+        let mut b = bytes.clone();
+        damage(&mut b);
+        let broken = dir.path().join(format!("broken-{what}.dbpkg"));
+        std::fs::write(&broken, &b).unwrap();
+        let err = Package::open_with_passphrase(&broken, &pass).unwrap_err();
+        assert!(matches!(err, PackageError::Damaged(..)), "{what}: {err}");
+    }
 }

@@ -532,8 +532,9 @@ fn json_and_eaf_round_trip_through_import() {
     let items = [
         ("birth", 5, None, None, Some("Baby out, floppy")),
         ("initial-steps", 0, Some(20), None, None),
-        ("ppv", 10, Some(40), Some(3.0), Some("good; seal")),
-        ("epinephrine", 50, None, Some(1.0), None),
+        ("ppv", 10, Some(40), None, Some("good; seal")),
+        // Rated (its code has a scale), with a note: "rating 1; dose; 0.1 ml" in EAF.
+        ("epinephrine", 50, None, Some(1.0), Some("dose; 0.1 ml")),
         ("compressions", 60, None, None, None), // open: never stopped
     ];
     for (code, start, end, rating, note) in items {

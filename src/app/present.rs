@@ -72,17 +72,10 @@ pub fn open_package(
     passphrase: &SecretString,
     today: chrono::NaiveDate,
 ) -> Result<(Package, Manifest), String> {
-    if Package::locking(path).map_err(|e| e.to_string())? == Locking::KeyFile {
-        return Err(
-            "this package is locked to key files, not a passphrase: open it with \
-             --identity F, or with Choose key file… in the window"
-                .to_owned(),
-        );
-    }
     let package = Package::open_with_passphrase(path, passphrase).map_err(|e| match e {
-        PackageError::WrongPassphrase => {
-            "wrong passphrase for this package; check it and try again".to_owned()
-        }
+        PackageError::NeedsKeyFile => "this package is locked to key files, not a passphrase: \
+             open it with --identity F, or with Choose key file… in the window"
+            .to_owned(),
         other => other.to_string(),
     })?;
     let manifest = refusal(&package, today)?;
@@ -97,10 +90,13 @@ pub fn open_with_key_file(
 ) -> Result<(Package, Manifest), String> {
     let identity = crate::package::identity_from_file(key_file)?;
     let package = Package::open_with_identity(path, &identity).map_err(|e| match e {
-        PackageError::WrongPassphrase => format!(
+        PackageError::NotARecipient => format!(
             "the key in {} does not open this package: it was made for other recipients",
             key_file.display()
         ),
+        PackageError::NeedsPassphrase => "this package is locked with a passphrase, not to \
+             key files: give its passphrase (DEBRIEF_PACKAGE_PASSPHRASE or the window's prompt)"
+            .to_owned(),
         other => other.to_string(),
     })?;
     let manifest = refusal(&package, today)?;

@@ -39,6 +39,27 @@ pub fn create(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
     Ok(conn)
 }
 
+/// Opens a vault's existing database: the key must fit and the schema must be
+/// there. An emptied or zeroed file is damage to report, never a fresh
+/// database to build a schema into.
+pub fn open_existing(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
+    let damaged = |detail: &str| VaultError::Damaged {
+        detail: detail.to_owned(),
+        path: path.to_path_buf(),
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() == 0 => return Err(damaged("the file is empty")),
+        Ok(_) => {}
+        Err(_) => return Err(damaged("the file is missing")),
+    }
+    let conn = open(path, key)?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version < 1 {
+        return Err(damaged("it holds no vault tables"));
+    }
+    Ok(conn)
+}
+
 /// Opens an existing encrypted database and checks the key fits.
 pub fn open(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
     let mut header = [0u8; 16];

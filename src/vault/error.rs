@@ -14,8 +14,11 @@ pub enum VaultError {
     /// `init` on a folder that already holds a vault.
     #[error("a vault already exists here; open it instead of creating a new one: {0}")]
     AlreadyExists(PathBuf),
-    /// The passphrase does not open the user's key.
-    #[error("wrong passphrase for user '{0}'; check it and try again (nothing was changed)")]
+    /// The passphrase does not open the user's key, or there is no such user
+    /// (one message for both, so it does not tell who is a member).
+    #[error(
+        "wrong passphrase, or no user '{0}' in this vault; check both and try again (nothing was changed)"
+    )]
     WrongPassphrase(String),
     /// No such user in this vault.
     #[error(
@@ -81,12 +84,54 @@ pub enum VaultError {
         /// The OS error.
         cause: std::io::Error,
     },
-    /// The database failed.
-    #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    /// The vault's database is damaged (truncated, zeroed, emptied).
+    #[error(
+        "the vault's database is damaged ({detail}); nothing was changed: restore the vault folder from a backup: {path}"
+    )]
+    Damaged {
+        /// What was found.
+        detail: String,
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The database failed. (Not a `#[source]`: SQLite's text is already in
+    /// the message, and printing the chain would repeat it.)
+    #[error("{}", db_message(.0))]
+    Db(rusqlite::Error),
     /// Encryption or decryption failed for a reason other than a wrong key.
     #[error("encryption error: {0}")]
     Crypto(String),
+}
+
+impl From<rusqlite::Error> for VaultError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Db(err)
+    }
+}
+
+/// SQLite's message once (rusqlite repeats it: "malformed: malformed: Error code
+/// 11: malformed"), and for a damaged file what to do about it.
+fn db_message(err: &rusqlite::Error) -> String {
+    if let rusqlite::Error::SqliteFailure(e, msg) = err {
+        let what = msg.clone().unwrap_or_else(|| e.to_string());
+        if is_damage(err) {
+            return format!(
+                "the vault's database is damaged ({what}); nothing was changed: restore the \
+                 vault folder from a backup"
+            );
+        }
+        return format!("database error: {what}");
+    }
+    format!("database error: {err}")
+}
+
+/// True for SQLite's "this file is damaged" errors.
+fn is_damage(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
 }
 
 impl VaultError {
@@ -94,7 +139,8 @@ impl VaultError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Self::Media(m) => m.is_bad_input(),
-            Self::Db(_) | Self::Crypto(_) => false,
+            Self::Db(e) => is_damage(e),
+            Self::Crypto(_) => false,
             _ => true,
         }
     }

@@ -92,6 +92,15 @@ pub fn seal_identity(
     identity: &age::x25519::Identity,
     passphrase: &SecretString,
 ) -> Result<(), VaultError> {
+    let out = seal_identity_bytes(identity, passphrase)?;
+    fsutil::write_private(path, &out)
+}
+
+/// `identity` sealed with `passphrase` at the pinned scrypt work factor.
+fn seal_identity_bytes(
+    identity: &age::x25519::Identity,
+    passphrase: &SecretString,
+) -> Result<Vec<u8>, VaultError> {
     let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
     recipient.set_work_factor(work_factor());
     let encryptor =
@@ -106,7 +115,7 @@ pub fn seal_identity(
         .write_all(secret.expose_secret().as_bytes())
         .map_err(VaultError::io("sealing a key"))?;
     writer.finish().map_err(VaultError::io("sealing a key"))?;
-    fsutil::write_private(path, &out)
+    Ok(out)
 }
 
 /// Opens `user`'s sealed identity with `passphrase`.
@@ -115,13 +124,22 @@ pub fn unseal_identity(
     user: &str,
     passphrase: &SecretString,
 ) -> Result<age::x25519::Identity, VaultError> {
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => VaultError::UnknownUser(user.to_owned()),
-        _ => VaultError::Io {
-            what: format!("reading {}", path.display()),
-            cause: e,
-        },
-    })?;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // No such member. Say the same as for a wrong passphrase, after the
+            // same scrypt work, so neither the message nor the time tells which
+            // user names exist.
+            let _ = seal_identity_bytes(&age::x25519::Identity::generate(), passphrase);
+            return Err(VaultError::WrongPassphrase(user.to_owned()));
+        }
+        Err(e) => {
+            return Err(VaultError::Io {
+                what: format!("reading {}", path.display()),
+                cause: e,
+            });
+        }
+    };
     let decryptor = age::Decryptor::new(std::io::BufReader::new(file))
         .map_err(|e| VaultError::Integrity(format!("the key file is unreadable ({e})")))?;
     if !decryptor.is_scrypt() {
