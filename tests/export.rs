@@ -712,7 +712,8 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
     let header_len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
     let header = &bytes[16..16 + header_len];
     let mac = 16 + header.windows(4).position(|w| w == b"--- ").unwrap() + 6;
-    let cases: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 3] = [
+    type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: [(&str, Damage); 3] = [
         ("mac", Box::new(move |b: &mut Vec<u8>| b[mac] ^= 0x01)),
         (
             "longer",
