@@ -352,6 +352,37 @@ fn consent_changes_show_up_in_the_permissions() {
     );
     let vault = &h.state().session.as_ref().unwrap().vault;
     assert!(vault.permissions(&rec).unwrap().plenary);
+
+    // Refusing review use: the confirmation says the recording stays for individual
+    // review; refusing after recording: that it is deleted. Each as the policy says.
+    let refuse = h.get_all_by_label("Refuse").collect::<Vec<_>>();
+    assert_eq!(refuse.len(), 3);
+    refuse[2].click();
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("kept for the linked providers' individual review only")
+            .is_some(),
+        "the review-use refusal keeps the recording"
+    );
+    h.get_by_label("Cancel").click();
+    h.step();
+    h.step();
+    h.get_all_by_label("Refuse").nth(1).unwrap().click();
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("this deletes the case's recordings at once")
+            .is_some(),
+        "the after-recording refusal deletes it"
+    );
+    h.get_by_label("Cancel").click();
+    h.step();
+    let vault = &h.state().session.as_ref().unwrap().vault;
+    assert!(
+        vault.permissions(&rec).unwrap().plenary,
+        "nothing recorded by Cancel"
+    );
 }
 
 #[test]

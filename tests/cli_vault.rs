@@ -1190,8 +1190,8 @@ fn the_policy_is_validated_shown_and_replaced() {
             "bad.json:3:21: /retention_days: 0 is below the minimum 1",
         ),
         (
-            text.replace("\"delete\"", "\"erase\""),
-            "bad.json:4:17: /on_refusal: \"erase\" is not allowed: expected one of \"delete\", \"individual-review-only\"",
+            text.replacen("\"delete\"", "\"erase\"", 1),
+            "bad.json:5:25: /on_refusal/before-recording: \"erase\" is not allowed: expected one of \"delete\", \"individual-review-only\"",
         ),
         (
             text.replacen(
@@ -1206,8 +1206,8 @@ fn the_policy_is_validated_shown_and_replaced() {
             "/purposes/research/written_only: expected boolean, found a string",
         ),
         (
-            text.replace("\"version\": 1", "\"version\": 2"),
-            "/version: expected 1, found 2",
+            text.replace("\"version\": 2", "\"version\": 3"),
+            "/version: expected 2, found 3",
         ),
         (
             text.replace("\"retention_days\"", "\"keep_days\""),

@@ -609,7 +609,8 @@ fn refusal_and_withdrawal_apply_the_policy_at_once() {
     assert_eq!(shredded, vec![recording_id.clone()]);
     assert!(vault.recording(&recording_id).unwrap().shredded.is_some());
 
-    // Withdrawal after granting shreds too.
+    // Withdrawing review use keeps it (the default), for individual review only;
+    // instructor and plenary use are refused naming who and which stage.
     let dir2 = tempfile::tempdir().unwrap();
     let Fixture {
         mut vault,
@@ -624,13 +625,36 @@ fn refusal_and_withdrawal_apply_the_policy_at_once() {
         ConsentStage::BeforeReviewUse,
         ConsentStatus::Withdrawn,
     );
+    assert!(shredded.is_empty(), "kept");
+    let p = vault.permissions(&recording_id).unwrap();
+    assert!(p.private_review && !p.instructor_review && !p.plenary && !p.must_delete);
+    let err = vault.open_media(&recording_id, false).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Parent (before-review-use: withdrawn)"),
+        "{err}"
+    );
+    // A withdrawal after recording deletes it; using it then says when and why.
+    let shredded = consent(
+        &mut vault,
+        &participant_id,
+        ConsentStage::AfterRecording,
+        ConsentStatus::Withdrawn,
+    );
     assert_eq!(shredded, vec![recording_id.clone()]);
-    assert!(matches!(
-        vault.open_media(&recording_id, false),
-        Err(VaultError::NotFound { .. })
-    ));
+    let err = vault.open_media(&recording_id, false).unwrap_err();
+    assert!(matches!(err, VaultError::Shredded { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("was deleted (crypto-shredded) on ")
+            && err
+                .to_string()
+                .contains("consent withdrawn at after-recording"),
+        "{err}"
+    );
 
-    // Policy "individual-review-only": kept, but no instructor review.
+    // A version-1 policy with "individual-review-only" (read as that action at every
+    // stage): kept, but no instructor review.
     let dir3 = tempfile::tempdir().unwrap();
     let Fixture {
         mut vault,
@@ -638,11 +662,19 @@ fn refusal_and_withdrawal_apply_the_policy_at_once() {
         recording_id,
         ..
     } = fixture(dir3.path(), &small(), false);
-    let policy = debrief::model::policy::DEFAULT.replace(
-        "\"on_refusal\": \"delete\"",
-        "\"on_refusal\": \"individual-review-only\"",
+    let default = debrief::model::policy::DEFAULT;
+    let (start, end) = (
+        default.find("\"on_refusal\": {").unwrap(),
+        default.find("\"purposes\"").unwrap(),
     );
+    let policy = format!(
+        "{}\"on_refusal\": \"individual-review-only\",\n  {}",
+        &default[..start],
+        &default[end..]
+    )
+    .replace("\"version\": 2", "\"version\": 1");
     vault.set_policy(&policy).unwrap();
+    assert_eq!(vault.policy().version, 2, "upgraded");
     assert!(
         consent(
             &mut vault,

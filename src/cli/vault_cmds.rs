@@ -592,7 +592,7 @@ pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 print_json(&serde_json::to_value(policy)?)?;
             } else {
                 outln!(
-                    "Raw recordings kept {} days; a refusal or withdrawal: {}.",
+                    "Raw recordings kept {} days; a refusal or withdrawal {}.",
                     policy.retention_days,
                     policy.on_refusal
                 )?;

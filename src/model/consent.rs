@@ -167,7 +167,11 @@ pub fn permissions(
         missing_plenary.push(none());
     }
     if !refusals.is_empty() {
-        let must_delete = policy.on_refusal == OnRefusal::Delete;
+        // Each stage's refusal does what the policy says for that stage; any
+        // refusal at all leaves the recording to the linked providers only.
+        let must_delete = refusals
+            .iter()
+            .any(|r| policy.on_refusal.at(r.stage) == OnRefusal::Delete);
         return Permissions {
             private_review: !must_delete,
             instructor_review: false,
@@ -226,7 +230,8 @@ mod tests {
     }
 
     /// Every combination of the three stages' latest status (pending, granted,
-    /// refused, withdrawn) for one participant, under both refusal policies.
+    /// refused, withdrawn) for one participant, under delete-everywhere,
+    /// individual-review-everywhere and the default per-stage policy.
     #[test]
     fn permission_table_for_every_combination() {
         let states = [
@@ -235,7 +240,13 @@ mod tests {
             Some(ConsentStatus::Refused),
             Some(ConsentStatus::Withdrawn),
         ];
-        for on_refusal in [OnRefusal::Delete, OnRefusal::IndividualReviewOnly] {
+        use crate::model::policy::RefusalActions;
+        let default = Policy::default_policy().on_refusal;
+        for on_refusal in [
+            RefusalActions::all(OnRefusal::Delete),
+            RefusalActions::all(OnRefusal::IndividualReviewOnly),
+            default,
+        ] {
             let mut policy = Policy::default_policy();
             policy.on_refusal = on_refusal;
             for &s0 in &states {
@@ -267,18 +278,22 @@ mod tests {
                         let p =
                             permissions(&policy, Purpose::QualityImprovement, &people(), &events);
                         let statuses = [s0, s1, s2];
-                        let refused = statuses.iter().any(|s| {
-                            matches!(s, Some(ConsentStatus::Refused | ConsentStatus::Withdrawn))
-                        });
+                        let refused_at: Vec<ConsentStage> = ConsentStage::ALL
+                            .iter()
+                            .zip(statuses)
+                            .filter(|(_, s)| {
+                                matches!(s, Some(ConsentStatus::Refused | ConsentStatus::Withdrawn))
+                            })
+                            .map(|(&stage, _)| stage)
+                            .collect();
+                        let deletes = refused_at
+                            .iter()
+                            .any(|&stage| on_refusal.at(stage) == OnRefusal::Delete);
                         let label = format!("{on_refusal:?} {statuses:?}");
-                        if refused {
+                        if !refused_at.is_empty() {
                             assert!(!p.instructor_review && !p.plenary, "{label}");
-                            assert_eq!(p.must_delete, on_refusal == OnRefusal::Delete, "{label}");
-                            assert_eq!(
-                                p.private_review,
-                                on_refusal == OnRefusal::IndividualReviewOnly,
-                                "{label}"
-                            );
+                            assert_eq!(p.must_delete, deletes, "{label}");
+                            assert_eq!(p.private_review, !deletes, "{label}");
                         } else {
                             // Quality improvement: instructor review needs after-recording,
                             // plenary adds before-review-use.
@@ -328,10 +343,29 @@ mod tests {
             ConsentStatus::Withdrawn,
             ConsentMethod::Verbal,
         ));
+        // By default a withdrawal of review use keeps the recording for the linked
+        // providers' individual review: nobody else's review is lost.
         let p = permissions(&policy, Purpose::Education, &people(), &events);
-        assert!(p.must_delete && !p.plenary);
+        assert!(!p.must_delete && p.private_review, "{p:?}");
+        assert!(!p.plenary && !p.instructor_review, "{p:?}");
         assert_eq!(p.missing_for_plenary[0].participant, "Blair");
         assert_eq!(p.missing_for_plenary[0].reason, "withdrawn");
+        let blocked = &p.missing_for_instructor_review;
+        assert!(
+            blocked
+                .iter()
+                .any(|m| m.participant == "Blair" && m.stage == ConsentStage::BeforeReviewUse),
+            "instructor review names who and which stage: {blocked:?}"
+        );
+        // A withdrawal after recording deletes it.
+        events.push(event(
+            "a",
+            ConsentStage::AfterRecording,
+            ConsentStatus::Withdrawn,
+            ConsentMethod::Verbal,
+        ));
+        let p = permissions(&policy, Purpose::Education, &people(), &events);
+        assert!(p.must_delete && !p.private_review, "{p:?}");
     }
 
     #[test]

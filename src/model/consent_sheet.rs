@@ -185,20 +185,47 @@ pub fn render(input: &SheetInput, policy: &Policy) -> String {
          copy can be read.</p>",
         if days == 1 { "" } else { "s" }
     );
-    let consequence = match policy.on_refusal {
+    let consequence = |action: OnRefusal| match action {
         OnRefusal::Delete => "the recording is deleted at once",
         OnRefusal::IndividualReviewOnly => {
             "the recording is kept only for each team member to watch their own part in private, \
              and is never used for teaching"
         }
     };
+    // One sentence per action, naming the moments it follows.
+    let moment = |stage: ConsentStage| match stage {
+        ConsentStage::BeforeRecording => "before the recording",
+        ConsentStage::AfterRecording => "after it",
+        ConsentStage::BeforeReviewUse => "to its use for teaching",
+    };
+    let mut sentences = Vec::new();
+    for action in [OnRefusal::Delete, OnRefusal::IndividualReviewOnly] {
+        let stages: Vec<&str> = ConsentStage::ALL
+            .iter()
+            .filter(|&&s| policy.on_refusal.at(s) == action)
+            .map(|&s| moment(s))
+            .collect();
+        if stages.is_empty() {
+            continue;
+        }
+        let when = if stages.len() == ConsentStage::ALL.len() {
+            String::new()
+        } else {
+            format!(" {}", stages.join(" or "))
+        };
+        sentences.push(format!(
+            "If you say no{when} or withdraw it, {}.",
+            consequence(action)
+        ));
+    }
     let _ = writeln!(
         h,
         "<h2>Saying no, or changing your mind</h2>\n<p>You will be asked at three moments: \
          before the recording, after it, and before it is used for teaching. You can say no at \
          any of them, and you can withdraw your agreement at any time by telling the staff of \
-         the unit. If you say no or withdraw, {consequence}. Saying no does not change the care \
-         anyone receives.</p>"
+         the unit. {} Saying no is accepted as it is: it does not change the care anyone \
+         receives, and nobody has to give a reason.</p>",
+        sentences.join(" ")
     );
 
     let _ = writeln!(
@@ -265,13 +292,25 @@ mod tests {
         assert!(html.contains(
             "before the recording, after the recording and before it is used for teaching."
         ));
-        assert!(html.contains("the recording is deleted at once"));
+        // The default: no before or after the recording deletes it; no to teaching use keeps
+        // it for each member's own private review.
+        assert!(
+            html.contains(
+                "If you say no before the recording or after it or withdraw it, the recording is \
+             deleted at once."
+            ),
+            "{html}"
+        );
+        assert!(html.contains(
+            "If you say no to its use for teaching or withdraw it, the recording is kept only \
+             for each team member to watch their own part in private"
+        ));
         assert!(html.contains("NICU &lt;B&gt;"), "unit is escaped");
         assert!(html.contains("Video and sound"));
         assert!(html.contains("<li>Trained instructors may review it"));
         assert_eq!(html.matches("<td class=\"blank\">").count(), 3);
 
-        p.on_refusal = OnRefusal::IndividualReviewOnly;
+        p.on_refusal = crate::model::policy::RefusalActions::all(OnRefusal::IndividualReviewOnly);
         let html = render(
             &SheetInput {
                 sound: Some(false),

@@ -19,16 +19,68 @@ string_enum!(
     }
 );
 
+/// What a refusal or withdrawal does, stage by stage.
+///
+/// The guidance Debrief follows: accept a refusal without consequence and
+/// offer alternatives such as individual review, since a recording "doesn't
+/// always have to be used for plenary video review". So by default a refusal
+/// before or after recording deletes the recording, while a refusal of review
+/// use keeps it for the linked providers' individual review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalActions {
+    /// A refusal before recording.
+    #[serde(rename = "before-recording")]
+    pub before_recording: OnRefusal,
+    /// A refusal after recording.
+    #[serde(rename = "after-recording")]
+    pub after_recording: OnRefusal,
+    /// A refusal of review use (plenary and teaching).
+    #[serde(rename = "before-review-use")]
+    pub before_review_use: OnRefusal,
+}
+
+impl std::fmt::Display for RefusalActions {
+    /// "before recording: delete; after recording: delete; before review use: individual-review-only".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = ConsentStage::ALL
+            .iter()
+            .map(|&s| format!("{}: {}", s.as_str().replace('-', " "), self.at(s)))
+            .collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl RefusalActions {
+    /// The same action at every stage (how a version-1 policy reads).
+    pub fn all(action: OnRefusal) -> Self {
+        Self {
+            before_recording: action,
+            after_recording: action,
+            before_review_use: action,
+        }
+    }
+
+    /// What a refusal at `stage` does.
+    pub fn at(&self, stage: ConsentStage) -> OnRefusal {
+        match stage {
+            ConsentStage::BeforeRecording => self.before_recording,
+            ConsentStage::AfterRecording => self.after_recording,
+            ConsentStage::BeforeReviewUse => self.before_review_use,
+        }
+    }
+}
+
 /// The policy.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
-    /// Format version (1).
+    /// Format version (2; version-1 files are upgraded when read).
     pub version: u32,
     /// Days a raw recording is kept after import.
     pub retention_days: u32,
-    /// What a refusal or withdrawal does.
-    pub on_refusal: OnRefusal,
+    /// What a refusal or withdrawal at each stage does.
+    pub on_refusal: RefusalActions,
     /// Consent needed per purpose.
     pub purposes: BTreeMap<String, PurposeRule>,
 }
@@ -59,17 +111,36 @@ impl Policy {
     /// Checks a policy file against `schemas/policy.schema.json` (which
     /// names every purpose and the version; a test keeps it in step with
     /// [`Purpose`]), reporting every problem as `file:line:column: /pointer: what`.
+    ///
+    /// A version-1 file (one `on_refusal` for every stage) is checked against
+    /// its own schema and read as version 2 with that action at each stage.
     pub fn validate(text: &str, file: &str) -> Result<Self, Vec<String>> {
-        let value = super::schema::Bundled::Policy.parse(text, file)?;
+        use super::schema::Bundled;
+        let version = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
+        if version == Some(1) {
+            let mut value = Bundled::PolicyV1.parse(text, file)?;
+            let action: OnRefusal = value["on_refusal"]
+                .as_str()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e: String| vec![format!("{file}: {e}")])?;
+            value["on_refusal"] = serde_json::to_value(RefusalActions::all(action))
+                .map_err(|e| vec![format!("{file}: {e}")])?;
+            value["version"] = 2.into();
+            return serde_json::from_value(value).map_err(|e| vec![format!("{file}: {e}")]);
+        }
+        let value = Bundled::Policy.parse(text, file)?;
         serde_json::from_value(value).map_err(|e| vec![format!("{file}: {e}")])
     }
 
     /// The bundled default.
     pub fn default_policy() -> Self {
         Self::from_json(DEFAULT).unwrap_or_else(|_| Self {
-            version: 1,
+            version: 2,
             retention_days: 30,
-            on_refusal: OnRefusal::Delete,
+            on_refusal: RefusalActions::all(OnRefusal::Delete),
             purposes: BTreeMap::new(),
         })
     }
@@ -112,9 +183,50 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_policy_is_read_as_version_2_with_one_action_everywhere() {
+        let v1 = DEFAULT.replace("\"version\": 2", "\"version\": 1").replace(
+            "{\n    \"before-recording\": \"delete\",\n    \"after-recording\": \"delete\",\n    \"before-review-use\": \"individual-review-only\"\n  }",
+            "\"individual-review-only\"",
+        );
+        assert!(
+            v1.contains("\"on_refusal\": \"individual-review-only\""),
+            "{v1}"
+        );
+        let p = Policy::from_json(&v1).unwrap();
+        assert_eq!(p.version, 2);
+        assert_eq!(
+            p.on_refusal,
+            RefusalActions::all(OnRefusal::IndividualReviewOnly)
+        );
+        // A version-1 file is checked against its own schema.
+        let bad = v1.replace("\"individual-review-only\"", "\"shred\"");
+        let problems = Policy::validate(&bad, "old.json").unwrap_err();
+        assert!(problems[0].contains("/on_refusal"), "{problems:?}");
+        // A version-2 file needs an action for every stage.
+        let partial = DEFAULT.replace("    \"after-recording\": \"delete\",\n", "");
+        let problems = Policy::validate(&partial, "p.json").unwrap_err();
+        assert!(
+            problems[0].contains("missing required field 'after-recording'"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn default_policy_parses_and_bad_ones_say_why() {
         let p = Policy::from_json(DEFAULT).unwrap();
-        assert_eq!((p.retention_days, p.on_refusal), (30, OnRefusal::Delete));
+        assert_eq!(p.retention_days, 30);
+        assert_eq!(
+            p.on_refusal.at(ConsentStage::BeforeRecording),
+            OnRefusal::Delete
+        );
+        assert_eq!(
+            p.on_refusal.at(ConsentStage::AfterRecording),
+            OnRefusal::Delete
+        );
+        assert_eq!(
+            p.on_refusal.at(ConsentStage::BeforeReviewUse),
+            OnRefusal::IndividualReviewOnly
+        );
         let empty = Policy::validate("{}", "p.json").unwrap_err();
         assert_eq!(empty.len(), 4, "{empty:?}");
         assert_eq!(empty[0], "p.json:1:1: /: missing required field 'version'");
@@ -125,7 +237,11 @@ mod tests {
                 && problems.contains("unknown field 'reserch'"),
             "{problems}"
         );
-        let bad_stage = DEFAULT.replacen("after-recording", "afterwards", 1);
+        let bad_stage = DEFAULT.replacen(
+            "\"instructor_review\": [\"after-recording\"]",
+            "\"instructor_review\": [\"afterwards\"]",
+            1,
+        );
         let problems = Policy::validate(&bad_stage, "p.json").unwrap_err();
         assert!(
             problems[0].contains("\"afterwards\" is not allowed: expected one of"),
@@ -133,8 +249,8 @@ mod tests {
         );
         assert!(problems[0].starts_with("p.json:"), "{problems:?}");
         let twice = DEFAULT.replacen(
-            "\"before-review-use\"",
-            "\"before-review-use\", \"before-review-use\"",
+            "\"after-recording\", \"before-review-use\"]",
+            "\"after-recording\", \"before-review-use\", \"before-review-use\"]",
             1,
         );
         let problems = Policy::from_json(&twice).unwrap_err();

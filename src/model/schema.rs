@@ -21,8 +21,10 @@ pub type Problem = (String, String);
 pub enum Bundled {
     /// `codebook.schema.json`.
     Codebook,
-    /// `policy.schema.json`.
+    /// `policy.schema.json` (version 2).
     Policy,
+    /// `policy.v1.schema.json` (version 1, read and upgraded).
+    PolicyV1,
     /// `annotations.schema.json`.
     Annotations,
     /// `regions.schema.json`.
@@ -33,9 +35,10 @@ pub enum Bundled {
 
 impl Bundled {
     /// Every bundled schema.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Codebook,
         Self::Policy,
+        Self::PolicyV1,
         Self::Annotations,
         Self::Regions,
         Self::Package,
@@ -45,6 +48,7 @@ impl Bundled {
         match self {
             Self::Codebook => include_str!("../../schemas/codebook.schema.json"),
             Self::Policy => include_str!("../../schemas/policy.schema.json"),
+            Self::PolicyV1 => include_str!("../../schemas/policy.v1.schema.json"),
             Self::Annotations => include_str!("../../schemas/annotations.schema.json"),
             Self::Regions => include_str!("../../schemas/regions.schema.json"),
             Self::Package => include_str!("../../schemas/package.schema.json"),

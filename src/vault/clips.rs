@@ -49,13 +49,7 @@ impl Vault {
         recording_id: &str,
     ) -> Result<(MediaSource, MediaInfo), VaultError> {
         self.require_instructor("export de-identified clips")?;
-        let rec = self.recording(recording_id)?;
-        if rec.shredded.is_some() {
-            return Err(VaultError::NotFound {
-                what: "recording (deleted)",
-                id: recording_id.to_owned(),
-            });
-        }
+        self.live_recording(recording_id)?;
         self.check_plenary(recording_id)?;
         self.verify_media(recording_id)?;
         let identity = self.recording_identity(recording_id)?;

@@ -2,7 +2,9 @@
 //!
 //! Events are only ever appended: a refusal or withdrawal is a new event,
 //! never an edit. After each event the policy is applied at once: under
-//! `on_refusal: delete` a refusal crypto-shreds the case's recordings.
+//! a stage whose `on_refusal` is `delete` a refusal crypto-shreds the case's
+//! recordings; under `individual-review-only` they stay, for the linked
+//! providers alone.
 
 use rusqlite::params;
 
@@ -127,9 +129,10 @@ impl Vault {
         }
         // A refusal or withdrawal takes effect now, not at the next retention run.
         let mut shredded = Vec::new();
+        let reason = format!("consent {} at {}", new.status, new.stage);
         for rec in self.recordings(&case_id)? {
             if rec.shredded.is_none() && self.permissions(&rec.id)?.must_delete {
-                self.shred(&rec.id, "consent refused or withdrawn")?;
+                self.shred(&rec.id, &reason)?;
                 shredded.push(rec.id);
             }
         }

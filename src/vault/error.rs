@@ -62,6 +62,18 @@ pub enum VaultError {
         "this file is already in the case, imported as recording {0}; nothing was imported again"
     )]
     AlreadyImported(String),
+    /// The recording was crypto-shredded (its key destroyed): it cannot be used.
+    #[error(
+        "recording '{id}' was deleted (crypto-shredded) on {at}: {reason}; it can no longer be viewed, annotated or exported"
+    )]
+    Shredded {
+        /// Recording id.
+        id: String,
+        /// When (RFC 3339).
+        at: String,
+        /// Why (retention over, or which consent was refused).
+        reason: String,
+    },
     /// Stored data failed an integrity check.
     #[error(
         "integrity check failed: {0}; the vault file was modified or damaged (restore it from a backup)"

@@ -224,6 +224,20 @@ impl Vault {
         Ok(rec)
     }
 
+    /// A recording that still has its media: a shredded one is an error naming
+    /// when and why it was deleted.
+    pub(crate) fn live_recording(&self, id: &str) -> Result<Recording, VaultError> {
+        let rec = self.recording(id)?;
+        if let Some((at, reason)) = rec.shredded {
+            return Err(VaultError::Shredded {
+                id: id.to_owned(),
+                at,
+                reason,
+            });
+        }
+        Ok(rec)
+    }
+
     /// The probe results stored at import, frame table included.
     pub fn media_info(&self, id: &str) -> Result<MediaInfo, VaultError> {
         self.recording(id)?;
@@ -288,13 +302,7 @@ impl Vault {
         id: &str,
         verify: bool,
     ) -> Result<(MediaSource, Arc<MediaInfo>), VaultError> {
-        let rec = self.recording(id)?;
-        if rec.shredded.is_some() {
-            return Err(VaultError::NotFound {
-                what: "recording (deleted)",
-                id: id.to_owned(),
-            });
-        }
+        self.live_recording(id)?;
         let permissions = self.permissions(id)?;
         let allowed = match self.user.role {
             Role::Instructor => permissions.instructor_review,

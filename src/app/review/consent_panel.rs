@@ -130,13 +130,22 @@ pub(super) fn consent_ui(
         });
     if let Some(pending) = s.consent.confirm.clone() {
         ui.separator();
-        let deletes = vault.policy().on_refusal == crate::model::policy::OnRefusal::Delete;
+        let deletes =
+            vault.policy().on_refusal.at(pending.stage) == crate::model::policy::OnRefusal::Delete;
         ui.colored_label(
             ui.visuals().warn_fg_color,
             if deletes {
-                format!("Record '{}' at {}? Under the current policy this deletes the case's recordings at once.", pending.status, pending.stage)
+                format!(
+                    "Record '{}' at {}? Under the current policy this deletes the case's \
+                     recordings at once.",
+                    pending.status, pending.stage
+                )
             } else {
-                format!("Record '{}' at {}? The recording will then be for private review only.", pending.status, pending.stage)
+                format!(
+                    "Record '{}' at {}? The recordings will then be kept for the linked \
+                     providers' individual review only: no instructor review, no plenary use.",
+                    pending.status, pending.stage
+                )
             },
         );
         ui.horizontal(|ui| {
