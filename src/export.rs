@@ -388,6 +388,16 @@ pub fn export_clip(
             out.display()
         )));
     }
+    settings
+        .regions
+        .check(
+            settings.from,
+            settings.to,
+            info.frames(),
+            info.width,
+            info.height,
+        )
+        .map_err(MediaError::InvalidArgument)?;
     if settings.audio != AudioMode::Drop && !info.has_audio() {
         return Err(MediaError::InvalidArgument(format!(
             "the recording has no sound to {}: use --audio drop",
@@ -481,17 +491,20 @@ fn export_to(
         } else {
             let mut frame = decoded.to_planar()?;
             drop(decoded);
+            // Count a box only where it covered pixels: a region that missed the
+            // picture must not read as covered.
             for r in boxes {
-                frame.cover(*r, crate::deid::Shape::Rect, settings.cover);
+                let covered = frame.cover(*r, crate::deid::Shape::Rect, settings.cover);
+                boxes_covered += u64::from(covered > 0);
             }
             for (region, r) in &regions {
-                if region.invert {
-                    frame.cover_outside(*r, region.shape);
+                let covered = if region.invert {
+                    frame.cover_outside(*r, region.shape)
                 } else {
-                    frame.cover(*r, region.shape, settings.cover);
-                }
+                    frame.cover(*r, region.shape, settings.cover)
+                };
+                boxes_covered += u64::from(covered > 0);
             }
-            boxes_covered += (boxes.len() + regions.len()) as u64;
             encoder.push_video(frame, pts, table.duration_ns(index))?;
         }
         written += 1;

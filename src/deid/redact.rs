@@ -131,10 +131,11 @@ impl PlanarFrame {
         self.data[pl.offset + y * pl.stride + x] = value;
     }
 
-    /// Covers `region` (source pixels, clipped to the frame) shaped as `shape`.
-    pub fn cover(&mut self, region: Rect, shape: Shape, style: CoverStyle) {
+    /// Covers `region` (source pixels, clipped to the frame) shaped as `shape`;
+    /// returns how many luma pixels it covered (0: the region missed the picture).
+    pub fn cover(&mut self, region: Rect, shape: Shape, style: CoverStyle) -> u64 {
         let Some(bounds) = self.clip(region) else {
-            return;
+            return 0;
         };
         match style {
             CoverStyle::Fill => self.fill(bounds, region, shape),
@@ -142,8 +143,9 @@ impl PlanarFrame {
         }
     }
 
-    /// Covers everything outside `region` with a solid fill.
-    pub fn cover_outside(&mut self, region: Rect, shape: Shape) {
+    /// Covers everything outside `region` with a solid fill; returns the luma pixels covered.
+    pub fn cover_outside(&mut self, region: Rect, shape: Shape) -> u64 {
+        let mut covered = 0u64;
         for (p, &fill) in FILL.iter().enumerate() {
             let pl = self.planes[p];
             let sub = if p == 0 { 1.0 } else { 2.0 };
@@ -152,10 +154,12 @@ impl PlanarFrame {
                     let (lx, ly) = ((x as f32 + 0.5) * sub, (y as f32 + 0.5) * sub);
                     if !shape.contains(region, lx, ly) {
                         self.set(p, x, y, fill);
+                        covered += u64::from(p == 0);
                     }
                 }
             }
         }
+        covered
     }
 
     /// The integer luma bounds `(x0, y0, x1, y1)` of `r` inside the frame, if any.
@@ -167,7 +171,13 @@ impl PlanarFrame {
         (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1))
     }
 
-    fn fill(&mut self, (x0, y0, x1, y1): (usize, usize, usize, usize), r: Rect, shape: Shape) {
+    fn fill(
+        &mut self,
+        (x0, y0, x1, y1): (usize, usize, usize, usize),
+        r: Rect,
+        shape: Shape,
+    ) -> u64 {
+        let mut covered = 0u64;
         for (p, &fill) in FILL.iter().enumerate() {
             let sub = if p == 0 { 1 } else { 2 };
             let pl = self.planes[p];
@@ -180,13 +190,21 @@ impl PlanarFrame {
                 for x in px0..px1 {
                     if self.inside(shape, r, x, y, sub) {
                         self.set(p, x, y, fill);
+                        covered += u64::from(p == 0);
                     }
                 }
             }
         }
+        covered
     }
 
-    fn pixelate(&mut self, (x0, y0, x1, y1): (usize, usize, usize, usize), r: Rect, shape: Shape) {
+    fn pixelate(
+        &mut self,
+        (x0, y0, x1, y1): (usize, usize, usize, usize),
+        r: Rect,
+        shape: Shape,
+    ) -> u64 {
+        let mut covered = 0u64;
         // Block side in luma pixels: an eighth of the larger side, at least 8, even.
         let side = ((r.w.max(r.h) / 8.0).ceil() as usize)
             .max(8)
@@ -218,6 +236,7 @@ impl PlanarFrame {
                         for x in bx..bxe {
                             if self.inside(shape, r, x, y, sub) {
                                 self.set(p, x, y, mean);
+                                covered += u64::from(p == 0);
                             }
                         }
                     }
@@ -226,6 +245,7 @@ impl PlanarFrame {
                 by = bye;
             }
         }
+        covered
     }
 
     /// Whether the plane sample (`x`, `y`) (subsampled by `sub`) touches the region.
@@ -266,7 +286,22 @@ mod tests {
             w: 20.0,
             h: 16.0,
         };
-        f.cover(r, Shape::Rect, CoverStyle::Fill);
+        assert_eq!(
+            f.cover(r, Shape::Rect, CoverStyle::Fill),
+            20 * 16,
+            "pixels covered"
+        );
+        // A box beside the picture covers nothing, and says so.
+        let beside = Rect {
+            x: 64.0,
+            y: 48.0,
+            w: 64.0,
+            h: 48.0,
+        };
+        assert_eq!(
+            f.clone().cover(beside, Shape::Rect, CoverStyle::Pixelate),
+            0
+        );
         for y in 0..48 {
             for x in 0..64 {
                 let inside = (10..30).contains(&x) && (8..24).contains(&y);

@@ -188,6 +188,62 @@ impl RegionSet {
         }
         Ok(set)
     }
+
+    /// Refuses regions that would cover nothing in a clip of frames `from..=to`
+    /// of a recording of `frames` frames of `width`×`height` pixels: keyframes
+    /// outside the recording, boxes reaching outside the picture or smaller
+    /// than a pixel, regions active only outside the clip. Each problem names
+    /// the region and keyframe (1-based, as people count).
+    pub fn check(
+        &self,
+        from: u64,
+        to: u64,
+        frames: u64,
+        width: u32,
+        height: u32,
+    ) -> Result<(), String> {
+        // A rounding allowance: 1.0000001 is the edge, not beyond it.
+        const EDGE: f32 = 1e-4;
+        let last = frames.saturating_sub(1);
+        for (i, region) in self.regions.iter().enumerate() {
+            let name = format!("region {}", i + 1);
+            for (j, k) in region.keyframes.iter().enumerate() {
+                let at = format!("{name}, keyframe {} (frame {})", j + 1, k.frame);
+                if k.frame > last {
+                    return Err(format!(
+                        "{at} lies outside the recording (frames 0 to {last}): move it onto \
+                         the recording"
+                    ));
+                }
+                let finite = [k.x, k.y, k.w, k.h].iter().all(|v| v.is_finite());
+                if !finite || k.x + k.w > 1.0 + EDGE || k.y + k.h > 1.0 + EDGE {
+                    return Err(format!(
+                        "{at} reaches outside the picture (x {} + w {} and y {} + h {} must \
+                         each be at most 1): draw it inside the picture",
+                        k.x, k.w, k.y, k.h
+                    ));
+                }
+                let (pw, ph) = (k.w * width as f32, k.h * height as f32);
+                if pw < 1.0 || ph < 1.0 {
+                    return Err(format!(
+                        "{at} is smaller than a pixel ({pw:.2} × {ph:.2} pixels of a \
+                         {width}×{height} picture): it would cover nothing"
+                    ));
+                }
+            }
+            if let (Some(first), Some(end)) = (region.keyframes.first(), region.keyframes.last())
+                && region.keyframes.len() > 1
+                && (end.frame < from || first.frame > to)
+            {
+                return Err(format!(
+                    "{name} is active on frames {} to {}, outside the clip (frames {from} to \
+                     {to}): it would cover nothing; move its keyframes into the clip",
+                    first.frame, end.frame
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
