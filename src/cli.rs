@@ -517,6 +517,31 @@ fn init_logging() {
         .try_init();
 }
 
+/// Sets the returned flag on Ctrl-C, `kill` (SIGTERM) or a closed terminal
+/// (SIGHUP), so a long export or import stops cleanly and removes its partial
+/// file; the same signal again exits at once. (SIGKILL cannot be caught: the
+/// next start removes what such a process left, see `crate::partial`.)
+pub(crate) fn cancel_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let flag = std::sync::Arc::new(AtomicBool::new(false));
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        let handler = std::sync::Arc::clone(&flag);
+        let action = move || {
+            if handler.swap(true, Ordering::SeqCst) {
+                // SAFETY: _exit is async-signal-safe.
+                #[allow(unsafe_code)]
+                unsafe {
+                    libc::_exit(130)
+                };
+            }
+        };
+        // SAFETY: the action only swaps an atomic flag or exits: both async-signal-safe.
+        #[allow(unsafe_code)]
+        let _ = unsafe { signal_hook_registry::register(signal, action) };
+    }
+    flag
+}
+
 /// A progress bar on a terminal, nothing otherwise (CLI.md).
 pub(crate) fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     use std::io::IsTerminal as _;

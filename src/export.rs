@@ -405,6 +405,12 @@ pub fn export_clip(
         )));
     }
     let partial = partial_path(out);
+    // The writer's lock on the partial file, for as long as this export runs
+    // (see `crate::partial`): a killed export's leftover is then recognisable.
+    let hold = crate::partial::hold(&partial).map_err(|cause| MediaError::Io {
+        what: format!("writing {}", partial.display()),
+        cause,
+    })?;
     let result = export_to(source, info, &partial, format, settings, progress, cancel);
     let finished = result.and_then(|mut report| {
         std::fs::rename(&partial, out).map_err(|cause| MediaError::Io {
@@ -417,6 +423,7 @@ pub fn export_clip(
     if finished.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
+    drop(hold);
     finished
 }
 

@@ -14,5 +14,6 @@ pub mod export;
 pub mod media;
 pub mod model;
 pub mod package;
+pub mod partial;
 pub mod time;
 pub mod vault;

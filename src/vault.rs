@@ -263,6 +263,8 @@ impl Vault {
         vault.write("unlock", None, None, |_| Ok(()))?;
         // Retention runs at every unlock, so overdue recordings never wait for someone to ask.
         vault.run_retention()?;
+        // What a killed export or import left behind goes too.
+        vault.sweep_partials()?;
         vault.add_new_bundled_codebooks()?;
         Ok(vault)
     }

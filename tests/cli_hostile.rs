@@ -468,3 +468,118 @@ fn a_damaged_vault_database_and_an_unknown_user_are_named_plainly() {
     };
     assert_eq!(strip(&unknown), strip(&wrong));
 }
+
+/// Starts `export clip` of the whole recording with face detection (slow enough
+/// to be caught mid-way) and waits until its partial file exists.
+fn export_in_flight(env: &Env, rec: &str, out: &std::path::Path) -> std::process::Child {
+    let child = Command::new(bin())
+        .args([
+            "export",
+            "clip",
+            "--recording",
+            rec,
+            "--from-frame",
+            "0",
+            "--to-frame",
+            "239",
+        ])
+        .arg("--out")
+        .arg(out)
+        .env("DEBRIEF_VAULT", &env.vault)
+        .env("DEBRIEF_USER", &env.user)
+        .env("DEBRIEF_PASSPHRASE", &env.pass)
+        .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
+        .env("TMPDIR", &env.tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = debrief::export::partial_path(out);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !partial.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the export never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child
+}
+
+fn audit_actions(env: &Env) -> Vec<String> {
+    env.json(&["audit", "show", "--json"])["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_killed_export_or_import_leaves_nothing_behind() {
+    let root = tempfile::tempdir().unwrap();
+    let env = Env::new(root.path());
+    let source = generate(
+        root.path(),
+        "faces.mp4",
+        &TestSrcSpec {
+            frames: 240,
+            width: 640,
+            height: 360,
+            faces: 2,
+            ..Default::default()
+        },
+    );
+    let (_, _, rec) = setup(&env, &source);
+    // SIGTERM and SIGHUP stop an export as Ctrl-C does: the partial file goes at once.
+    for signal in [libc::SIGTERM, libc::SIGHUP] {
+        let out = root.path().join(format!("clip-{signal}.mp4"));
+        let child = export_in_flight(&env, &rec, &out);
+        // SAFETY: signalling our own child process.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(child.id() as i32, signal)
+        };
+        let done = child.wait_with_output().unwrap();
+        assert!(!done.status.success(), "signal {signal}: cancelled");
+        assert!(
+            !debrief::export::partial_path(&out).exists(),
+            "signal {signal}: removed"
+        );
+        assert!(!out.exists());
+    }
+    // SIGKILL cannot be caught: the partial file stays until the next start removes it.
+    let out = root.path().join("clip-killed.mp4");
+    let mut child = export_in_flight(&env, &rec, &out);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = debrief::export::partial_path(&out);
+    assert!(partial.exists(), "left by the killed export");
+    // A killed import's leftover in the vault (nobody holds its lock) goes too; one
+    // that a live writer holds (here: this test) stays.
+    let orphan = env.vault.join("media").join("0000-orphan.age.partial");
+    std::fs::write(&orphan, b"ciphertext cut short").unwrap();
+    let live = env.vault.join("media").join("0000-live.age.partial");
+    let held = debrief::partial::hold(&live).unwrap();
+    env.ok(&["case", "list"]);
+    assert!(
+        !partial.exists(),
+        "the export's leftover removed at the next start"
+    );
+    assert!(
+        !orphan.exists(),
+        "the import's leftover removed at the next start"
+    );
+    assert!(live.exists(), "a file still being written is left alone");
+    drop(held);
+    let actions = audit_actions(&env);
+    assert!(
+        actions.iter().any(|a| a == "export.partial.removed"),
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().any(|a| a == "import.partial.removed"),
+        "{actions:?}"
+    );
+}

@@ -1,8 +1,6 @@
 //! `debrief export clip` and `debrief package create`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -171,26 +169,6 @@ fn settings(args: &ClipArgs) -> anyhow::Result<ClipSettings> {
     Ok(s)
 }
 
-/// Sets the returned flag on Ctrl-C (a second Ctrl-C exits at once), so a
-/// long export stops cleanly and removes its partial file.
-fn cancel_on_interrupt() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let handler = Arc::clone(&flag);
-    let action = move || {
-        if handler.swap(true, Ordering::SeqCst) {
-            // SAFETY: _exit is async-signal-safe.
-            #[allow(unsafe_code)]
-            unsafe {
-                libc::_exit(130)
-            };
-        }
-    };
-    // SAFETY: the action only swaps an atomic flag or exits: both async-signal-safe.
-    #[allow(unsafe_code)]
-    let _ = unsafe { signal_hook_registry::register(libc::SIGINT, action) };
-    flag
-}
-
 /// `debrief export …`.
 pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let ExportCommand::Clip(args) = cmd;
@@ -204,7 +182,7 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let total = args.to_frame.saturating_sub(args.from_frame) + 1;
     let bar = progress_bar(total, "finding faces");
     let mut phase = Phase::Detecting;
-    let cancel = cancel_on_interrupt();
+    let cancel = super::cancel_on_signals();
     let (clip_id, report) = vault.export_clip(
         &args.recording,
         &args.out,

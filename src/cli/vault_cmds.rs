@@ -832,9 +832,10 @@ pub fn import(args: &ImportArgs, v: &VaultArgs) -> anyhow::Result<()> {
         camera: args.camera.clone(),
         offset_ns: args.offset_ns,
     };
+    let cancel = super::cancel_on_signals();
     let imported = vault.import(&args.case, &args.file, options, &mut |done, _| {
         bar.set_position(done);
-        true
+        !cancel.load(std::sync::atomic::Ordering::Relaxed)
     })?;
     bar.finish_and_clear();
     if args.json {

@@ -95,7 +95,10 @@ impl Vault {
         cancel: &AtomicBool,
     ) -> Result<(String, ExportReport), VaultError> {
         let (source, info) = self.source_for_clip(recording_id)?;
-        let report = export::export_clip(&source, &info, out, settings, progress, cancel)?;
+        self.note_output(out)?;
+        let exported = export::export_clip(&source, &info, out, settings, progress, cancel);
+        self.forget_output(out);
+        let report = exported?;
         match self.record_clip(recording_id, settings, &report, reviewed) {
             Ok(id) => Ok((id, report)),
             Err(err) => {
@@ -103,6 +106,67 @@ impl Vault {
                 Err(err)
             }
         }
+    }
+
+    /// Notes that a clip is being written to `out` (its `.partial` file), so a
+    /// start after this process was killed finds and removes what it left.
+    pub fn note_output(&mut self, out: &Path) -> Result<(), VaultError> {
+        let path = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+        self.conn.execute(
+            "INSERT OR REPLACE INTO pending_outputs (path, started_at) VALUES (?1, ?2)",
+            rusqlite::params![path.display().to_string(), self.now_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The clip being written to `out` finished (or failed and cleaned up).
+    pub fn forget_output(&mut self, out: &Path) {
+        let path = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+        let _ = self.conn.execute(
+            "DELETE FROM pending_outputs WHERE path = ?1",
+            [path.display().to_string()],
+        );
+    }
+
+    /// Removes what killed writers left: the `.partial` files of exports noted
+    /// in `pending_outputs` and of imports in `media/`, each only when no live
+    /// process holds it (see `crate::partial`). Audited; returns how many.
+    pub(crate) fn sweep_partials(&mut self) -> Result<usize, VaultError> {
+        let mut stmt = self.conn.prepare("SELECT path FROM pending_outputs")?;
+        let pending: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let mut removed = 0usize;
+        for path in pending {
+            let partial = export::partial_path(Path::new(&path));
+            if partial.exists() && !crate::partial::is_orphan(&partial) {
+                continue; // another copy of Debrief is still writing it
+            }
+            if partial.exists() && std::fs::remove_file(&partial).is_ok() {
+                removed += 1;
+                self.write("export.partial.removed", None, None, |_| Ok(()))?;
+            }
+            self.conn
+                .execute("DELETE FROM pending_outputs WHERE path = ?1", [&path])?;
+        }
+        let media = self.dir.join("media");
+        let leftovers: Vec<std::path::PathBuf> = std::fs::read_dir(&media)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "partial"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for partial in leftovers {
+            if crate::partial::is_orphan(&partial) && std::fs::remove_file(&partial).is_ok() {
+                removed += 1;
+                self.write("import.partial.removed", None, None, |_| Ok(()))?;
+            }
+        }
+        Ok(removed)
     }
 
     /// Records a clip made from the source [`Vault::source_for_clip`] gave

@@ -73,6 +73,10 @@ pub fn encrypt_file(
             File::open(source).map_err(VaultError::io(format!("reading {}", source.display())))?;
         let total = input.metadata().map(|m| m.len()).unwrap_or(0);
         let file = fsutil::create_private_file(&partial)?;
+        // Held while this process lives, so a later start can tell our partial
+        // file from one a killed import left behind.
+        crate::partial::lock(&file)
+            .map_err(VaultError::io(format!("locking {}", partial.display())))?;
         let sink = Hashing {
             inner: BufWriter::with_capacity(COPY_CHUNK, file),
             hasher: Sha256::new(),

@@ -35,6 +35,8 @@ struct Job {
     done: Receiver<Done>,
     exporting: bool,
     settings: ClipSettings,
+    /// The clip file being written (noted in the vault while it is).
+    out: PathBuf,
 }
 
 /// Faces found by the preview, for the range they were found on.
@@ -151,6 +153,9 @@ impl ExportState {
             }
         };
         let Some(job) = self.job.take() else { return };
+        if job.exporting {
+            vault.forget_output(&job.out);
+        }
         match done {
             Done::Preview(Ok((boxes, frames_with_faces))) => {
                 self.message = Some(format!(
@@ -209,6 +214,11 @@ impl ExportState {
         let (tx, rx) = std::sync::mpsc::channel();
         let (p, c, s) = (Arc::clone(&progress), Arc::clone(&cancel), settings.clone());
         let out = PathBuf::from(self.out.trim());
+        if exporting && let Err(err) = vault.note_output(&out) {
+            self.message = Some(format!("{err:#}"));
+            return;
+        }
+        let out_noted = out.clone();
         let spawned = std::thread::Builder::new()
             .name("export".into())
             .spawn(move || {
@@ -239,9 +249,15 @@ impl ExportState {
                     done: rx,
                     exporting,
                     settings,
+                    out: out_noted,
                 });
             }
-            Err(e) => self.message = Some(format!("cannot start the export: {e}")),
+            Err(e) => {
+                if exporting {
+                    vault.forget_output(&out_noted);
+                }
+                self.message = Some(format!("cannot start the export: {e}"));
+            }
         }
     }
 }
