@@ -21,6 +21,7 @@ pub mod error;
 pub mod frame_code;
 pub mod frame_table;
 pub mod isobmff;
+pub mod mpeg4;
 pub mod orientation;
 pub mod player;
 pub mod probe;
@@ -38,7 +39,7 @@ pub use orientation::Orientation;
 pub use player::{
     Frame, FrameMailbox, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent, PlayerStats,
 };
-pub use probe::{MediaInfo, probe};
+pub use probe::{FrameOrder, MediaInfo, probe};
 pub use source::{MediaSource, ReadSeek, ReaderFactory};
 
 /// Initialises GStreamer once per process.
@@ -86,8 +87,7 @@ pub(crate) enum Parsing {
 /// Limits `parsebin`'s parsing per `parsing`, and records the first caps it sees.
 ///
 /// Parsers always stay where the framing needs them: a bare elementary
-/// stream with no container, and MPEG-4 part 2, whose packed B-frames only a
-/// parser splits. Returns a slot that receives the first caps parsebin sees:
+/// stream with no container, and MPEG-1/2 video. Returns a slot that receives the first caps parsebin sees:
 /// the container's, or the elementary stream's when there is none.
 pub(crate) fn watch_parsebin(
     parsebin: &gst::Element,
@@ -132,15 +132,35 @@ pub(crate) fn watch_parsebin(
                 .as_ref()
                 .and_then(|c| c.structure(0))
                 .is_some_and(|s| s.get::<bool>("systemstream").unwrap_or(false)));
-        let needs_parser = matches!(
-            name.as_str(),
-            "video/mpeg" | "video/x-divx" | "video/x-xvid"
-        );
+        // MPEG-1/2 video needs its parser for framing behind any container.
+        // MPEG-4 part 2 does not, and must not get one: DivX/Xvid "packed
+        // B-frames" put a P-VOP and the next B-VOP in one AVI chunk and a
+        // not-coded placeholder in the next, and `mpeg4videoparse` splits the
+        // pair into two frames with one timestamp, so frames were lost and
+        // indices drifted. libav's decoder unpacks them as ffmpeg does: one
+        // picture per chunk. (A bare elementary stream still gets its parser:
+        // there it is the first caps.)
+        let needs_parser = name == "video/mpeg"
+            && caps
+                .as_ref()
+                .and_then(|c| c.structure(0))
+                .and_then(|s| s.get::<i32>("mpegversion").ok())
+                != Some(4);
         let parsed = caps
             .as_ref()
             .and_then(|c| c.structure(0))
             .is_some_and(|s| s.get::<bool>("parsed").unwrap_or(false));
+        let mpeg4_part2 = matches!(name.as_str(), "video/x-divx" | "video/x-xvid")
+            || (name == "video/mpeg"
+                && caps
+                    .as_ref()
+                    .and_then(|c| c.structure(0))
+                    .and_then(|s| s.get::<i32>("mpegversion").ok())
+                    == Some(4));
         let skip_parser = match parsing {
+            // Never for MPEG-4 part 2 behind a container (see above), probe included:
+            // the probe must see the chunks the decoder will.
+            _ if mpeg4_part2 => true,
             Parsing::TrustMp4 => first_name == "video/quicktime",
             Parsing::DemuxOnly => true,
         };

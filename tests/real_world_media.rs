@@ -259,3 +259,193 @@ fn a_phone_video_in_the_vault_keeps_its_orientation() {
     assert_eq!(info.orientation, Orientation::Rotate270);
     assert_eq!((info.width, info.height), (240, 320));
 }
+
+/// Little-endian u32 at `at`.
+fn le32(d: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(d[at..at + 4].try_into().unwrap())
+}
+
+/// The RIFF chunks between `start` and `end`: (fourcc, position of the header, body size).
+fn riff_chunks(d: &[u8], start: usize, end: usize) -> Vec<([u8; 4], usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = start;
+    while pos + 8 <= end {
+        let size = le32(d, pos + 4) as usize;
+        out.push((d[pos..pos + 4].try_into().unwrap(), pos, size));
+        pos += 8 + size + (size & 1);
+    }
+    out
+}
+
+/// Where each `00 00 01 B6` VOP header starts in `data`.
+fn vop_starts(data: &[u8]) -> Vec<usize> {
+    data.windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == [0, 0, 1, 0xb6])
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A not-coded VOP: the header of `vop` (a VOP, start code first) with its type
+/// made P and `vop_coded` cleared, `tib` being the time increment's width.
+fn not_coded_copy(vop: &[u8], tib: u32) -> Vec<u8> {
+    let bit = |i: usize| (vop[4 + i / 8] >> (7 - i % 8)) & 1;
+    let mut i = 2; // coding type
+    while bit(i) == 1 {
+        i += 1; // modulo_time_base
+    }
+    i += 1; // its closing 0
+    let header_end = i + 1 + tib as usize + 1; // marker, time increment, marker
+    let mut bits = vec![0u8, 1]; // P
+    bits.extend((2..header_end).map(bit));
+    bits.push(0); // vop_coded = 0
+    bits.push(0); // stuffing: a 0, then 1s to the byte
+    while bits.len() % 8 != 0 {
+        bits.push(1);
+    }
+    let mut out = vec![0, 0, 1, 0xb6];
+    out.extend(
+        bits.chunks(8)
+            .map(|b| b.iter().fold(0u8, |acc, &x| acc << 1 | x)),
+    );
+    out
+}
+
+/// Repacks an MPEG-4 part 2 AVI as DivX and Xvid write "packed bitstream": each
+/// B-VOP that follows an anchor moves into the anchor's chunk, and its own chunk
+/// gets a not-coded placeholder; the DivX user data says "packed" ('p'). Returns
+/// how many chunks became placeholders.
+fn pack_b_frames(path: &Path) -> usize {
+    let d = std::fs::read(path).unwrap();
+    assert_eq!(&d[..4], b"RIFF");
+    let top = riff_chunks(&d, 12, d.len());
+    let &(_, movi, movi_size) = top
+        .iter()
+        .find(|(id, p, _)| id == b"LIST" && &d[p + 8..p + 12] == b"movi")
+        .expect("movi");
+    let &(_, idx1, idx1_size) = top.iter().find(|(id, ..)| id == b"idx1").expect("idx1");
+    let video: Vec<([u8; 4], Vec<u8>)> = riff_chunks(&d, movi + 12, movi + 8 + movi_size)
+        .into_iter()
+        .filter(|(id, ..)| &id[2..] == b"dc" || &id[2..] == b"db")
+        .map(|(id, p, size)| (id, d[p + 8..p + 8 + size].to_vec()))
+        .collect();
+    let flags: Vec<u32> = (0..idx1_size / 16)
+        .map(|i| le32(&d, idx1 + 8 + 16 * i + 4))
+        .collect();
+    assert_eq!(flags.len(), video.len(), "one index entry per video chunk");
+    let tib = debrief::media::mpeg4::time_increment_bits(&video[0].1).expect("a VOL first");
+    let kind = |c: &[u8]| vop_starts(c).first().map(|&i| c[i + 4] >> 6);
+    let mut chunks: Vec<Vec<u8>> = video.iter().map(|(_, c)| c.clone()).collect();
+    let mut placeholders = 0;
+    let mut k = 1;
+    while k + 1 < chunks.len() {
+        if matches!(kind(&chunks[k]), Some(0 | 1)) && kind(&chunks[k + 1]) == Some(2) {
+            let b = chunks[k + 1].clone();
+            chunks[k].extend_from_slice(&b);
+            chunks[k + 1] = not_coded_copy(&b[vop_starts(&b)[0]..], tib);
+            placeholders += 1;
+            k += 2;
+        } else {
+            k += 1;
+        }
+    }
+    let first_vop = vop_starts(&chunks[0])[0];
+    chunks[0].splice(
+        first_vop..first_vop,
+        b"\x00\x00\x01\xb2DivX503b1393p".iter().copied(),
+    );
+    let mut movi_body = b"movi".to_vec();
+    let mut index = Vec::new();
+    for ((id, _), (chunk, flag)) in video.iter().zip(chunks.iter().zip(&flags)) {
+        let offset = movi_body.len() as u32;
+        movi_body.extend_from_slice(id);
+        movi_body.extend((chunk.len() as u32).to_le_bytes());
+        movi_body.extend_from_slice(chunk);
+        if chunk.len() % 2 == 1 {
+            movi_body.push(0);
+        }
+        index.extend_from_slice(id);
+        index.extend(flag.to_le_bytes());
+        index.extend(offset.to_le_bytes());
+        index.extend((chunk.len() as u32).to_le_bytes());
+    }
+    let mut out = d[..movi].to_vec();
+    out.extend_from_slice(b"LIST");
+    out.extend((movi_body.len() as u32).to_le_bytes());
+    out.extend(movi_body);
+    out.extend_from_slice(b"idx1");
+    out.extend((index.len() as u32).to_le_bytes());
+    out.extend(index);
+    let riff_size = (out.len() - 8) as u32;
+    out[4..8].copy_from_slice(&riff_size.to_le_bytes());
+    std::fs::write(path, out).unwrap();
+    placeholders
+}
+
+#[test]
+fn divx_packed_b_frames_in_avi_are_counted_and_shown_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    // The file: 720×528, 23.976 fps, 270 frames of MPEG-4 part 2 with B-frames.
+    let spec = TestSrcSpec {
+        frames: 270,
+        width: 720,
+        height: 528,
+        rate: debrief::time::FrameRate::new(24000, 1001).unwrap(),
+        codec: debrief::media::testsrc::VideoCodec::Mpeg4,
+        bframes: true,
+        gop: 48,
+        ..Default::default()
+    };
+    let plain = generate(dir.path(), "plain.avi", &spec);
+    let packed = dir.path().join("packed.avi");
+    std::fs::copy(&plain, &packed).unwrap();
+    let placeholders = pack_b_frames(&packed);
+    assert!(
+        (80..=100).contains(&placeholders),
+        "about a third of the chunks are placeholders: {placeholders}"
+    );
+    for path in [&plain, &packed] {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let (player, info) = open_player(path);
+        assert_eq!(info.frames(), 270, "{name}: frames");
+        assert!(!info.vfr, "{name}: constant rate");
+        assert_eq!(
+            info.frame_order,
+            debrief::media::FrameOrder::Counted,
+            "{name}"
+        );
+        for n in (0..270).step_by(7).chain([49, 50, 100, 265, 269]) {
+            let f = player.seek_wait(n, TIMEOUT).unwrap();
+            assert_eq!((f.index, code_of(&f)), (n, Some(n)), "{name}: frame {n}");
+        }
+        player.seek_wait(40, TIMEOUT).unwrap();
+        for n in 41..60 {
+            let f = player.step_wait(1, TIMEOUT).unwrap();
+            assert_eq!(code_of(&f), Some(n), "{name}: step to {n}");
+        }
+        for n in (30..59).rev() {
+            let f = player.step_wait(-1, TIMEOUT).unwrap();
+            assert_eq!(code_of(&f), Some(n), "{name}: step back to {n}");
+        }
+        drop(player);
+        // The whole range exports, every frame in place.
+        let clip = dir.path().join(format!("{name}.mp4"));
+        let mut settings = ClipSettings::new(0, 269);
+        settings.detect_faces = false;
+        let report = export::export_clip(
+            &MediaSource::file(path),
+            &info,
+            &clip,
+            &settings,
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap_or_else(|e| panic!("{name}: export: {e}"));
+        assert_eq!(report.frames, 270);
+        let (player, _) = open_player(&clip);
+        for n in [0, 26, 27, 100, 269] {
+            let f = player.seek_wait(n, TIMEOUT).unwrap();
+            assert_eq!(code_of(&f), Some(n), "{name}: exported frame {n}");
+        }
+    }
+}

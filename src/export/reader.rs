@@ -23,7 +23,9 @@ use gstreamer_video::prelude::*;
 
 use crate::deid::{PlanarFrame, Plane};
 use crate::media::player::pipelines::{self, Kind};
-use crate::media::{MediaError, MediaInfo, MediaSource, Orientation, classify_error, make_element};
+use crate::media::{
+    FrameOrder, MediaError, MediaInfo, MediaSource, Orientation, classify_error, make_element,
+};
 
 const OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 const PULL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -112,6 +114,8 @@ pub struct VideoRange {
     to: u64,
     pending: Option<(u64, DecodedFrame)>,
     next_out: u64,
+    /// `FrameOrder::Counted`: the frame the next picture is.
+    counter: Option<u64>,
 }
 
 impl VideoRange {
@@ -164,7 +168,12 @@ impl VideoRange {
         pipelines::start(&pipeline, &bus, gst::State::Playing, OPEN_TIMEOUT, &what)?;
         let key = info.table.keyframe_at_or_before(from);
         let key_pts = info.table.pts(key).unwrap_or(0);
-        pipelines::seek(&pipeline, key_pts, 1.0)?;
+        let counted = info.frame_order == FrameOrder::Counted;
+        if counted {
+            pipelines::seek_to_keyframe(&pipeline, key_pts)?;
+        } else {
+            pipelines::seek(&pipeline, key_pts, 1.0)?;
+        }
         Ok(Self {
             pipeline,
             appsink,
@@ -175,6 +184,8 @@ impl VideoRange {
             to,
             pending: None,
             next_out: from,
+            // Counted pictures start at the keyframe the seek went to.
+            counter: counted.then_some(key),
         })
     }
 
@@ -197,6 +208,25 @@ impl VideoRange {
             let decoded = match pull(&self.appsink, &self.bus, &self.what)? {
                 Some(sample) => Some(self.to_frame(&sample)?),
                 None => None,
+            };
+            // Counted pictures are in order and numbered already: no stand-in to hold.
+            let decoded = match (decoded, self.counter.as_mut()) {
+                (Some((_, frame)), Some(next)) => {
+                    *next += 1;
+                    let index = *next - 1;
+                    if index < self.from {
+                        continue;
+                    }
+                    if index != self.next_out {
+                        return Err(MediaError::Corrupt {
+                            what: self.what.clone(),
+                            detail: format!("frame {} could not be decoded", self.next_out),
+                        });
+                    }
+                    self.next_out += 1;
+                    return Ok(Some((index, frame)));
+                }
+                (decoded, _) => decoded,
             };
             let out = match (decoded, self.pending.take()) {
                 (None, pending) => pending,

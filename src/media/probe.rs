@@ -45,6 +45,8 @@ pub struct MediaInfo {
     pub height: u32,
     /// How the stored picture is turned for display (a phone's display matrix).
     pub orientation: Orientation,
+    /// How a decoded picture is matched to its frame (see [`FrameOrder`]).
+    pub frame_order: FrameOrder,
     /// Short video codec name: h264, h265, vp8, vp9, av1, mjpeg, mpeg4, …
     pub video_codec: String,
     /// Short audio codec name, `None` without audio.
@@ -83,6 +85,39 @@ impl MediaInfo {
     }
 }
 
+/// How a decoded picture is matched to its frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FrameOrder {
+    /// By its timestamp in the frame table (every container with presentation times).
+    #[default]
+    Timestamps,
+    /// By counting pictures from the keyframe decoding started at: AVI with
+    /// B-frames, where decoded pictures' timestamps depend on where decoding
+    /// started (see [`super::mpeg4`]). Seeks go to the keyframe itself.
+    Counted,
+}
+
+impl FrameOrder {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timestamps => "timestamps",
+            Self::Counted => "counted",
+        }
+    }
+}
+
+impl std::str::FromStr for FrameOrder {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "timestamps" => Ok(Self::Timestamps),
+            "counted" => Ok(Self::Counted),
+            other => Err(format!("unknown frame order '{other}'")),
+        }
+    }
+}
+
 #[derive(Default)]
 struct ProbeState {
     video: Option<VideoStream>,
@@ -98,6 +133,8 @@ struct VideoStream {
     keyframe_pts: Vec<i64>,
     last_pts: Option<i64>,
     orientation: Orientation,
+    /// MPEG-4 part 2: each chunk's VOPs, for the display order in AVI.
+    mpeg4: Option<super::mpeg4::ChunkOrder>,
 }
 
 /// Reads `source` to the end and describes it.
@@ -149,6 +186,10 @@ pub fn probe(source: &MediaSource) -> Result<MediaInfo, MediaError> {
         if is_audio && s.audio_caps.is_none() {
             s.audio_caps = caps;
         } else if is_video && s.video.is_none() {
+            let mpeg4 = caps
+                .as_ref()
+                .and_then(|c| c.structure(0))
+                .is_some_and(is_mpeg4_part2);
             s.video = Some(VideoStream {
                 pad_name: pad.name().to_string(),
                 caps,
@@ -157,6 +198,7 @@ pub fn probe(source: &MediaSource) -> Result<MediaInfo, MediaError> {
                 keyframe_pts: Vec::new(),
                 last_pts: None,
                 orientation: Orientation::Identity,
+                mpeg4: mpeg4.then(Default::default),
             });
             let st = Arc::clone(&st);
             pad.add_probe(
@@ -248,7 +290,27 @@ pub fn probe(source: &MediaSource) -> Result<MediaInfo, MediaError> {
             )
             .ok()
         });
-    let table = FrameTable::new(video.pts, video.keyframe_pts);
+    let container = container
+        .as_ref()
+        .and_then(|c| c.structure(0))
+        .map(container_name)
+        .unwrap_or_else(|| "unknown".into());
+    // AVI with B-frames: the index flags keyframes in decode order; where each
+    // is shown comes from the VOP types (see `mpeg4`), and pictures are counted.
+    let (keyframe_pts, frame_order) = match &video.mpeg4 {
+        Some(order) if container == "avi" && order.has_b_frames() => {
+            let mut sorted = video.pts.clone();
+            sorted.sort_unstable();
+            let keys = order
+                .keyframes()
+                .iter()
+                .filter_map(|&i| sorted.get(usize::try_from(i).ok()?).copied())
+                .collect();
+            (keys, FrameOrder::Counted)
+        }
+        _ => (video.keyframe_pts, FrameOrder::Timestamps),
+    };
+    let table = FrameTable::new(video.pts, keyframe_pts);
     // 1.5 ms: Matroska rounds to 1 ms, so CFR intervals jitter by up to 1 ms there.
     let vfr = table.is_variable(1_500_000);
     let rate = caps_rate
@@ -263,13 +325,10 @@ pub fn probe(source: &MediaSource) -> Result<MediaInfo, MediaError> {
         width,
         height,
         orientation: video.orientation,
+        frame_order,
         video_codec: video_codec_name(structure),
         audio_codec,
-        container: container
-            .as_ref()
-            .and_then(|c| c.structure(0))
-            .map(container_name)
-            .unwrap_or_else(|| "unknown".into()),
+        container,
     })
 }
 
@@ -284,7 +343,19 @@ fn record(state: &Mutex<ProbeState>, pad: &gst::Pad, info: &gst::PadProbeInfo) {
             gst::EventView::Segment(seg) => {
                 video.segment = seg.segment().downcast_ref::<gst::ClockTime>().cloned();
             }
-            gst::EventView::Caps(caps) => video.caps = Some(caps.caps_owned()),
+            gst::EventView::Caps(caps) => {
+                // A VOL in the codec data tells the VOP headers' layout.
+                if let Some(order) = video.mpeg4.as_mut()
+                    && let Some(data) = caps
+                        .caps()
+                        .structure(0)
+                        .and_then(|s| s.get::<gst::Buffer>("codec_data").ok())
+                    && let Ok(map) = data.map_readable()
+                {
+                    order.push(&map);
+                }
+                video.caps = Some(caps.caps_owned());
+            }
             gst::EventView::Tag(tag) => {
                 let tags = tag.tag();
                 if let Some(value) = tags.get::<gst::tags::ImageOrientation>()
@@ -306,6 +377,11 @@ fn record(state: &Mutex<ProbeState>, pad: &gst::Pad, info: &gst::PadProbeInfo) {
                     .map(|p| p + buffer.duration().map_or(0, |d| d.nseconds() as i64)),
             };
             let Some(pts) = pts else { return };
+            if let Some(order) = video.mpeg4.as_mut()
+                && let Ok(map) = buffer.map_readable()
+            {
+                order.push(&map);
+            }
             video.last_pts = Some(pts);
             video.pts.push(pts);
             if !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT) {
@@ -315,6 +391,15 @@ fn record(state: &Mutex<ProbeState>, pad: &gst::Pad, info: &gst::PadProbeInfo) {
         _ => {}
     }
     let _ = pad;
+}
+
+/// MPEG-4 part 2 video, under any of its caps names.
+fn is_mpeg4_part2(s: &gst::StructureRef) -> bool {
+    match s.name().as_str() {
+        "video/x-divx" | "video/x-xvid" => true,
+        "video/mpeg" => s.get::<i32>("mpegversion").ok() == Some(4),
+        _ => false,
+    }
 }
 
 fn is_video_caps(name: &str) -> bool {

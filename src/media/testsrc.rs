@@ -191,8 +191,8 @@ impl TestSrcSpec {
                 "WebM holds only VP8 or VP9: use --codec vp9, or a .mkv/.mp4 file name".into(),
             );
         }
-        if container == Container::Avi && self.bframes {
-            return bad("AVI has no presentation timestamps, so it cannot hold B-frames: drop --bframes or use .mp4/.mkv".into());
+        if container == Container::Avi && self.bframes && self.codec != VideoCodec::Mpeg4 {
+            return bad("AVI has no presentation timestamps: B-frames there are played only for MPEG-4 part 2 (--codec mpeg4, as DivX and Xvid write them); drop --bframes or use .mp4/.mkv".into());
         }
         if self.bframes
             && matches!(

@@ -143,8 +143,8 @@ impl Vault {
             tx.execute(
                 "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
                  duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
-                 orientation, source_sha256)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                 orientation, source_sha256, frame_order)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
                 params![
                     id,
                     case_id,
@@ -168,6 +168,7 @@ impl Vault {
                     (user_id > 0).then_some(user_id),
                     info.orientation.as_str(),
                     source_sha256,
+                    info.frame_order.as_str(),
                 ],
             )?;
             tx.execute("INSERT INTO recording_keys (recording_id, identity) VALUES (?1, ?2)", params![id, secret.as_str()])?;
@@ -243,7 +244,7 @@ impl Vault {
         self.recording(id)?;
         let row = self.conn.query_row(
             "SELECT frame_table, fps_num, fps_den, vfr, duration_ns, width, height, video_codec, audio_codec, container,
-                    orientation
+                    orientation, frame_order
              FROM recordings WHERE id = ?1",
             [id],
             |r| {
@@ -259,6 +260,7 @@ impl Vault {
                     r.get::<_, Option<String>>(8)?,
                     r.get::<_, String>(9)?,
                     r.get::<_, String>(10)?,
+                    r.get::<_, String>(11)?,
                 ))
             },
         )?;
@@ -274,13 +276,16 @@ impl Vault {
             audio_codec,
             container,
             orientation,
+            frame_order,
         ) = row;
         let table = FrameTable::from_bytes(&table)
             .ok_or_else(|| VaultError::Integrity("the stored frame table is damaged".into()))?;
         let rate = FrameRate::new(num, den).map_err(|e| VaultError::Integrity(e.to_string()))?;
         let orientation = orientation.parse().map_err(VaultError::Integrity)?;
+        let frame_order = frame_order.parse().map_err(VaultError::Integrity)?;
         Ok(MediaInfo {
             orientation,
+            frame_order,
             table,
             rate,
             vfr,

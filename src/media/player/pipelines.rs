@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gstreamer as gst;
+use gstreamer::glib;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
@@ -211,6 +212,7 @@ fn link_decoder(
         .add_many([&queue, &decodebin])
         .map_err(MediaError::pipeline)?;
     queue.link(&decodebin).map_err(MediaError::pipeline)?;
+    skip_mpeg4_parser(&decodebin);
     let tail_weak = tail.downgrade();
     decodebin.connect_pad_added(move |_, dpad| {
         let Some(tail) = tail_weak.upgrade() else {
@@ -230,6 +232,23 @@ fn link_decoder(
         .ok_or_else(|| MediaError::pipeline("queue has no sink pad"))?;
     pad.link(&sinkpad).map_err(MediaError::pipeline)?;
     Ok(())
+}
+
+/// Keeps `decodebin` from putting `mpeg4videoparse` before libav's MPEG-4
+/// decoder (see `watch_parsebin`: the parser splits DivX packed B-frames into
+/// frames with duplicate timestamps; the decoder unpacks them itself).
+pub(crate) fn skip_mpeg4_parser(decodebin: &gst::Element) {
+    // decodebin's answer is a GstAutoplugSelectResult: 0 try, 2 skip.
+    let Some(result_type) = glib::Type::from_name("GstAutoplugSelectResult") else {
+        return;
+    };
+    decodebin.connect("autoplug-select", false, move |args| {
+        let factory = args
+            .get(3)
+            .and_then(|v| v.get::<gst::ElementFactory>().ok());
+        let is_mpeg4_parser = factory.is_some_and(|f| f.name() == "mpeg4videoparse");
+        glib::EnumClass::with_type(result_type)?.to_value(if is_mpeg4_parser { 2 } else { 0 })
+    });
 }
 
 fn link_fakesink(pipeline: &gst::Pipeline, pad: &gst::Pad) -> Result<(), MediaError> {
@@ -294,11 +313,32 @@ pub(crate) fn start(
 
 /// Flushing, accurate seek to stream time `pts_ns` at `rate`.
 pub(crate) fn seek(pipeline: &gst::Pipeline, pts_ns: i64, rate: f64) -> Result<(), MediaError> {
+    seek_with(pipeline, pts_ns, rate, gst::SeekFlags::ACCURATE)
+}
+
+/// Flushing seek to the keyframe at or before `pts_ns`, the segment starting
+/// there: nothing the decoder puts out is clipped, so pictures can be counted
+/// from it (`FrameOrder::Counted`).
+pub(crate) fn seek_to_keyframe(pipeline: &gst::Pipeline, pts_ns: i64) -> Result<(), MediaError> {
+    seek_with(
+        pipeline,
+        pts_ns,
+        1.0,
+        gst::SeekFlags::KEY_UNIT | gst::SeekFlags::SNAP_BEFORE,
+    )
+}
+
+fn seek_with(
+    pipeline: &gst::Pipeline,
+    pts_ns: i64,
+    rate: f64,
+    flags: gst::SeekFlags,
+) -> Result<(), MediaError> {
     let position = gst::ClockTime::from_nseconds(pts_ns.max(0) as u64);
     pipeline
         .seek(
             rate,
-            gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE,
+            gst::SeekFlags::FLUSH | flags,
             gst::SeekType::Set,
             position,
             gst::SeekType::None,

@@ -367,8 +367,16 @@ impl Worker {
             && self.skip_from.is_none_or(|s| target >= s)
     }
 
+    /// True when pictures are matched to frames by counting (`FrameOrder::Counted`).
+    fn counted(&self) -> bool {
+        self.info.frame_order == crate::media::FrameOrder::Counted
+    }
+
     /// Lets the decoder input drop non-reference frames before `target` (from now on).
     fn skip_before(&mut self, target: u64) {
+        if self.counted() {
+            return;
+        }
         self.skip.set(self.info.table.pts(target));
         self.skip_from = Some(self.skip_from.map_or(target, |s| s.max(target)));
     }
@@ -390,6 +398,8 @@ impl Worker {
     /// to the keyframe at or before it, sparing what `fill` allows.
     fn seek_for(&mut self, target: u64, fill: Fill) -> Result<(), MediaError> {
         let (skip_pts, skip_from) = match fill {
+            // Counted pictures: every one must come out, none may be spared.
+            _ if self.counted() => (None, None),
             Fill::FromTarget => (self.info.table.pts(target), Some(target)),
             Fill::WholeGop => (None, None),
         };
@@ -408,7 +418,11 @@ impl Worker {
                 index,
                 frames: self.info.table.len(),
             })?;
-        pipelines::seek(&self.video.pipeline, pts, 1.0)?;
+        if self.counted() {
+            pipelines::seek_to_keyframe(&self.video.pipeline, pts)?;
+        } else {
+            pipelines::seek(&self.video.pipeline, pts, 1.0)?;
+        }
         self.seek_pts = Some(pts);
         self.held = None;
         self.pulled_ahead = None;
@@ -427,6 +441,17 @@ impl Worker {
     /// several can. Frames leave the decoder in presentation order: the last
     /// one stamped with the seek position is the real one.
     fn pull(&mut self) -> Result<Option<(u64, CachedFrame)>, MediaError> {
+        if self.counted() {
+            // The n-th picture after a seek to keyframe k is frame k + n.
+            let Some(frame) = self.pull_decoded()? else {
+                self.next_pull = None;
+                return Ok(None);
+            };
+            let index = self.next_pull.unwrap_or(0);
+            self.next_pull = Some(index + 1);
+            self.stats.decoded.fetch_add(1, Ordering::Relaxed);
+            return Ok(Some((index, frame)));
+        }
         let frame = match self.pulled_ahead.take() {
             Some(frame) => Some(frame),
             None => loop {
