@@ -7,7 +7,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::cli::{Env, refused, setup};
+use common::cli::{Env, plain_clip_args, refused, setup};
 use common::{bin, generate};
 use debrief::media::testsrc::TestSrcSpec;
 
@@ -24,25 +24,30 @@ fn small_source(root: &std::path::Path) -> std::path::PathBuf {
 
 /// Runs `args` in `env` with standard output going to `stdout`.
 fn run_to(env: &Env, args: &[&str], stdout: Stdio) -> std::process::Output {
-    Command::new(bin())
-        .args(args)
-        .env("DEBRIEF_VAULT", &env.vault)
-        .env("DEBRIEF_USER", &env.user)
-        .env("DEBRIEF_PASSPHRASE", &env.pass)
-        .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
-        .env("TMPDIR", &env.tmp)
+    env.command(args)
         .stdout(stdout)
         .stderr(Stdio::piped())
         .output()
         .expect("run debrief")
 }
 
-#[test]
-fn a_full_or_closed_standard_output_is_an_error_not_a_panic() {
+/// A vault with one case, consent granted and a 30-frame recording: (root, env, case, recording).
+fn with_recording() -> (tempfile::TempDir, Env, String, String) {
     let root = tempfile::tempdir().unwrap();
     let env = Env::new(root.path());
     let source = small_source(root.path());
     let (case, _, rec) = setup(&env, &source);
+    (root, env, case, rec)
+}
+
+/// Runs `args` given as owned strings.
+fn run_owned(env: &Env, args: &[String]) -> std::process::Output {
+    env.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn a_full_or_closed_standard_output_is_an_error_not_a_panic() {
+    let (root, env, case, rec) = with_recording();
     for n in 0..25 {
         env.json(&[
             "annotate",
@@ -122,25 +127,9 @@ fn a_full_or_closed_standard_output_is_an_error_not_a_panic() {
 
 #[test]
 fn a_reversed_frame_range_is_refused_before_any_work() {
-    let root = tempfile::tempdir().unwrap();
-    let env = Env::new(root.path());
-    let source = small_source(root.path());
-    let (_, _, rec) = setup(&env, &source);
+    let (root, env, _, rec) = with_recording();
     let out_file = root.path().join("clip.mp4");
-    let out = env.run(&[
-        "export",
-        "clip",
-        "--recording",
-        &rec,
-        "--faces",
-        "none",
-        "--from-frame",
-        "20",
-        "--to-frame",
-        "10",
-        "--out",
-        out_file.to_str().unwrap(),
-    ]);
+    let out = run_owned(&env, &plain_clip_args(&rec, 20, 10, &out_file));
     refused(&out, "the first frame (20) is after the last (10)");
     assert!(!out_file.exists());
 }
@@ -186,15 +175,11 @@ fn argument_mistakes_are_one_line_pointing_at_help() {
 /// Runs `args` with the vault and user from `env` and exactly the environment `vars`
 /// (no passphrase variables unless given).
 fn run_with(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args)
-        .env_remove("DEBRIEF_PASSPHRASE")
+    let mut cmd = env.command(args);
+    cmd.env_remove("DEBRIEF_PASSPHRASE")
+        .env_remove("DEBRIEF_NEW_PASSPHRASE")
         .env_remove("DEBRIEF_PACKAGE_PASSPHRASE")
         .env_remove("DEBRIEF_VAULT_PASSPHRASE")
-        .env("DEBRIEF_VAULT", &env.vault)
-        .env("DEBRIEF_USER", &env.user)
-        .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
-        .env("TMPDIR", &env.tmp)
         .stdin(Stdio::null());
     for (k, v) in vars {
         cmd.env(k, v);
@@ -204,26 +189,11 @@ fn run_with(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> std::process::Ou
 
 #[test]
 fn every_secret_has_its_own_flag_and_variable() {
-    let root = tempfile::tempdir().unwrap();
-    let env = Env::new(root.path());
-    let source = small_source(root.path());
-    let (_, _, rec) = setup(&env, &source);
+    let (root, env, _, rec) = with_recording();
     let clip = root.path().join("clip.mp4");
-    let clip_id = env.json(&[
-        "export",
-        "clip",
-        "--recording",
-        &rec,
-        "--faces",
-        "none",
-        "--from-frame",
-        "0",
-        "--to-frame",
-        "9",
-        "--out",
-        clip.to_str().unwrap(),
-        "--json",
-    ])["clip_id"]
+    let mut args = plain_clip_args(&rec, 0, 9, &clip);
+    args.push("--json".into());
+    let clip_id = env.json(&args.iter().map(String::as_str).collect::<Vec<_>>())["clip_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -472,8 +442,8 @@ fn a_damaged_vault_database_and_an_unknown_user_are_named_plainly() {
 /// Starts `export clip` of the whole recording with face detection (slow enough
 /// to be caught mid-way) and waits until its partial file exists.
 fn export_in_flight(env: &Env, rec: &str, out: &std::path::Path) -> std::process::Child {
-    let child = Command::new(bin())
-        .args([
+    let child = env
+        .command(&[
             "export",
             "clip",
             "--recording",
@@ -485,11 +455,6 @@ fn export_in_flight(env: &Env, rec: &str, out: &std::path::Path) -> std::process
         ])
         .arg("--out")
         .arg(out)
-        .env("DEBRIEF_VAULT", &env.vault)
-        .env("DEBRIEF_USER", &env.user)
-        .env("DEBRIEF_PASSPHRASE", &env.pass)
-        .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
-        .env("TMPDIR", &env.tmp)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

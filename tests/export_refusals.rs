@@ -45,37 +45,30 @@ fn regions_that_cover_nothing_are_refused_naming_the_region() {
             "region 1 is active on frames 60 to 80, outside the clip (frames 0 to 29)",
         ),
     ];
-    for (n, (keyframes, expect)) in cases.into_iter().enumerate() {
-        let out = dir.path().join(format!("clip-{n}.mp4"));
+    // Frames 0 to 29 with `keyframes` as the one region, no face detection.
+    let export = |name: &str, keyframes: &str| {
+        let out = dir.path().join(name);
         let mut settings = ClipSettings::new(0, 29);
         settings.detect_faces = false;
         settings.regions = regions(keyframes);
-        let err = export::export_clip(
+        let result = export::export_clip(
             &source,
             &info,
             &out,
             &settings,
             &mut |_| {},
             &AtomicBool::new(false),
-        )
-        .unwrap_err()
-        .to_string();
+        );
+        (out, result)
+    };
+    for (n, (keyframes, expect)) in cases.into_iter().enumerate() {
+        let (out, result) = export(&format!("clip-{n}.mp4"), keyframes);
+        let err = result.unwrap_err().to_string();
         assert!(err.contains(expect), "'{expect}' not in: {err}");
         assert!(!out.exists(), "nothing written");
     }
     // A region on the picture covers every frame of the clip, and is counted so.
-    let out = dir.path().join("ok.mp4");
-    let mut settings = ClipSettings::new(0, 29);
-    settings.detect_faces = false;
-    settings.regions = regions(r#"{"frame":0,"x":0.25,"y":0.25,"w":0.5,"h":0.5}"#);
-    let report = export::export_clip(
-        &source,
-        &info,
-        &out,
-        &settings,
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let (_, result) = export("ok.mp4", r#"{"frame":0,"x":0.25,"y":0.25,"w":0.5,"h":0.5}"#);
+    let report = result.unwrap();
     assert_eq!(report.boxes_covered, 30);
 }

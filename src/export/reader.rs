@@ -209,26 +209,13 @@ impl VideoRange {
                 Some(sample) => Some(self.to_frame(&sample)?),
                 None => None,
             };
-            // Counted pictures are in order and numbered already: no stand-in to hold.
-            let decoded = match (decoded, self.counter.as_mut()) {
-                (Some((_, frame)), Some(next)) => {
-                    *next += 1;
-                    let index = *next - 1;
-                    if index < self.from {
-                        continue;
-                    }
-                    if index != self.next_out {
-                        return Err(MediaError::Corrupt {
-                            what: self.what.clone(),
-                            detail: format!("frame {} could not be decoded", self.next_out),
-                        });
-                    }
-                    self.next_out += 1;
-                    return Ok(Some((index, frame)));
-                }
-                (decoded, _) => decoded,
-            };
             let out = match (decoded, self.pending.take()) {
+                // Counted pictures come in order, numbered by the count: no stand-in to hold.
+                (decoded, _) if self.counter.is_some() => decoded.map(|(_, frame)| {
+                    let next = self.counter.get_or_insert(0);
+                    *next += 1;
+                    (*next - 1, frame)
+                }),
                 (None, pending) => pending,
                 (Some((index, frame)), None) => {
                     self.pending = Some((index, frame));

@@ -34,9 +34,10 @@ impl Env {
         }
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(bin())
-            .args(args)
+    /// `debrief args…` as this user on this vault, not yet run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
             .env("DEBRIEF_VAULT", &self.vault)
             .env("DEBRIEF_USER", &self.user)
             .env("DEBRIEF_PASSPHRASE", &self.pass)
@@ -44,9 +45,12 @@ impl Env {
             .env("DEBRIEF_TEST_SCRYPT_LOG_N", "10")
             .env("DEBRIEF_AUDIO_SINK", "fakeaudiosink")
             // Everything the process might write to a temp folder lands here, where the test looks.
-            .env("TMPDIR", &self.tmp)
-            .output()
-            .expect("run debrief")
+            .env("TMPDIR", &self.tmp);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run debrief")
     }
 
     /// Runs a command that must succeed and prints one JSON object.
@@ -136,4 +140,24 @@ pub fn setup(env: &Env, source: &Path) -> (String, String, String) {
         participant,
         imported["recording_id"].as_str().unwrap().to_owned(),
     )
+}
+
+/// `export clip` of frames `from..=to` to `out` without face detection.
+pub fn plain_clip_args(rec: &str, from: u64, to: u64, out: &Path) -> Vec<String> {
+    [
+        "export",
+        "clip",
+        "--recording",
+        rec,
+        "--faces",
+        "none",
+        "--from-frame",
+        &from.to_string(),
+        "--to-frame",
+        &to.to_string(),
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
