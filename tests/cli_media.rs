@@ -23,6 +23,31 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `mp4` (an MP4 with its `moov` after `mdat`) with every `trak` taken out of its `moov`.
+fn without_tracks(mp4: &[u8]) -> Vec<u8> {
+    let be = |at: usize| u32::from_be_bytes(mp4[at..at + 4].try_into().unwrap()) as usize;
+    let mut pos = 0;
+    while &mp4[pos + 4..pos + 8] != b"moov" {
+        pos += be(pos);
+    }
+    let end = pos + be(pos);
+    let mut body = Vec::new();
+    let mut at = pos + 8;
+    while at < end {
+        let size = be(at);
+        if &mp4[at + 4..at + 8] != b"trak" {
+            body.extend_from_slice(&mp4[at..at + size]);
+        }
+        at += size;
+    }
+    let mut out = mp4[..pos].to_vec();
+    out.extend(((body.len() + 8) as u32).to_be_bytes());
+    out.extend_from_slice(b"moov");
+    out.extend(body);
+    out.extend_from_slice(&mp4[end..]);
+    out
+}
+
 /// Asserts a refused command: exit 2, one `debrief: error:` line saying `expect`, no panic.
 fn assert_bad_input(out: &Output, expect: &str) {
     let err = stderr(out);
@@ -300,6 +325,8 @@ fn malformed_inputs_are_clear_errors() {
     header[..16].copy_from_slice(b"\xff\xff\xff\xffJUNKJUNKJUNK");
     std::fs::write(d.join("header.mp4"), &header).unwrap();
     write_audio_only(&d.join("audio.m4a"));
+    // A recording stopped before its first frame: an index (moov) with no track.
+    std::fs::write(d.join("no-frames.mp4"), without_tracks(&bytes)).unwrap();
     std::fs::create_dir(d.join("folder.mp4")).unwrap();
 
     let cases = [
@@ -308,6 +335,7 @@ fn malformed_inputs_are_clear_errors() {
         ("half.mp4", "index (moov) is missing"),
         ("header.mp4", "not a media file"),
         ("audio.m4a", "no video stream"),
+        ("no-frames.mp4", "the recording holds no frames"),
         ("folder.mp4", "is a folder"),
         ("missing.mp4", "cannot open the file"),
     ];

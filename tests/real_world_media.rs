@@ -449,3 +449,55 @@ fn divx_packed_b_frames_in_avi_are_counted_and_shown_exactly() {
         }
     }
 }
+
+#[test]
+fn a_damaged_frame_is_reported_at_once_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TestSrcSpec {
+        frames: 90,
+        width: 640,
+        height: 360,
+        codec: debrief::media::testsrc::VideoCodec::Vp9,
+        gop: 45,
+        ..Default::default()
+    };
+    let path = generate(dir.path(), "damaged.mkv", &spec);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() / 10;
+    for b in &mut bytes[at..at + 64] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let frame = |index: u64| {
+        std::process::Command::new(common::bin())
+            .args([
+                "frame",
+                path.to_str().unwrap(),
+                "--index",
+                &index.to_string(),
+                "--out",
+            ])
+            .arg(dir.path().join(format!("f{index}.png")))
+            .output()
+            .unwrap()
+    };
+    // The decoder cannot get from the damage to frame 30: a clear error now (it
+    // used to wait the full 60 s for a frame that never came, then time out).
+    let out = frame(30);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("frame 30 could not be decoded, the recording is damaged there")
+            && err.contains("frame 45 is the next one that can be shown"),
+        "{err}"
+    );
+    // Past the damage (the next keyframe) all is well.
+    let out = frame(45);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, rgba) = debrief::media::still::read_png(&dir.path().join("f45.png")).unwrap();
+    assert_eq!(frame_code::read_rgba(&rgba, w, h, w as usize * 4), Some(45));
+}

@@ -24,6 +24,9 @@ pub enum Layout {
     Indexed,
     /// Starts with `ftyp` but has no `moov`/`moof`: cut off before the index was written.
     NoIndex,
+    /// Has an index that lists no sample at all (no track, or only empty ones):
+    /// a recording that stopped before its first frame.
+    Empty,
 }
 
 /// Walks the top-level boxes of `reader` (`len` bytes long).
@@ -45,8 +48,17 @@ pub fn scan(reader: &mut (impl Read + Seek + ?Sized), len: u64) -> io::Result<La
             // Not a box header: the structure is damaged past here; let the demuxer judge.
             return Ok(Layout::NotIsoBmff);
         }
-        if &kind == b"moov" || &kind == b"moof" {
+        if &kind == b"moof" {
             return Ok(Layout::Indexed);
+        }
+        if &kind == b"moov" {
+            // GStreamer reports an empty index only while parsebin is still
+            // setting up, where the report can be lost: answer it here.
+            let end = (pos + u64::from(size32).max(8)).min(len);
+            return Ok(match samples(reader, pos + 8, end)? {
+                Some(0) => Layout::Empty,
+                _ => Layout::Indexed,
+            });
         }
         let size = match size32 {
             // The box runs to the end of the file.
@@ -67,6 +79,43 @@ pub fn scan(reader: &mut (impl Read + Seek + ?Sized), len: u64) -> io::Result<La
         pos = pos.saturating_add(size);
     }
     Ok(Layout::NoIndex)
+}
+
+/// How many samples the `moov` body between `start` and `end` lists over all
+/// its tracks; `None` when that is not known from it (a fragmented file keeps
+/// its samples in `moof` boxes, or a box is damaged).
+fn samples(
+    reader: &mut (impl Read + Seek + ?Sized),
+    start: u64,
+    end: u64,
+) -> io::Result<Option<u64>> {
+    let boxes = children(reader, start, end)?;
+    if child(&boxes, b"mvex").is_some() || child(&boxes, b"mvhd").is_none() {
+        return Ok(None);
+    }
+    let mut total = 0u64;
+    for trak in boxes.iter().filter(|b| &b.kind == b"trak") {
+        let mut level = *trak;
+        for kind in [b"mdia", b"minf", b"stbl"] {
+            let (s, e) = level.body();
+            let Some(next) = child(&children(reader, s, e)?, kind) else {
+                return Ok(None);
+            };
+            level = next;
+        }
+        let (s, e) = level.body();
+        let tables = children(reader, s, e)?;
+        let Some(stsz) = child(&tables, b"stsz").or_else(|| child(&tables, b"stz2")) else {
+            return Ok(None);
+        };
+        // Full box header (4), then sample size (4, or reserved + field size), then the count.
+        let (body, body_end) = stsz.body();
+        if body + 12 > body_end {
+            return Ok(None);
+        }
+        total += u64::from(u32::from_be_bytes(read_at(reader, body + 8)?));
+    }
+    Ok(Some(total))
 }
 
 /// A few bytes of a file replaced while a pipeline reads it (the file itself is never changed).
@@ -438,6 +487,35 @@ mod tests {
         let mut two = [0u8; 4];
         p.read_exact(&mut two).unwrap();
         assert_eq!(&two[..2], &patch.bytes[2..]);
+    }
+
+    #[test]
+    fn an_index_that_lists_no_sample_is_empty() {
+        let mvhd = full_box(b"mvhd", 0, &[0; 96]);
+        // No track at all (what ffmpeg writes for zero frames).
+        let mut f = boxed(b"ftyp", 16);
+        f.extend(boxed(b"mdat", 0));
+        f.extend(container(b"moov", std::slice::from_ref(&mvhd)));
+        assert_eq!(layout(&f), Layout::Empty);
+        // A track whose sample table is empty, and one with five samples.
+        let track = |count: u32| {
+            let mut stsz = 0u32.to_be_bytes().to_vec();
+            stsz.extend(count.to_be_bytes());
+            let stbl = container(b"stbl", &[full_box(b"stsz", 0, &stsz)]);
+            container(
+                b"trak",
+                &[container(b"mdia", &[container(b"minf", &[stbl])])],
+            )
+        };
+        for (count, want) in [(0, Layout::Empty), (5, Layout::Indexed)] {
+            let mut f = boxed(b"ftyp", 16);
+            f.extend(container(b"moov", &[mvhd.clone(), track(count)]));
+            assert_eq!(layout(&f), want, "{count} samples");
+        }
+        // Fragmented: the samples are in the fragments, not judged here.
+        let mut f = boxed(b"ftyp", 16);
+        f.extend(container(b"moov", &[mvhd, boxed(b"mvex", 8)]));
+        assert_eq!(layout(&f), Layout::Indexed);
     }
 
     #[test]

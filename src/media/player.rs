@@ -300,7 +300,9 @@ impl Player {
                 pending.finish(info)
             }
             Err(err) => {
-                // The worker sees the closed channel and gives up; the probe's error is the precise one.
+                // The worker gives up at once (it may still be waiting for a first
+                // frame that will never come); the probe's error is the precise one.
+                pending.shutdown.store(true, Ordering::SeqCst);
                 drop(info_tx);
                 let _ = pending.handle.join();
                 Err(err)

@@ -127,13 +127,22 @@ impl MediaSource {
             what: format!("reading {}", self.describe()),
             cause,
         })?;
-        if layout == isobmff::Layout::NoIndex {
-            return Err(MediaError::Corrupt {
-                what: self.describe(),
-                detail: "the MP4 index (moov) is missing: the recording was cut off before it \
-                         was finished"
-                    .into(),
-            });
+        match layout {
+            isobmff::Layout::NoIndex => {
+                return Err(MediaError::Corrupt {
+                    what: self.describe(),
+                    detail: "the MP4 index (moov) is missing: the recording was cut off before \
+                             it was finished"
+                        .into(),
+                });
+            }
+            isobmff::Layout::Empty => {
+                return Err(MediaError::Corrupt {
+                    what: self.describe(),
+                    detail: "the recording holds no frames: its index lists none".into(),
+                });
+            }
+            isobmff::Layout::NotIsoBmff | isobmff::Layout::Indexed => {}
         }
         Ok(len)
     }

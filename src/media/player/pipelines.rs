@@ -63,10 +63,13 @@ impl Kind {
 /// Builds the video pipeline and runs it until the first frame is decoded.
 ///
 /// `skip` controls which pictures the decoder may be spared (see `skip.rs`).
+///
+/// `abort` ends the wait early (the probe found there is nothing to play).
 pub(super) fn video(
     source: &MediaSource,
     timeout: Duration,
     skip: Arc<SkipControl>,
+    abort: &std::sync::atomic::AtomicBool,
 ) -> Result<VideoPipeline, MediaError> {
     let appsink = gst_app::AppSink::builder()
         .caps(&gst::Caps::builder("video/x-raw").build())
@@ -98,12 +101,13 @@ pub(super) fn video(
     let bus = pipeline
         .bus()
         .ok_or_else(|| MediaError::pipeline("pipeline has no bus"))?;
-    start(
+    start_or_abort(
         &pipeline,
         &bus,
         gst::State::Playing,
         timeout,
         &source.describe(),
+        Some(abort),
     )?;
     Ok(VideoPipeline {
         pipeline,
@@ -276,6 +280,18 @@ pub(crate) fn start(
     timeout: Duration,
     what: &str,
 ) -> Result<(), MediaError> {
+    start_or_abort(pipeline, bus, state, timeout, what, None)
+}
+
+/// [`start`], giving up as soon as `abort` is set (checked every 50 ms).
+fn start_or_abort(
+    pipeline: &gst::Pipeline,
+    bus: &gst::Bus,
+    state: gst::State,
+    timeout: Duration,
+    what: &str,
+    abort: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<(), MediaError> {
     let fail = |err: MediaError| {
         let _ = pipeline.set_state(gst::State::Null);
         Err(err)
@@ -290,6 +306,9 @@ pub(crate) fn start(
         {
             return Ok(());
         }
+        if abort.is_some_and(|a| a.load(std::sync::atomic::Ordering::SeqCst)) {
+            return fail(MediaError::PlayerGone);
+        }
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {
             return fail(MediaError::Timeout {
@@ -297,6 +316,11 @@ pub(crate) fn start(
                 secs: timeout.as_secs(),
             });
         }
+        let left = if abort.is_some() {
+            left.min(Duration::from_millis(50))
+        } else {
+            left
+        };
         let wait = gst::ClockTime::from_nseconds(left.as_nanos().min(u128::from(u64::MAX)) as u64);
         let types = [
             gst::MessageType::Error,

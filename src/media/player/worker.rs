@@ -127,7 +127,7 @@ impl Worker {
         let skip = Arc::new(SkipControl::default());
         // Until the first request nothing is wanted but the preroll frame: spare the rest.
         skip.set(Some(i64::MAX));
-        let video = pipelines::video(&source, config.decode_timeout, Arc::clone(&skip))?;
+        let video = pipelines::video(&source, config.decode_timeout, Arc::clone(&skip), &shutdown)?;
         let Ok(info) = info.recv() else {
             let _ = video.pipeline.set_state(gst::State::Null);
             return Err(MediaError::PlayerGone);
@@ -349,10 +349,20 @@ impl Worker {
                 };
                 self.cache.insert(index, frame);
                 if index >= target {
+                    self.present(index)?;
                     if index > target {
+                        // Damage the decoder could not get past: say so now, rather than
+                        // leave a caller waiting for a frame that will not come.
                         tracing::warn!(target, index, "decoder skipped the requested frame");
+                        self.fail(MediaError::Corrupt {
+                            what: self.what.clone(),
+                            detail: format!(
+                                "frame {target} could not be decoded, the recording is damaged \
+                                 there (frame {index} is the next one that can be shown)"
+                            ),
+                        });
                     }
-                    return self.present(index);
+                    return Ok(());
                 }
             }
         }
