@@ -22,6 +22,8 @@ use std::sync::Arc;
 
 use age::secrecy::ExposeSecret;
 use secrecy::SecretString;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -583,7 +585,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub struct Manifest {
     /// Always `debrief-plenary-package`.
     pub format: String,
-    /// Manifest version (1).
+    /// Manifest version: 2 (codebooks by id); 1 in older packages (one codebook).
     pub version: u32,
     /// Session title.
     pub title: String,
@@ -593,8 +595,26 @@ pub struct Manifest {
     pub expires: String,
     /// The clips, in presentation order.
     pub clips: Vec<ManifestClip>,
-    /// The codebook the annotations use.
-    pub codebook: serde_json::Value,
+    /// Every codebook the clips' annotations use, by id (version 2).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub codebooks: BTreeMap<String, serde_json::Value>,
+    /// Version 1's single codebook (for all clips); not written any more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codebook: Option<serde_json::Value>,
+}
+
+impl Manifest {
+    /// The codebook clip `n`'s annotations use: its own by id, or a version-1
+    /// package's single one.
+    pub fn codebook_of(&self, n: usize) -> Option<crate::model::Codebook> {
+        let clip = self.clips.get(n)?;
+        let value = clip
+            .codebook
+            .as_ref()
+            .and_then(|id| self.codebooks.get(id))
+            .or(self.codebook.as_ref())?;
+        serde_json::from_value(value.clone()).ok()
+    }
 }
 
 /// One clip in the manifest.
@@ -622,6 +642,9 @@ pub struct ManifestClip {
     pub duration_ms: i64,
     /// SHA-256 of the video entry.
     pub sha256: String,
+    /// Id of the codebook (in [`Manifest::codebooks`]) its annotations use (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codebook: Option<String>,
     /// Annotations on the clip, frames relative to its first frame.
     pub annotations: Vec<ManifestAnnotation>,
     /// How the clip was de-identified.

@@ -292,7 +292,7 @@ impl PresentApp {
     }
 
     fn start(&mut self, package: Package, manifest: Manifest) {
-        let codebook = serde_json::from_value::<Codebook>(manifest.codebook.clone()).ok();
+        let codebook = manifest.codebook_of(0);
         let mut show = Show {
             package,
             manifest,
@@ -422,6 +422,8 @@ impl Show {
             return;
         };
         self.clip = n;
+        // Each clip's annotations in its own codebook's labels and colours.
+        self.codebook = self.manifest.codebook_of(n);
         self.player = None;
         self.view = VideoView::default();
         self.loop_range = (None, None);

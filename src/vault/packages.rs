@@ -135,7 +135,7 @@ impl Vault {
         let now = self.now_string();
         let mut clips = Vec::new();
         let mut entries = Vec::new();
-        let mut codebook = serde_json::Value::Null;
+        let mut codebooks = std::collections::BTreeMap::new();
         if titles.len() > clip_ids.len() {
             return Err(VaultError::Invalid(format!(
                 "{} clip titles for {} clips: give one title per clip, in the order of --clips",
@@ -167,8 +167,10 @@ impl Vault {
             let recording = self.recording(&clip.recording_id)?;
             let case = self.case(&recording.case_id)?;
             let book = self.codebook(&case.codebook_id)?;
-            codebook =
-                serde_json::to_value(&book).map_err(|e| VaultError::Invalid(e.to_string()))?;
+            codebooks.insert(
+                book.id.clone(),
+                serde_json::to_value(&book).map_err(|e| VaultError::Invalid(e.to_string()))?,
+            );
             let info = self.media_info(&clip.recording_id)?;
             let (from, to) = (clip.from_frame, clip.to_frame);
             let pts = info.table.all_pts();
@@ -237,6 +239,7 @@ impl Vault {
                 fps: format!("{}/{}", info.rate.num, info.rate.den),
                 duration_ms: end_ns / 1_000_000,
                 sha256: clip.sha256.clone(),
+                codebook: Some(book.id.clone()),
                 annotations: manifest_annotations,
                 deidentification: Deidentification {
                     faces: if s.detect_faces { "redact" } else { "none" }.into(),
@@ -273,12 +276,13 @@ impl Vault {
         }
         let manifest = Manifest {
             format: "debrief-plenary-package".into(),
-            version: 1,
+            version: 2,
             title: title.to_owned(),
             created_at: now,
             expires: expires.format("%Y-%m-%d").to_string(),
             clips,
-            codebook,
+            codebooks,
+            codebook: None,
         };
         let manifest_json =
             serde_json::to_vec_pretty(&manifest).map_err(|e| VaultError::Invalid(e.to_string()))?;
