@@ -8,6 +8,7 @@
 pub mod codebooks;
 pub mod library;
 pub mod main_app;
+pub mod opening;
 pub mod packages;
 pub mod play_window;
 pub mod present;

@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::deid::{CoverStyle, FaceDetector, RegionSet, TrackSettings, tracks};
 use crate::deid::{Rect, detector};
@@ -544,12 +543,8 @@ fn export_to(
 
 /// SHA-256 (hex) and length of a file.
 pub fn hash_file(path: &Path) -> Result<(String, u64), MediaError> {
-    let io = |cause| MediaError::Io {
+    crate::files::sha256(path, &mut |_, _| true).map_err(|cause| MediaError::Io {
         what: format!("reading {}", path.display()),
         cause,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let bytes = std::io::copy(&mut file, &mut hasher).map_err(io)?;
-    Ok((hex::encode(hasher.finalize()), bytes))
+    })
 }

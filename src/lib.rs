@@ -11,6 +11,7 @@ pub mod cli;
 pub mod deid;
 pub mod demo;
 pub mod export;
+pub mod files;
 pub mod media;
 pub mod model;
 pub mod package;

@@ -79,6 +79,9 @@ pub struct Vault {
     clock: Clock,
     /// Set when the audit log does not match its head: the vault is then read-only.
     tampered: Option<String>,
+    /// Recordings whose ciphertext matched its SHA-256 in this session (shared by
+    /// every handle of the session, gone when the vault is locked).
+    verified: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -213,6 +216,7 @@ impl Vault {
             policy: Policy::default_policy(),
             clock: Arc::new(Utc::now),
             tampered: None,
+            verified: Default::default(),
         };
         vault.write("vault.init", None, None, |_| Ok(()))?;
         Ok(vault)
@@ -373,6 +377,7 @@ impl Vault {
             policy,
             clock: Arc::new(Utc::now),
             tampered,
+            verified: Default::default(),
         })
     }
 
@@ -394,6 +399,7 @@ impl Vault {
             policy: self.policy.clone(),
             clock: Arc::clone(&self.clock),
             tampered: self.tampered.clone(),
+            verified: Arc::clone(&self.verified),
         })
     }
 

@@ -809,3 +809,47 @@ fn annotations_are_frame_exact_checked_and_undoable() {
         .collect();
     assert_eq!(history, ["create", "update", "update"]);
 }
+
+/// The whole-file check runs once a session: opening, the redaction preview and
+/// the export reuse it (they used to hash the recording three times, on the UI
+/// thread), and a new session checks again.
+#[test]
+fn a_recording_is_verified_once_per_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fixture(dir.path(), &small(), true);
+    let id = f.recording_id.clone();
+    assert!(!f.vault.is_verified(&id));
+    let mut reported = (0, 0);
+    f.vault
+        .verify_media_with(&id, &mut |done, total| {
+            reported = (done, total);
+            true
+        })
+        .unwrap();
+    assert!(reported.0 > 0 && reported.0 == reported.1, "{reported:?}");
+    assert!(f.vault.is_verified(&id));
+    // Every handle of the session knows (the app's background jobs use a second one).
+    assert!(f.vault.reopen().unwrap().is_verified(&id));
+    // Damage after the check is not re-read this session…
+    let media = f.vault.dir().join("media").join(format!("{id}.age"));
+    let mut bytes = std::fs::read(&media).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x40;
+    std::fs::write(&media, &bytes).unwrap();
+    f.vault.open_media(&id, true).unwrap();
+    f.vault.source_for_clip(&id).unwrap();
+    // …but the next session checks again and refuses it.
+    let vdir = f.vault.dir().to_path_buf();
+    drop(f.vault);
+    let mut again = Vault::unlock(&vdir, "alice", &pass("alice")).unwrap();
+    assert!(!again.is_verified(&id));
+    let err = again.open_media(&id, true).unwrap_err();
+    assert!(matches!(err, VaultError::Integrity(_)), "{err}");
+    // A cancelled check says so and remembers nothing.
+    let err = again
+        .verify_media_with(&id, &mut |_, _| false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cancelled"), "{err}");
+    assert!(!again.is_verified(&id));
+}

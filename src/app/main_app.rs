@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use age::secrecy::{ExposeSecret as _, SecretString};
 
 use super::library::{LibraryAction, LibraryState};
+use super::opening::Opening;
 use super::review::ReviewState;
 use super::screenshot::Screenshot;
 use super::unlock::UnlockForm;
@@ -73,6 +74,8 @@ pub struct Session {
     pub library: LibraryState,
     /// The recording being reviewed.
     pub review: Option<ReviewState>,
+    /// A recording whose integrity check runs before its review opens.
+    pub opening: Option<Opening>,
 }
 
 /// The application.
@@ -124,7 +127,23 @@ impl DebriefApp {
         super::repaint_waker(&self.ctx_cell)
     }
 
+    /// Checks `recording` off the UI thread (once a session), then opens its review.
     fn open_review(&mut self, recording: &str) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if session.vault.is_verified(recording) {
+            self.show_review(recording);
+            return;
+        }
+        match Opening::start(&session.vault, recording) {
+            Ok(opening) => session.opening = Some(opening),
+            Err(e) => session.library.message = Some(e),
+        }
+    }
+
+    /// Opens the review screen on a recording already checked.
+    fn show_review(&mut self, recording: &str) {
         let wake = self.wake();
         let Some(session) = self.session.as_mut() else {
             return;
@@ -162,6 +181,7 @@ impl DebriefApp {
             None => self.options.passphrase.is_none() && !self.unlock.busy(),
             Some(s) => match &s.review {
                 Some(r) => r.view.has_frame() && !r.export.busy(),
+                None if s.opening.is_some() => false,
                 None => self.options.open_recording.is_none() || s.library.message.is_some(),
             },
         }
@@ -184,6 +204,7 @@ impl eframe::App for DebriefApp {
                 vault,
                 library,
                 review: None,
+                opening: None,
             });
             self.last_activity = Instant::now();
             if let Some(rec) = self.options.open_recording.clone() {
@@ -192,6 +213,22 @@ impl eframe::App for DebriefApp {
         }
         if self.unlock.busy() {
             ctx.request_repaint_after(Duration::from_millis(50));
+        }
+        let checked = self.session.as_mut().and_then(|session| {
+            let opening = session.opening.as_ref()?;
+            ctx.request_repaint_after(Duration::from_millis(50));
+            let result = opening.poll()?;
+            let recording = session.opening.take()?.recording;
+            match result {
+                Ok(()) => Some(recording),
+                Err(e) => {
+                    session.library.message = Some(e);
+                    None
+                }
+            }
+        });
+        if let Some(recording) = checked {
+            self.show_review(&recording);
         }
         if let Some(session) = self.session.as_mut() {
             session.library.poll(&session.vault);
@@ -257,8 +294,12 @@ impl eframe::App for DebriefApp {
             }
             return;
         }
+        if let Some(opening) = &session.opening {
+            opening.ui(ui.ctx());
+        }
         match session.library.ui(ui, &mut session.vault) {
-            Some(LibraryAction::Open(rec)) => self.open_review(&rec),
+            Some(LibraryAction::Open(rec)) if session.opening.is_none() => self.open_review(&rec),
+            Some(LibraryAction::Open(_)) => {}
             Some(LibraryAction::Lock) => self.lock(None),
             None => {}
         }

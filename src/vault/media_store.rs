@@ -136,21 +136,17 @@ pub fn encrypt_file(
 }
 
 /// SHA-256 (hex) of a file.
-pub fn hash_file(path: &Path) -> Result<String, VaultError> {
-    let mut file =
-        File::open(path).map_err(VaultError::io(format!("reading {}", path.display())))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; COPY_CHUNK];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(VaultError::io(format!("reading {}", path.display())))?;
-        if n == 0 {
-            break;
+pub fn hash_file(
+    path: &Path,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<String, VaultError> {
+    match crate::files::sha256(path, progress) {
+        Ok((hex, _)) => Ok(hex),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+            Err(VaultError::Invalid("the check was cancelled".into()))
         }
-        hasher.update(buf.get(..n).unwrap_or_default());
+        Err(e) => Err(VaultError::io(format!("reading {}", path.display()))(e)),
     }
-    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Opens a recording's media as a decrypting `Read + Seek`.

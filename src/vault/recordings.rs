@@ -307,6 +307,24 @@ impl Vault {
         id: &str,
         verify: bool,
     ) -> Result<(MediaSource, Arc<MediaInfo>), VaultError> {
+        self.check_may_view(id)?;
+        let identity = self.recording_identity(id)?;
+        let path = media_path(&self.dir, id);
+        if verify {
+            self.verify_media(id)?;
+        }
+        let info = Arc::new(self.media_info(id)?);
+        self.write("recording.view", Some(id), None, |_| Ok(()))?;
+        let label = format!("recording {}", crate::model::redacted(id));
+        Ok((
+            MediaSource::reader(label, media_store::reader_factory(path, identity)),
+            info,
+        ))
+    }
+
+    /// Refuses what [`Vault::open_media`] would refuse (a deleted recording, a role
+    /// or consent that does not allow viewing), without reading the media.
+    pub fn check_may_view(&self, id: &str) -> Result<(), VaultError> {
         self.live_recording(id)?;
         let permissions = self.permissions(id)?;
         let allowed = match self.user.role {
@@ -324,22 +342,31 @@ impl Vault {
                 "review of this recording needs consent from: {missing}; record it with `debrief consent set`"
             )));
         }
-        let identity = self.recording_identity(id)?;
-        let path = media_path(&self.dir, id);
-        if verify {
-            self.verify_media(id)?;
-        }
-        let info = Arc::new(self.media_info(id)?);
-        self.write("recording.view", Some(id), None, |_| Ok(()))?;
-        let label = format!("recording {}", crate::model::redacted(id));
-        Ok((
-            MediaSource::reader(label, media_store::reader_factory(path, identity)),
-            info,
-        ))
+        Ok(())
     }
 
     /// Checks the stored ciphertext against the SHA-256 recorded at import.
     pub fn verify_media(&self, id: &str) -> Result<(), VaultError> {
+        self.verify_media_with(id, &mut |_, _| true)
+    }
+
+    /// True when recording `id` was verified in this session (until the vault is locked).
+    pub fn is_verified(&self, id: &str) -> bool {
+        self.verified.lock().is_ok_and(|v| v.contains(id))
+    }
+
+    /// [`Vault::verify_media`] with progress: `progress(done, total)` in bytes,
+    /// returning false to stop. A recording that matched is remembered for the
+    /// rest of the session (every handle of it), so opening it for review, the
+    /// redaction preview and the export read the whole file once, not three times.
+    pub fn verify_media_with(
+        &self,
+        id: &str,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<(), VaultError> {
+        if self.is_verified(id) {
+            return Ok(());
+        }
         let expected: String =
             self.conn
                 .query_row("SELECT sha256 FROM recordings WHERE id = ?1", [id], |r| {
@@ -352,11 +379,14 @@ impl Vault {
                 crate::model::redacted(id)
             )));
         }
-        if media_store::hash_file(&path)? != expected {
+        if media_store::hash_file(&path, progress)? != expected {
             return Err(VaultError::Integrity(format!(
                 "the media file of recording {} does not match its checksum",
                 crate::model::redacted(id)
             )));
+        }
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.insert(id.to_owned());
         }
         Ok(())
     }
