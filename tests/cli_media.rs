@@ -64,44 +64,61 @@ fn assert_bad_input(out: &Output, expect: &str) {
     assert!(lines[0].contains(expect), "'{expect}' not in: {err}");
 }
 
+/// Every command path in the command tree, e.g. `["export", "clip"]`.
+fn command_paths(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let mut path = prefix.to_vec();
+        path.push(sub.get_name().to_owned());
+        out.push(path.clone());
+        command_paths(sub, &path, out);
+    }
+}
+
+/// Every command's `--help` (all of them, from the command tree) succeeds and
+/// names each of its options and subcommands; a few spot checks of the words.
 #[test]
 fn help_is_complete_for_every_command() {
-    let out = run(&["--help"]);
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["testsrc", "probe", "frame", "bench", "play"] {
-        assert!(text.contains(cmd), "--help lists {cmd}");
-    }
-    let cases: [(&[&str], &[&str]); 6] = [
-        (
-            &["testsrc", "--help"],
-            &[
-                "--frames",
-                "--fps",
-                "--size",
-                "--codec",
-                "--gop",
-                "--bframes",
-                "--vfr",
-                "--audio",
-            ],
-        ),
-        (&["probe", "--help"], &["--json", "fps_num", "video_codec"]),
-        (&["frame", "--help"], &["--index", "--out"]),
-        (
-            &["bench", "seek", "--help"],
-            &["--samples", "--seed", "--json"],
-        ),
-        (&["bench", "frame", "--help"], &["--indices", "--runs"]),
-        (
-            &["play", "--help"],
-            &["--screenshot", "--screenshot-after-frames"],
-        ),
-    ];
-    for (args, needles) in cases {
-        let out = run(args);
+    use clap::CommandFactory as _;
+    let tree = debrief::cli::Cli::command();
+    let mut paths = Vec::new();
+    command_paths(&tree, &[], &mut paths);
+    assert!(paths.len() >= 40, "{} commands", paths.len());
+    for path in std::iter::once(Vec::new()).chain(paths) {
+        let mut cmd = &tree;
+        for name in &path {
+            cmd = cmd.find_subcommand(name).unwrap();
+        }
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = run(&args);
         assert!(out.status.success(), "{args:?}");
         let text = String::from_utf8_lossy(&out.stdout);
+        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                assert!(
+                    text.contains(&format!("--{long}")),
+                    "{args:?} lists --{long}"
+                );
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            assert!(
+                text.contains(sub.get_name()),
+                "{args:?} lists {}",
+                sub.get_name()
+            );
+        }
+    }
+    let spot: [(&[&str], &[&str]); 3] = [
+        (&["probe", "--help"], &["fps_num", "video_codec"]),
+        (
+            &["package", "create", "--help"],
+            &["--passphrase-file", "DEBRIEF_PACKAGE_PASSPHRASE"],
+        ),
+        (&["present", "--help"], &["DEBRIEF_PACKAGE_PASSPHRASE"]),
+    ];
+    for (args, needles) in spot {
+        let text = String::from_utf8_lossy(&run(args).stdout).to_string();
         for n in needles {
             assert!(text.contains(n), "{args:?} --help mentions {n}");
         }

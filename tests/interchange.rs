@@ -487,7 +487,8 @@ fn eaf_has_the_structure_elan_reads() {
     assert!(last_used >= ids.len());
 }
 
-/// The JSON export has exactly the fields its published schema lists.
+/// The JSON export has exactly the fields its published schema lists, and
+/// validates against it.
 #[test]
 fn json_export_matches_its_schema_fields() {
     let schema: serde_json::Value = serde_json::from_str(
@@ -516,6 +517,14 @@ fn json_export_matches_its_schema_fields() {
         assert_eq!(keys(a), keys(&item["properties"]));
     }
     assert_eq!(doc["format"], schema["properties"]["format"]["const"]);
+    // And every value is what the schema says: types, ranges, patterns, enums.
+    let problems = debrief::model::schema::check(&schema, &doc);
+    assert!(problems.is_empty(), "{problems:#?}");
+    // The check can fail: a frame below 0 and a field of the wrong type are caught.
+    let mut broken = doc.clone();
+    broken["annotations"][0]["start_frame"] = (-1).into();
+    broken["fps_num"] = "thirty".into();
+    assert_eq!(debrief::model::schema::check(&schema, &broken).len(), 2);
 }
 
 /// Export → import into a second copy of the recording → the same annotations

@@ -554,7 +554,18 @@ fn crypto_shredding_removes_the_key_everywhere() {
             .any(|w| w == identity.as_bytes()),
         "the key's bytes are gone from every page"
     );
-    // No key left in the vault opens the old copy.
+    // The copy is only as safe as its key: the recording's own key, kept from
+    // before the shred, still opens it (so the check below can fail)…
+    let own: age::x25519::Identity = identity.parse().unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut debrief::vault::media_store::open_decrypting(&copy, &own)
+            .expect("the own key opens it"),
+        &mut plain,
+    )
+    .unwrap();
+    assert_eq!(&plain[4..8], b"ftyp", "the plaintext is the recording");
+    // …and no key left in the vault does.
     let mut keys: Vec<age::x25519::Identity> = {
         let mut stmt = f
             .vault

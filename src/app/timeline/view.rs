@@ -248,7 +248,11 @@ mod tests {
         assert_eq!(v.frames_per_point, 10.0);
         let p = v.pan(50.0);
         assert_eq!(p.first, 500.0);
-        assert_eq!(v.first, 0.0, "pan did not change the original");
+        assert_eq!(
+            p.frames_per_point, v.frames_per_point,
+            "panning keeps the zoom"
+        );
+        assert_eq!(p.pan(-50.0), v, "panning back returns to the start");
         let z = v.zoom_at(LEFT + 300.0, LEFT, 4.0, 9_000, 900.0);
         assert!(
             (z.frame_at(LEFT + 300.0, LEFT) - 3_000.0).abs() < 1e-9,
