@@ -520,7 +520,7 @@ fn init_logging() {
 /// Sets the returned flag on Ctrl-C, `kill` (SIGTERM) or a closed terminal
 /// (SIGHUP), so a long export or import stops cleanly and removes its partial
 /// file; the same signal again exits at once. (SIGKILL cannot be caught: the
-/// next start removes what such a process left, see `crate::partial`.)
+/// next start removes what such a process left, see `crate::files`.)
 pub(crate) fn cancel_on_signals() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let flag = std::sync::Arc::new(AtomicBool::new(false));

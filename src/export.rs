@@ -359,15 +359,8 @@ pub fn detect_faces(
     Ok((tracks::build(&found, &settings.tracks), frames_with_faces))
 }
 
-/// `out` with `.partial` appended to its file name.
-pub fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".partial");
-    out.with_file_name(name)
-}
+/// `out` with `.partial` appended to its file name (see [`crate::files::partial_path`]).
+pub use crate::files::partial_path;
 
 /// Exports frames `settings.from..=settings.to` of `source` to `out`, de-identified.
 pub fn export_clip(
@@ -403,27 +396,17 @@ pub fn export_clip(
             settings.audio.as_str()
         )));
     }
-    let partial = partial_path(out);
-    // The writer's lock on the partial file, for as long as this export runs
-    // (see `crate::partial`): a killed export's leftover is then recognisable.
-    let hold = crate::partial::hold(&partial).map_err(|cause| MediaError::Io {
-        what: format!("writing {}", partial.display()),
+    let io = |cause| MediaError::Io {
+        what: format!("writing {}", out.display()),
         cause,
-    })?;
-    let result = export_to(source, info, &partial, format, settings, progress, cancel);
-    let finished = result.and_then(|mut report| {
-        std::fs::rename(&partial, out).map_err(|cause| MediaError::Io {
-            what: format!("writing {}", out.display()),
-            cause,
-        })?;
-        report.out = out.to_path_buf();
-        Ok(report)
-    });
-    if finished.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    drop(hold);
-    finished
+    };
+    // Written under `<out>.partial` with the writer's lock (see `crate::files`):
+    // removed on failure or cancel, recognisable after a kill.
+    let file = crate::files::AtomicFile::create(out, false).map_err(io)?;
+    let mut report = export_to(source, info, file.partial(), format, settings, progress, cancel)?;
+    file.commit().map_err(io)?;
+    report.out = out.to_path_buf();
+    Ok(report)
 }
 
 fn export_to(

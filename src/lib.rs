@@ -15,6 +15,5 @@ pub mod files;
 pub mod media;
 pub mod model;
 pub mod package;
-pub mod partial;
 pub mod time;
 pub mod vault;

@@ -113,21 +113,14 @@ pub fn write(
     protection: &Protection,
     entries: Vec<(String, Content)>,
 ) -> Result<Vec<Entry>, PackageError> {
-    let partial = crate::export::partial_path(out);
-    let result = write_to(&partial, protection, entries);
-    match result {
-        Ok(index) => {
-            std::fs::rename(&partial, out).map_err(|cause| PackageError::Io {
-                what: format!("writing {}", out.display()),
-                cause,
-            })?;
-            Ok(index)
-        }
-        Err(err) => {
-            let _ = std::fs::remove_file(&partial);
-            Err(err)
-        }
-    }
+    let io = |cause| PackageError::Io {
+        what: format!("writing {}", out.display()),
+        cause,
+    };
+    let mut file = crate::files::AtomicFile::create(out, true).map_err(io)?;
+    let index = write_to(file.file(), protection, entries)?;
+    file.commit().map_err(io)?;
+    Ok(index)
 }
 
 fn header_encryptor(protection: &Protection) -> Result<age::Encryptor, PackageError> {
@@ -161,12 +154,12 @@ fn header_encryptor(protection: &Protection) -> Result<age::Encryptor, PackageEr
 }
 
 fn write_to(
-    path: &Path,
+    file: &mut std::fs::File,
     protection: &Protection,
     entries: Vec<(String, Content)>,
 ) -> Result<Vec<Entry>, PackageError> {
     let io_err = |cause| PackageError::Io {
-        what: format!("writing {}", path.display()),
+        what: "writing the package".into(),
         cause,
     };
     // The index first: sizes are known, hashes of files are as recorded (checked while copying).
@@ -209,8 +202,6 @@ fn write_to(
         w.write_all(&header_json).map_err(io_err)?;
         w.finish().map_err(io_err)?;
     }
-    let file = crate::vault::fsutil::create_private_file(path)
-        .map_err(|e| io_err(io::Error::other(e.to_string())))?;
     let mut file = io::BufWriter::with_capacity(256 * 1024, file);
     file.write_all(MAGIC).map_err(io_err)?;
     file.write_all(&(sealed.len() as u64).to_le_bytes())
@@ -258,7 +249,6 @@ fn write_to(
     }
     let file = w.finish().map_err(io_err)?;
     file.flush().map_err(io_err)?;
-    file.get_ref().sync_all().map_err(io_err)?;
     Ok(index)
 }
 

@@ -526,7 +526,7 @@ fn a_killed_export_or_import_leaves_nothing_behind() {
     let orphan = env.vault.join("media").join("0000-orphan.age.partial");
     std::fs::write(&orphan, b"ciphertext cut short").unwrap();
     let live = env.vault.join("media").join("0000-live.age.partial");
-    let held = debrief::partial::hold(&live).unwrap();
+    let held = debrief::files::hold(&live).unwrap();
     env.ok(&["case", "list"]);
     assert!(
         !partial.exists(),

@@ -11,7 +11,7 @@
 //! Options cover what the engine must survive: long GOPs, B-frames, variable
 //! frame rate, audio, index at the end or at the start of an MP4.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use gstreamer as gst;
@@ -238,35 +238,19 @@ pub fn write(
     super::init()?;
     let container = Container::from_path(out)?;
     spec.validate(container)?;
-    let partial = partial_path(out);
-    let mut result = run(&partial, spec, container, progress);
-    if result.is_ok() && spec.plant_tags && matches!(container, Container::Mp4 | Container::Mov) {
-        result = tags::plant_mdta(&partial).map_err(|cause| MediaError::Io {
+    let io = |cause| MediaError::Io {
+        what: format!("writing {}", out.display()),
+        cause,
+    };
+    let file = crate::files::AtomicFile::create(out, false).map_err(io)?;
+    run(file.partial(), spec, container, progress)?;
+    if spec.plant_tags && matches!(container, Container::Mp4 | Container::Mov) {
+        tags::plant_mdta(file.partial()).map_err(|cause| MediaError::Io {
             what: format!("planting metadata in {}", out.display()),
             cause,
-        });
+        })?;
     }
-    match result {
-        Ok(()) => std::fs::rename(&partial, out).map_err(|cause| MediaError::Io {
-            what: format!("writing {}", out.display()),
-            cause,
-        }),
-        Err(err) => {
-            let _ = std::fs::remove_file(&partial);
-            Err(err)
-        }
-    }
-}
-
-fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".partial");
-    let mut p = out.to_path_buf();
-    p.set_file_name(name);
-    p
+    file.commit().map_err(io)
 }
 
 fn run(

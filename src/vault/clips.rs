@@ -130,7 +130,7 @@ impl Vault {
 
     /// Removes what killed writers left: the `.partial` files of exports noted
     /// in `pending_outputs` and of imports in `media/`, each only when no live
-    /// process holds it (see `crate::partial`). Audited; returns how many.
+    /// process holds it (see `crate::files`). Audited; returns how many.
     pub(crate) fn sweep_partials(&mut self) -> Result<usize, VaultError> {
         let mut stmt = self.conn.prepare("SELECT path FROM pending_outputs")?;
         let pending: Vec<String> = stmt
@@ -140,7 +140,7 @@ impl Vault {
         let mut removed = 0usize;
         for path in pending {
             let partial = export::partial_path(Path::new(&path));
-            if partial.exists() && !crate::partial::is_orphan(&partial) {
+            if partial.exists() && !crate::files::is_orphan(&partial) {
                 continue; // another copy of Debrief is still writing it
             }
             if partial.exists() && std::fs::remove_file(&partial).is_ok() {
@@ -161,7 +161,7 @@ impl Vault {
             })
             .unwrap_or_default();
         for partial in leftovers {
-            if crate::partial::is_orphan(&partial) && std::fs::remove_file(&partial).is_ok() {
+            if crate::files::is_orphan(&partial) && std::fs::remove_file(&partial).is_ok() {
                 removed += 1;
                 self.write("import.partial.removed", None, None, |_| Ok(()))?;
             }

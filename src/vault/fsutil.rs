@@ -26,42 +26,14 @@ pub fn create_private_file(path: &Path) -> Result<File, VaultError> {
         .map_err(VaultError::io(format!("creating {}", path.display())))
 }
 
-/// Writes `bytes` to `path` atomically: a private temporary file beside it,
-/// flushed to disk, then renamed over it, then the folder flushed.
+/// Writes `bytes` to `path` atomically, readable by the owner only
+/// ([`crate::files::AtomicFile`]: a private `<name>.partial` beside it, flushed
+/// to disk, renamed over it, the folder flushed).
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
-    let tmp = path.with_extension("tmp");
-    let _ = fs::remove_file(&tmp);
-    let result = (|| {
-        let mut file = create_private_file(&tmp)?;
-        file.write_all(bytes)
-            .map_err(VaultError::io(format!("writing {}", tmp.display())))?;
-        file.sync_all()
-            .map_err(VaultError::io(format!("writing {}", tmp.display())))?;
-        fs::rename(&tmp, path).map_err(VaultError::io(format!("writing {}", path.display())))?;
-        sync_dir(path.parent().unwrap_or(Path::new(".")));
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    // Name the file that was asked for, not the temporary one beside it.
-    result.map_err(|err| match err {
-        VaultError::Io { cause, .. } => VaultError::Io {
-            what: format!("writing {}", path.display()),
-            cause,
-        },
-        other => other,
-    })
-}
-
-/// Flushes a folder's entries (renames) to disk; best effort.
-pub fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    let writing = || VaultError::io(format!("writing {}", path.display()));
+    let mut file = crate::files::AtomicFile::create(path, true).map_err(writing())?;
+    file.file().write_all(bytes).map_err(writing())?;
+    file.commit().map_err(writing())
 }
 
 fn restrict(path: &Path, mode: u32) -> Result<(), VaultError> {

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{VaultError, fsutil};
+use super::VaultError;
 use crate::media::{ReadSeek, ReaderFactory};
 
 /// Bytes read from the source per step (age encrypts in 64 KiB chunks).
@@ -67,72 +67,60 @@ pub fn encrypt_file(
     recipient: &age::x25519::Recipient,
     progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<Encrypted, VaultError> {
-    let partial = dest.with_extension("age.partial");
-    let result = (|| {
-        let mut input =
-            File::open(source).map_err(VaultError::io(format!("reading {}", source.display())))?;
-        let total = input.metadata().map(|m| m.len()).unwrap_or(0);
-        let file = fsutil::create_private_file(&partial)?;
-        // Held while this process lives, so a later start can tell our partial
-        // file from one a killed import left behind.
-        crate::partial::lock(&file)
-            .map_err(VaultError::io(format!("locking {}", partial.display())))?;
-        let sink = Hashing {
-            inner: BufWriter::with_capacity(COPY_CHUNK, file),
+    let writing = VaultError::io(format!("writing {}", dest.display()));
+    let mut input =
+        File::open(source).map_err(VaultError::io(format!("reading {}", source.display())))?;
+    let total = input.metadata().map(|m| m.len()).unwrap_or(0);
+    // `<id>.age.partial` under this process's lock until complete: a failure or
+    // cancel removes it, and a later start can tell one a killed import left.
+    let mut out = crate::files::AtomicFile::create(dest, true).map_err(writing)?;
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+            .map_err(|e| VaultError::Crypto(e.to_string()))?;
+    let mut writer = encryptor
+        .wrap_output(Hashing {
+            inner: BufWriter::with_capacity(COPY_CHUNK, out.file()),
             hasher: Sha256::new(),
             written: 0,
-        };
-        let encryptor =
-            age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-                .map_err(|e| VaultError::Crypto(e.to_string()))?;
-        let mut writer = encryptor
-            .wrap_output(sink)
-            .map_err(VaultError::io("encrypting"))?;
-        let mut buf = vec![0u8; COPY_CHUNK];
-        let mut done = 0u64;
-        let mut plain = Sha256::new();
-        loop {
-            let n = input
-                .read(&mut buf)
-                .map_err(VaultError::io(format!("reading {}", source.display())))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = buf.get(..n).unwrap_or_default();
-            plain.update(chunk);
-            writer
-                .write_all(chunk)
-                .map_err(VaultError::io(format!("writing {}", partial.display())))?;
-            done += n as u64;
-            if !progress(done, total) {
-                return Err(VaultError::Invalid("import cancelled".into()));
-            }
-        }
-        let mut sink = writer
-            .finish()
-            .map_err(VaultError::io(format!("writing {}", partial.display())))?;
-        sink.flush()
-            .map_err(VaultError::io(format!("writing {}", partial.display())))?;
-        let digest = hex::encode(sink.hasher.finalize());
-        let size = sink.written;
-        let file = sink.inner.into_inner().map_err(|e| {
-            VaultError::io(format!("writing {}", partial.display()))(e.into_error())
-        })?;
-        file.sync_all()
-            .map_err(VaultError::io(format!("writing {}", partial.display())))?;
-        std::fs::rename(&partial, dest)
-            .map_err(VaultError::io(format!("writing {}", dest.display())))?;
-        fsutil::sync_dir(dest.parent().unwrap_or(Path::new(".")));
-        Ok(Encrypted {
-            sha256: digest,
-            size,
-            source_sha256: hex::encode(plain.finalize()),
         })
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
+        .map_err(VaultError::io("encrypting"))?;
+    let mut buf = vec![0u8; COPY_CHUNK];
+    let mut done = 0u64;
+    let mut plain = Sha256::new();
+    let write_err = || VaultError::io(format!("writing {}", dest.display()));
+    loop {
+        let n = input
+            .read(&mut buf)
+            .map_err(VaultError::io(format!("reading {}", source.display())))?;
+        if n == 0 {
+            break;
+        }
+        let chunk = buf.get(..n).unwrap_or_default();
+        plain.update(chunk);
+        writer.write_all(chunk).map_err(write_err())?;
+        done += n as u64;
+        if !progress(done, total) {
+            return Err(VaultError::Invalid("import cancelled".into()));
+        }
     }
-    result
+    // The writers borrow the file: finish them in a block so the borrow ends before the commit.
+    let (digest, size) = {
+        let mut sink = writer.finish().map_err(write_err())?;
+        sink.flush().map_err(write_err())?;
+        let Hashing {
+            inner,
+            hasher,
+            written,
+        } = sink;
+        inner.into_inner().map_err(|e| write_err()(e.into_error()))?;
+        (hex::encode(hasher.finalize()), written)
+    };
+    out.commit().map_err(write_err())?;
+    Ok(Encrypted {
+        sha256: digest,
+        size,
+        source_sha256: hex::encode(plain.finalize()),
+    })
 }
 
 /// SHA-256 (hex) of a file.
