@@ -18,6 +18,7 @@ mod bench;
 mod bench_app;
 mod bench_export;
 mod export_cmds;
+mod figures;
 mod media_cmds;
 mod vault_cmds;
 

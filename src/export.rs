@@ -403,7 +403,15 @@ pub fn export_clip(
     // Written under `<out>.partial` with the writer's lock (see `crate::files`):
     // removed on failure or cancel, recognisable after a kill.
     let file = crate::files::AtomicFile::create(out, false).map_err(io)?;
-    let mut report = export_to(source, info, file.partial(), format, settings, progress, cancel)?;
+    let mut report = export_to(
+        source,
+        info,
+        file.partial(),
+        format,
+        settings,
+        progress,
+        cancel,
+    )?;
     file.commit().map_err(io)?;
     report.out = out.to_path_buf();
     Ok(report)

@@ -228,7 +228,10 @@ mod tests {
         file.file().write_all(b"half").unwrap();
         assert!(!path.exists() && file.partial().exists());
         drop(file);
-        assert!(!partial_path(&path).exists(), "an uncommitted file is removed");
+        assert!(
+            !partial_path(&path).exists(),
+            "an uncommitted file is removed"
+        );
         let mut file = AtomicFile::create(&path, true).unwrap();
         file.file().write_all(b"whole").unwrap();
         file.commit().unwrap();

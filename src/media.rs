@@ -23,6 +23,7 @@ pub mod frame_table;
 pub mod isobmff;
 pub mod mpeg4;
 pub mod orientation;
+pub mod planar;
 pub mod player;
 pub mod probe;
 pub mod source;

@@ -12,12 +12,14 @@ pub mod consent_sheet;
 pub mod import;
 pub mod interchange;
 pub mod metrics;
+pub mod permissions;
 pub mod policy;
 pub mod report;
 pub mod schema;
 
 pub use codebook::{Code, CodeKind, Codebook};
-pub use consent::{ConsentMethod, ConsentStage, ConsentStatus, Permissions};
+pub use consent::{ConsentMethod, ConsentStage, ConsentStatus};
+pub use permissions::Permissions;
 pub use policy::Policy;
 
 /// Declares a string-backed enum: `as_str`, `FromStr` with a helpful error, `Display`, serde.

@@ -5,7 +5,7 @@
 //! uploads the new frame once; `ui` lays out the picture and the transport and
 //! collects `PlayerCommand`s, sent in one place at the end of the frame.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use egui::{Key, Modifiers};
@@ -13,14 +13,14 @@ use egui::{Key, Modifiers};
 use super::screenshot::Screenshot;
 use super::transport_controls::{Shown, Transport};
 use super::video_view::VideoView;
-use crate::cli::GuiArgs;
 use crate::media::{
     self, MediaInfo, MediaSource, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent,
 };
 use crate::time::FrameRate;
 
-/// Opens the window and blocks until it closes.
-pub fn run(path: &Path, gui: &GuiArgs) -> anyhow::Result<()> {
+/// Opens the window and blocks until it closes; with `screenshot` (a PNG and
+/// the frames to render first), saves the window there and exits.
+pub fn run(path: &Path, screenshot: Option<(PathBuf, u32)>) -> anyhow::Result<()> {
     media::preload_decoders();
     let source = MediaSource::file(path);
     // Probe and open before any window: bad input fails fast with exit 2.
@@ -34,10 +34,9 @@ pub fn run(path: &Path, gui: &GuiArgs) -> anyhow::Result<()> {
     };
     let player = Player::open(source, Arc::clone(&info), config)?;
     player.send(PlayerCommand::Seek(0))?;
-    let screenshot = gui
-        .screenshot
+    let screenshot = screenshot
         .as_ref()
-        .map(|p| Screenshot::new(p, gui.screenshot_after_frames));
+        .map(|(p, frames)| Screenshot::new(p, *frames));
     let shot_error = screenshot.as_ref().map(|s| Arc::clone(&s.error));
     let name = path
         .file_name()

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 
+use super::figures::{ms, pct};
+
 use crate::media::testsrc::splitmix64;
 use crate::media::{self, MediaSource, Player, PlayerConfig};
 
@@ -370,18 +372,4 @@ fn time_runs(
         times.push(ms(t));
     }
     Ok(pct(&mut times, 50))
-}
-
-pub(super) fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
-}
-
-/// The `p`th percentile (nearest rank), rounded to 0.01 ms.
-pub(super) fn pct(values: &mut [f64], p: usize) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let rank = (p * values.len()).div_ceil(100).clamp(1, values.len());
-    (values.get(rank - 1).copied().unwrap_or(0.0) * 100.0).round() / 100.0
 }

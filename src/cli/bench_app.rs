@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Args;
 
-use super::bench::{ms, pct};
+use super::figures::{ms, pct};
 use crate::media::{self, MediaSource, PlayerCommand, PlayerConfig};
 
 /// `debrief bench ui`.

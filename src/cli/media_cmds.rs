@@ -215,5 +215,9 @@ pub fn frame(args: &FrameArgs, vault_args: &super::vault_cmds::VaultArgs) -> any
 }
 
 pub fn play(args: &PlayArgs, gui: &GuiArgs) -> anyhow::Result<()> {
-    crate::app::play_window::run(&args.file, gui)
+    let screenshot = gui
+        .screenshot
+        .clone()
+        .map(|p| (p, gui.screenshot_after_frames));
+    crate::app::play_window::run(&args.file, screenshot)
 }

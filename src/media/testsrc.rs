@@ -482,7 +482,7 @@ fn add_audio(
 /// A tightly packed I420 picture in GStreamer's default layout (rows padded
 /// to 4 bytes), which is what the caps promise the encoder.
 fn gst_layout(tight: Vec<u8>, width: u32, height: u32) -> Vec<u8> {
-    let mut out = crate::deid::PlanarFrame::zeroed(width, height);
+    let mut out = super::planar::PlanarFrame::zeroed(width, height);
     if out.data.len() == tight.len() {
         return tight; // widths that are multiples of 8: the same layout
     }

@@ -186,7 +186,7 @@ impl Vault {
             .map(|p| (p.id, p.name))
             .collect();
         let events = self.consent_events(&rec.case_id)?;
-        Ok(consent::permissions(
+        Ok(crate::model::permissions::permissions(
             &self.policy,
             rec.purpose,
             &people,
@@ -208,7 +208,8 @@ impl Vault {
             if rec.shredded.is_some() {
                 continue;
             }
-            let permissions = consent::permissions(&self.policy, rec.purpose, &people, &events);
+            let permissions =
+                crate::model::permissions::permissions(&self.policy, rec.purpose, &people, &events);
             recordings.push(RecordingPermissions {
                 recording_id: rec.id,
                 purpose: rec.purpose,

@@ -112,7 +112,9 @@ pub fn encrypt_file(
             hasher,
             written,
         } = sink;
-        inner.into_inner().map_err(|e| write_err()(e.into_error()))?;
+        inner
+            .into_inner()
+            .map_err(|e| write_err()(e.into_error()))?;
         (hex::encode(hasher.finalize()), written)
     };
     out.commit().map_err(write_err())?;

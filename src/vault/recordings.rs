@@ -523,7 +523,10 @@ impl Vault {
                 })
             })
             .collect();
-        Ok(crate::model::consent::permissions(&self.policy, purpose, &people, &events).must_delete)
+        Ok(
+            crate::model::permissions::permissions(&self.policy, purpose, &people, &events)
+                .must_delete,
+        )
     }
 
     /// Days until a recording's retention deletes it (negative: overdue).
