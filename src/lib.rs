@@ -15,5 +15,6 @@ pub mod files;
 pub mod media;
 pub mod model;
 pub mod package;
+pub mod plenary;
 pub mod time;
 pub mod vault;

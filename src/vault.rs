@@ -42,9 +42,9 @@ pub use annotations::{AnnotationEdit, NewAnnotation};
 pub use audit::{AuditEntry, AuditReport};
 pub use cases::NewCase;
 pub use clips::Clip;
+pub(crate) use clips::NewClip;
 pub use consent_store::{ConsentReport, NewConsent};
 pub use error::VaultError;
-pub use packages::PackageReport;
 pub use recordings::{ImportOptions, Imported};
 
 use crate::model::{Policy, Role, User};
@@ -441,16 +441,16 @@ impl Vault {
         self.clock = clock;
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
 
-    fn now_string(&self) -> String {
+    pub(crate) fn now_string(&self) -> String {
         self.now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
-    fn require_instructor(&self, what: &str) -> Result<(), VaultError> {
+    pub(crate) fn require_instructor(&self, what: &str) -> Result<(), VaultError> {
         if self.user.role == Role::Instructor {
             Ok(())
         } else {
@@ -462,7 +462,7 @@ impl Vault {
 
     /// Runs `change` and appends its audit entry in one IMMEDIATE transaction,
     /// then moves `audit.head` forward.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &mut self,
         action: &str,
         object: Option<&str>,

@@ -118,8 +118,15 @@ fn export_fixture(
     settings: &ClipSettings,
 ) -> Result<(String, export::ExportReport), VaultError> {
     let cancel = never_cancel();
-    fx.vault
-        .export_clip(&fx.recording_id, out, settings, true, &mut |_| {}, &cancel)
+    debrief::plenary::export_clip(
+        &mut fx.vault,
+        &fx.recording_id,
+        out,
+        settings,
+        true,
+        &mut |_| {},
+        &cancel,
+    )
 }
 
 #[test]
@@ -586,31 +593,30 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
         ("Morning plenary", "Smith intubates"),
         ("Anna's case", "Airway"),
     ] {
-        let err = fx
-            .vault
-            .create_package(
-                &[c1.clone(), c2.clone()],
-                &[clip.to_owned()],
-                &pkg,
-                session,
-                expires,
-                &Protection::Passphrase(pass.clone()),
-            )
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("participant's name"), "{err}");
-        assert!(!pkg.exists(), "nothing written");
-    }
-    fx.vault
-        .create_package(
+        let err = debrief::plenary::create_package(
+            &mut fx.vault,
             &[c1.clone(), c2.clone()],
-            &["Positive pressure ventilation".to_owned()],
+            &[clip.to_owned()],
             &pkg,
-            "Morning plenary",
+            session,
             expires,
             &Protection::Passphrase(pass.clone()),
         )
-        .expect("create package");
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("participant's name"), "{err}");
+        assert!(!pkg.exists(), "nothing written");
+    }
+    debrief::plenary::create_package(
+        &mut fx.vault,
+        &[c1.clone(), c2.clone()],
+        &["Positive pressure ventilation".to_owned()],
+        &pkg,
+        "Morning plenary",
+        expires,
+        &Protection::Passphrase(pass.clone()),
+    )
+    .expect("create package");
     // Nothing readable in the file.
     let bytes = std::fs::read(&pkg).unwrap();
     for needle in ["Morning plenary", "manifest", "birth", "ftyp"] {
@@ -673,16 +679,16 @@ fn package_round_trip_plays_clips_from_the_encrypted_file() {
     // Recipients instead of a passphrase.
     let id = age::x25519::Identity::generate();
     let pkg2 = dir.path().join("to-recipient.dbpkg");
-    fx.vault
-        .create_package(
-            &[c2],
-            &[],
-            &pkg2,
-            "T",
-            expires,
-            &Protection::Recipients(vec![id.to_public().to_string()]),
-        )
-        .unwrap();
+    debrief::plenary::create_package(
+        &mut fx.vault,
+        &[c2],
+        &[],
+        &pkg2,
+        "T",
+        expires,
+        &Protection::Recipients(vec![id.to_public().to_string()]),
+    )
+    .unwrap();
     assert_eq!(
         Package::open_with_identity(&pkg2, &id)
             .unwrap()

@@ -60,16 +60,16 @@ fn each_clip_keeps_its_own_codebook() {
     let c2 = export_plain(&mut fx.vault, &rec2, &dir.path().join("b.mp4"), 0, 20);
     let pkg = dir.path().join("s.dbpkg");
     let pass = SecretString::from("plenary pass".to_owned());
-    fx.vault
-        .create_package(
-            &[c1, c2],
-            &[],
-            &pkg,
-            "Two codebooks",
-            chrono::Utc::now().date_naive() + chrono::Duration::days(3),
-            &Protection::Passphrase(pass.clone()),
-        )
-        .unwrap();
+    debrief::plenary::create_package(
+        &mut fx.vault,
+        &[c1, c2],
+        &[],
+        &pkg,
+        "Two codebooks",
+        chrono::Utc::now().date_naive() + chrono::Duration::days(3),
+        &Protection::Passphrase(pass.clone()),
+    )
+    .unwrap();
     let manifest = Package::open_with_passphrase(&pkg, &pass)
         .unwrap()
         .manifest()

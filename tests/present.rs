@@ -45,16 +45,16 @@ fn package(dir: &Path) -> PathBuf {
         .collect();
     let pkg = dir.join("session.dbpkg");
     let expires = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
-    fx.vault
-        .create_package(
-            &ids,
-            &["The first minutes".to_owned()],
-            &pkg,
-            "Morning plenary",
-            expires,
-            &Protection::Passphrase(PASS.to_owned().into()),
-        )
-        .unwrap();
+    debrief::plenary::create_package(
+        &mut fx.vault,
+        &ids,
+        &["The first minutes".to_owned()],
+        &pkg,
+        "Morning plenary",
+        expires,
+        &Protection::Passphrase(PASS.to_owned().into()),
+    )
+    .unwrap();
     pkg
 }
 
@@ -352,16 +352,16 @@ fn a_package_locked_to_key_files_asks_for_one() {
         .collect();
     let key = age::x25519::Identity::generate();
     let locked = dir.path().join("to-key.dbpkg");
-    vault
-        .create_package(
-            &ids,
-            &[],
-            &locked,
-            "Morning plenary",
-            chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
-            &Protection::Recipients(vec![key.to_public().to_string()]),
-        )
-        .unwrap();
+    debrief::plenary::create_package(
+        &mut vault,
+        &ids,
+        &[],
+        &locked,
+        "Morning plenary",
+        chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap(),
+        &Protection::Recipients(vec![key.to_public().to_string()]),
+    )
+    .unwrap();
     drop(vault);
     assert_eq!(Package::locking(&pkg).unwrap(), Locking::Passphrase);
     assert_eq!(Package::locking(&locked).unwrap(), Locking::KeyFile);

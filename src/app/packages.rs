@@ -103,7 +103,15 @@ impl PackagesState {
         let titles: Vec<String> = self.chosen.iter().map(|(_, t)| t.clone()).collect();
         let protection = Protection::Passphrase(SecretString::from(self.passphrase.clone()));
         let out = PathBuf::from(self.out.trim());
-        match vault.create_package(&ids, &titles, &out, &self.title, expires, &protection) {
+        match crate::plenary::create_package(
+            vault,
+            &ids,
+            &titles,
+            &out,
+            &self.title,
+            expires,
+            &protection,
+        ) {
             Ok(report) => {
                 self.message = Some(format!(
                     "Wrote {} ({} clips, {:.1} MB). Give the presenter the file and, separately, \

@@ -183,7 +183,8 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let bar = progress_bar(total, "finding faces");
     let mut phase = Phase::Detecting;
     let cancel = super::cancel_on_signals();
-    let (clip_id, report) = vault.export_clip(
+    let (clip_id, report) = crate::plenary::export_clip(
+        &mut vault,
         &args.recording,
         &args.out,
         &settings,
@@ -246,7 +247,8 @@ pub fn package(cmd: &PackageCommand, v: &VaultArgs) -> anyhow::Result<()> {
         Protection::Recipients(args.recipient.clone())
     };
     let mut vault = v.unlock()?;
-    let report = vault.create_package(
+    let report = crate::plenary::create_package(
+        &mut vault,
         &args.clips,
         &args.clip_titles,
         &args.out,

@@ -1,19 +1,18 @@
-//! De-identified clips: the consent gate before export, and the record after.
+//! De-identified clips in the vault: the consent gate before an export, the
+//! record after it, and the outputs being written.
 //!
 //! A clip leaves the vault as plaintext (that is its purpose), so it is cut
 //! only when the consent ledger permits plenary use, only by an instructor,
-//! and only after the reviewer confirmed the redaction. The clip row keeps
-//! the settings, the output's SHA-256 and the confirmation; the audit entry
-//! says the same. If the record cannot be written, the clip file is removed:
-//! no unaudited export survives.
+//! and only from a recording whose checksum matches. The export itself and
+//! what a clip's settings mean are the plenary layer's (`crate::plenary`);
+//! here a clip row keeps the settings as JSON, the output's SHA-256 and the
+//! reviewer's confirmation, and its audit entry says the same.
 
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, params};
 
 use super::{Vault, VaultError, media_store};
-use crate::export::{self, ClipSettings, ExportReport, Progress};
 use crate::media::{MediaInfo, MediaSource};
 
 /// One exported clip, as recorded.
@@ -27,8 +26,8 @@ pub struct Clip {
     pub from_frame: u64,
     /// Last frame (inclusive).
     pub to_frame: u64,
-    /// The settings it was made with.
-    pub settings: ClipSettings,
+    /// The settings it was made with (`plenary::settings_of` reads them).
+    pub settings: serde_json::Value,
     /// Where it was written.
     pub out_path: String,
     /// SHA-256 of the file when written.
@@ -80,34 +79,6 @@ impl Vault {
         )))
     }
 
-    /// Cuts a de-identified clip of `recording_id` to `out` and records it.
-    ///
-    /// `reviewed` is the reviewer's "I reviewed the redaction" (the app asks
-    /// for it before exporting; the command line has no preview and records
-    /// `reviewed=no`). Either way it is stored and audited.
-    pub fn export_clip(
-        &mut self,
-        recording_id: &str,
-        out: &Path,
-        settings: &ClipSettings,
-        reviewed: bool,
-        progress: &mut dyn FnMut(Progress),
-        cancel: &AtomicBool,
-    ) -> Result<(String, ExportReport), VaultError> {
-        let (source, info) = self.source_for_clip(recording_id)?;
-        self.note_output(out)?;
-        let exported = export::export_clip(&source, &info, out, settings, progress, cancel);
-        self.forget_output(out);
-        let report = exported?;
-        match self.record_clip(recording_id, settings, &report, reviewed) {
-            Ok(id) => Ok((id, report)),
-            Err(err) => {
-                let _ = std::fs::remove_file(out);
-                Err(err)
-            }
-        }
-    }
-
     /// Notes that a clip is being written to `out` (its `.partial` file), so a
     /// start after this process was killed finds and removes what it left.
     pub fn note_output(&mut self, out: &Path) -> Result<(), VaultError> {
@@ -139,7 +110,7 @@ impl Vault {
         drop(stmt);
         let mut removed = 0usize;
         for path in pending {
-            let partial = export::partial_path(Path::new(&path));
+            let partial = crate::files::partial_path(Path::new(&path));
             if partial.exists() && !crate::files::is_orphan(&partial) {
                 continue; // another copy of Debrief is still writing it
             }
@@ -169,39 +140,26 @@ impl Vault {
         Ok(removed)
     }
 
-    /// Records a clip made from the source [`Vault::source_for_clip`] gave
-    /// (for callers that run the export on another thread, like the app).
-    pub fn record_clip(
-        &mut self,
-        recording_id: &str,
-        settings: &ClipSettings,
-        report: &ExportReport,
-        reviewed: bool,
-    ) -> Result<String, VaultError> {
+    /// Records an exported clip (the plenary layer's job, once the file is
+    /// written): the row and its `clip.export` audit entry commit together.
+    pub(crate) fn record_clip(&mut self, clip: &NewClip) -> Result<String, VaultError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let settings_json =
-            serde_json::to_string(settings).map_err(|e| VaultError::Invalid(e.to_string()))?;
-        let out_path = std::path::absolute(&report.out)
-            .unwrap_or_else(|_| report.out.clone())
+        let out_path = std::path::absolute(&clip.out)
+            .unwrap_or_else(|_| clip.out.clone())
             .display()
             .to_string();
         let created_at = self.now_string();
         let user = self.user.id;
         let detail = format!(
-            "clip={id} frames={}..{} faces={} cover={} regions={} audio={} reviewed={} sha256={} settings={settings_json}",
-            settings.from,
-            settings.to,
-            if settings.detect_faces {
-                "redact"
-            } else {
-                "none"
-            },
-            settings.cover.as_str(),
-            settings.regions.regions.len(),
-            settings.audio.as_str(),
-            if reviewed { "yes" } else { "no" },
-            report.sha256,
+            "clip={id} frames={}..{} {} reviewed={} sha256={} settings={}",
+            clip.from,
+            clip.to,
+            clip.summary,
+            if clip.reviewed { "yes" } else { "no" },
+            clip.sha256,
+            clip.settings,
         );
+        let recording_id = clip.recording_id.as_str();
         self.write("clip.export", Some(recording_id), Some(&detail), |tx| {
             tx.execute(
                 "INSERT INTO clips (id, recording_id, from_frame, to_frame, settings, out_path, sha256, size, reviewed, created_at, created_by)
@@ -209,13 +167,13 @@ impl Vault {
                 params![
                     id,
                     recording_id,
-                    settings.from as i64,
-                    settings.to as i64,
-                    settings_json,
+                    clip.from as i64,
+                    clip.to as i64,
+                    clip.settings.to_string(),
                     out_path,
-                    report.sha256,
-                    report.bytes as i64,
-                    reviewed,
+                    clip.sha256,
+                    clip.bytes as i64,
+                    clip.reviewed,
                     created_at,
                     user
                 ],
@@ -271,6 +229,28 @@ impl Vault {
     }
 }
 
+/// A clip to record: what the plenary layer knows once the file is written.
+pub(crate) struct NewClip {
+    /// The recording it was cut from.
+    pub recording_id: String,
+    /// First and last frame.
+    pub from: u64,
+    /// Last frame (inclusive).
+    pub to: u64,
+    /// The settings, as stored.
+    pub settings: serde_json::Value,
+    /// What the audit entry says of them (faces, cover, regions, audio).
+    pub summary: String,
+    /// The file written.
+    pub out: PathBuf,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Its size.
+    pub bytes: u64,
+    /// The reviewer confirmed the redaction.
+    pub reviewed: bool,
+}
+
 type ClipRow = Result<Clip, VaultError>;
 
 fn clip_row(r: &rusqlite::Row) -> rusqlite::Result<ClipRow> {
@@ -280,7 +260,7 @@ fn clip_row(r: &rusqlite::Row) -> rusqlite::Result<ClipRow> {
         recording_id: r.get(1)?,
         from_frame: r.get::<_, i64>(2)? as u64,
         to_frame: r.get::<_, i64>(3)? as u64,
-        settings: ClipSettings::new(0, 0),
+        settings: serde_json::Value::Null,
         out_path: r.get(5)?,
         sha256: r.get(6)?,
         size: r.get::<_, i64>(7)? as u64,

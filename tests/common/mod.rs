@@ -138,17 +138,17 @@ pub mod vault {
     ) -> String {
         let mut settings = debrief::export::ClipSettings::new(from, to);
         settings.detect_faces = false;
-        vault
-            .export_clip(
-                recording,
-                out,
-                &settings,
-                true,
-                &mut |_| {},
-                &Default::default(),
-            )
-            .unwrap()
-            .0
+        debrief::plenary::export_clip(
+            vault,
+            recording,
+            out,
+            &settings,
+            true,
+            &mut |_| {},
+            &Default::default(),
+        )
+        .unwrap()
+        .0
     }
 
     /// SHA-256 of every file under `dir`, by path.

@@ -20,12 +20,22 @@ use crate::deid::{CoverStyle, ManualRegion, Rect, Shape};
 use crate::export::{
     self, AudioMode, ClipSettings, DEFAULT_PITCH, DISGUISE_LABEL, ExportReport, Phase,
 };
+use crate::plenary::ClipJob;
 use crate::vault::{Clip, Vault};
 
 /// What a finished job hands back.
 enum Done {
     Preview(Result<(Vec<Vec<Rect>>, u64), String>),
-    Export(Result<ExportReport, String>),
+    /// The export's outcome, and the granted job to record it (or abandon it) with.
+    Export(Result<ExportReport, String>, Box<ClipJob>),
+    /// The job's thread ended without a word.
+    Lost,
+}
+
+/// What a job thread does.
+enum Work {
+    Export(Box<ClipJob>),
+    Preview(crate::media::MediaSource, crate::media::MediaInfo),
 }
 
 /// A running preview or export.
@@ -148,14 +158,9 @@ impl ExportState {
         let done = match job.done.try_recv() {
             Ok(done) => done,
             Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => {
-                Done::Export(Err("the export stopped unexpectedly".into()))
-            }
+            Err(TryRecvError::Disconnected) => Done::Lost,
         };
         let Some(job) = self.job.take() else { return };
-        if job.exporting {
-            vault.forget_output(&job.out);
-        }
         match done {
             Done::Preview(Ok((boxes, frames_with_faces))) => {
                 self.message = Some(format!(
@@ -169,29 +174,36 @@ impl ExportState {
                     settings: job.settings,
                 });
             }
-            Done::Export(Ok(report)) => {
-                match vault.record_clip(recording_id, &job.settings, &report, true) {
-                    Ok(id) => {
-                        self.message = Some(format!(
-                            "Exported clip {} to {} ({} frames, SHA-256 {}…).",
-                            crate::model::redacted(&id),
-                            report.out.display(),
-                            report.frames,
-                            &report.sha256[..12]
-                        ));
-                        self.clips = vault.clips(recording_id).ok();
-                        self.out = default_out(self.clips.as_ref().map_or(0, Vec::len) + 1);
-                        self.reviewed = false;
-                    }
-                    Err(err) => {
-                        let _ = std::fs::remove_file(&report.out);
-                        self.message = Some(format!(
-                            "The clip could not be recorded, so it was removed: {err:#}"
-                        ));
-                    }
+            Done::Export(Ok(report), clip) => match clip.record(vault, &report, true) {
+                Ok(id) => {
+                    self.message = Some(format!(
+                        "Exported clip {} to {} ({} frames, SHA-256 {}…).",
+                        crate::model::redacted(&id),
+                        report.out.display(),
+                        report.frames,
+                        &report.sha256[..12]
+                    ));
+                    self.clips = vault.clips(recording_id).ok();
+                    self.out = default_out(self.clips.as_ref().map_or(0, Vec::len) + 1);
+                    self.reviewed = false;
                 }
+                Err(err) => {
+                    self.message = Some(format!(
+                        "The clip could not be recorded, so it was removed: {err:#}"
+                    ));
+                }
+            },
+            Done::Export(Err(e), clip) => {
+                clip.abandon(vault);
+                self.message = Some(e);
             }
-            Done::Preview(Err(e)) | Done::Export(Err(e)) => self.message = Some(e),
+            Done::Preview(Err(e)) => self.message = Some(e),
+            Done::Lost => {
+                if job.exporting {
+                    vault.forget_output(&job.out);
+                }
+                self.message = Some("the export stopped unexpectedly".into());
+            }
         }
     }
 
@@ -201,24 +213,29 @@ impl ExportState {
     }
 
     fn start(&mut self, vault: &mut Vault, recording_id: &str, exporting: bool) {
-        let (source, info) = match vault.source_for_clip(recording_id) {
-            Ok(x) => x,
+        let settings = self.settings.clone();
+        let out = PathBuf::from(self.out.trim());
+        // An export is granted by the plenary layer (and noted as being written);
+        // the preview needs only the recording's source.
+        let work = if exporting {
+            ClipJob::permit(vault, recording_id, &out, &settings)
+                .map(|job| Work::Export(Box::new(job)))
+        } else {
+            vault
+                .source_for_clip(recording_id)
+                .map(|(source, info)| Work::Preview(source, info))
+        };
+        let work = match work {
+            Ok(work) => work,
             Err(err) => {
                 self.message = Some(format!("{err:#}"));
                 return;
             }
         };
-        let settings = self.settings.clone();
         let progress = Arc::new(Mutex::new(None));
         let cancel = Arc::new(AtomicBool::new(false));
         let (tx, rx) = std::sync::mpsc::channel();
         let (p, c, s) = (Arc::clone(&progress), Arc::clone(&cancel), settings.clone());
-        let out = PathBuf::from(self.out.trim());
-        if exporting && let Err(err) = vault.note_output(&out) {
-            self.message = Some(format!("{err:#}"));
-            return;
-        }
-        let out_noted = out.clone();
         let spawned = std::thread::Builder::new()
             .name("export".into())
             .spawn(move || {
@@ -227,16 +244,15 @@ impl ExportState {
                         *slot = Some(update);
                     }
                 };
-                let done = if exporting {
-                    Done::Export(
-                        export::export_clip(&source, &info, &out, &s, &mut report, &c)
-                            .map_err(|e| format!("{e:#}")),
-                    )
-                } else {
-                    Done::Preview(
+                let done = match work {
+                    Work::Export(job) => {
+                        let result = job.run(&mut report, &c).map_err(|e| format!("{e:#}"));
+                        Done::Export(result, job)
+                    }
+                    Work::Preview(source, info) => Done::Preview(
                         export::detect_faces(&source, &info, &s, &mut report, &c)
                             .map_err(|e| format!("{e:#}")),
-                    )
+                    ),
                 };
                 let _ = tx.send(done);
             });
@@ -249,12 +265,12 @@ impl ExportState {
                     done: rx,
                     exporting,
                     settings,
-                    out: out_noted,
+                    out,
                 });
             }
             Err(e) => {
                 if exporting {
-                    vault.forget_output(&out_noted);
+                    vault.forget_output(&out);
                 }
                 self.message = Some(format!("cannot start the export: {e}"));
             }

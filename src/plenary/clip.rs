@@ -1,0 +1,132 @@
+//! One de-identified clip: granted by the vault, cut on any thread, recorded.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use crate::export::{self, ClipSettings, ExportReport, Progress};
+use crate::media::{MediaError, MediaInfo, MediaSource};
+use crate::vault::{Clip, NewClip, Vault, VaultError};
+
+/// A clip the vault has granted: the recording's decrypting source, its
+/// frame table, the settings and where it goes. `Send`: it runs on any thread.
+pub struct ClipJob {
+    recording_id: String,
+    source: MediaSource,
+    info: MediaInfo,
+    settings: ClipSettings,
+    out: PathBuf,
+}
+
+impl ClipJob {
+    /// Asks the vault for `recording_id` (instructors, consent for plenary use,
+    /// a matching checksum) and notes `out` as being written, so a start after
+    /// this process was killed removes what it left.
+    pub fn permit(
+        vault: &mut Vault,
+        recording_id: &str,
+        out: &Path,
+        settings: &ClipSettings,
+    ) -> Result<Self, VaultError> {
+        settings.check()?;
+        let (source, info) = vault.source_for_clip(recording_id)?;
+        vault.note_output(out)?;
+        Ok(Self {
+            recording_id: recording_id.to_owned(),
+            source,
+            info,
+            settings: settings.clone(),
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// The settings the clip is cut with.
+    pub fn settings(&self) -> &ClipSettings {
+        &self.settings
+    }
+
+    /// Cuts the clip (see [`export::export_clip`]).
+    pub fn run(
+        &self,
+        progress: &mut dyn FnMut(Progress),
+        cancel: &AtomicBool,
+    ) -> Result<ExportReport, MediaError> {
+        export::export_clip(
+            &self.source,
+            &self.info,
+            &self.out,
+            &self.settings,
+            progress,
+            cancel,
+        )
+    }
+
+    /// Records the finished clip in the vault (row and audit entry together);
+    /// if that fails the clip file is removed: no unaudited export survives.
+    /// `reviewed` is the reviewer's "I reviewed the redaction" (the app asks
+    /// for it; the command line has no preview and records no).
+    pub fn record(
+        self,
+        vault: &mut Vault,
+        report: &ExportReport,
+        reviewed: bool,
+    ) -> Result<String, VaultError> {
+        vault.forget_output(&self.out);
+        let s = &self.settings;
+        let clip = NewClip {
+            recording_id: self.recording_id.clone(),
+            from: s.from,
+            to: s.to,
+            settings: serde_json::to_value(s).map_err(|e| VaultError::Invalid(e.to_string()))?,
+            summary: format!(
+                "faces={} cover={} regions={} audio={}",
+                if s.detect_faces { "redact" } else { "none" },
+                s.cover.as_str(),
+                s.regions.regions.len(),
+                s.audio.as_str()
+            ),
+            out: report.out.clone(),
+            sha256: report.sha256.clone(),
+            bytes: report.bytes,
+            reviewed,
+        };
+        vault.record_clip(&clip).inspect_err(|_| {
+            let _ = std::fs::remove_file(&report.out);
+        })
+    }
+
+    /// The export failed or was cancelled (its file already removed): the
+    /// output is no longer being written.
+    pub fn abandon(self, vault: &mut Vault) {
+        vault.forget_output(&self.out);
+    }
+}
+
+/// Cuts a de-identified clip of `recording_id` to `out` and records it: the
+/// whole workflow on one thread (the command line).
+pub fn export_clip(
+    vault: &mut Vault,
+    recording_id: &str,
+    out: &Path,
+    settings: &ClipSettings,
+    reviewed: bool,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<(String, ExportReport), VaultError> {
+    let job = ClipJob::permit(vault, recording_id, out, settings)?;
+    match job.run(progress, cancel) {
+        Ok(report) => {
+            let id = job.record(vault, &report, reviewed)?;
+            Ok((id, report))
+        }
+        Err(err) => {
+            job.abandon(vault);
+            Err(err.into())
+        }
+    }
+}
+
+/// The settings a recorded clip was made with.
+pub fn settings_of(clip: &Clip) -> Result<ClipSettings, VaultError> {
+    serde_json::from_value(clip.settings.clone())
+        .map_err(|_| VaultError::Integrity("a stored clip's settings are damaged".into()))
+}
