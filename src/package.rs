@@ -632,6 +632,9 @@ pub struct ManifestClip {
     pub duration_ms: i64,
     /// SHA-256 of the video entry.
     pub sha256: String,
+    /// What the presenter needs to play the clip without probing it (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<ClipMedia>,
     /// Id of the codebook (in [`Manifest::codebooks`]) its annotations use (version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codebook: Option<String>,
@@ -641,6 +644,71 @@ pub struct ManifestClip {
     pub deidentification: Deidentification,
     /// What consent allowed the plenary use.
     pub consent: ConsentBasis,
+}
+
+/// A clip's frame table and picture, as the probe found them when the package
+/// was made: the presenter plays from these and never probes on its UI thread.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipMedia {
+    /// The frame table (`FrameTable::to_bytes`, hex).
+    pub frame_table: String,
+    /// Picture width as shown.
+    pub width: u32,
+    /// Picture height as shown.
+    pub height: u32,
+    /// Nominal rate numerator.
+    pub fps_num: u32,
+    /// Nominal rate denominator.
+    pub fps_den: u32,
+    /// Frame intervals vary.
+    pub vfr: bool,
+    /// Video codec (h264, vp9).
+    pub video_codec: String,
+    /// Audio codec, if the clip has sound.
+    pub audio_codec: Option<String>,
+    /// Container (mp4, webm).
+    pub container: String,
+}
+
+impl ClipMedia {
+    /// What `info` (a clip's probe) says.
+    pub fn of(info: &crate::media::MediaInfo) -> Self {
+        Self {
+            frame_table: hex::encode(info.table.to_bytes()),
+            width: info.width,
+            height: info.height,
+            fps_num: info.rate.num,
+            fps_den: info.rate.den,
+            vfr: info.vfr,
+            video_codec: info.video_codec.clone(),
+            audio_codec: info.audio_codec.clone(),
+            container: info.container.clone(),
+        }
+    }
+
+    /// The clip's media description, or `None` when the stored table is damaged.
+    pub fn info(&self) -> Option<crate::media::MediaInfo> {
+        let bytes = hex::decode(&self.frame_table).ok()?;
+        let table = crate::media::FrameTable::from_bytes(&bytes)?;
+        if table.is_empty() {
+            return None;
+        }
+        Some(crate::media::MediaInfo {
+            duration_ns: table.end_ns(),
+            table,
+            rate: crate::time::FrameRate::new(self.fps_num, self.fps_den).ok()?,
+            vfr: self.vfr,
+            width: self.width,
+            height: self.height,
+            // Clips are written upright, their pictures numbered by timestamp.
+            orientation: crate::media::Orientation::Identity,
+            frame_order: crate::media::FrameOrder::Timestamps,
+            video_codec: self.video_codec.clone(),
+            audio_codec: self.audio_codec.clone(),
+            container: self.container.clone(),
+        })
+    }
 }
 
 /// An annotation relative to a clip (no free-text notes: they may name people).

@@ -1,6 +1,7 @@
 //! A plenary package of clips from recordings coded with different codebooks
-//! shows each clip in its own codebook's labels and colours; packages made
-//! with one codebook for all (manifest version 1) still open.
+//! shows each clip in its own codebook's labels and colours, and describes
+//! each clip's frames so the presenter need not probe it; packages made with
+//! one codebook for all (manifest version 1) still open.
 
 mod common;
 
@@ -70,11 +71,21 @@ fn each_clip_keeps_its_own_codebook() {
         &Protection::Passphrase(pass.clone()),
     )
     .unwrap();
-    let manifest = Package::open_with_passphrase(&pkg, &pass)
-        .unwrap()
-        .manifest()
-        .unwrap();
+    let package = Package::open_with_passphrase(&pkg, &pass).unwrap();
+    let manifest = package.manifest().unwrap();
     assert_eq!(manifest.version, 2);
+    // Each clip carries what its probe says, so the presenter need not probe it.
+    for clip in &manifest.clips {
+        let carried = clip.media.as_ref().and_then(|m| m.info()).expect("media");
+        let source = package.media_source(&clip.file).unwrap();
+        let probed = debrief::media::probe(&source).unwrap();
+        assert_eq!(carried.table, probed.table, "{}", clip.file);
+        assert_eq!(
+            (carried.width, carried.height, carried.rate),
+            (probed.width, probed.height, probed.rate)
+        );
+        assert_eq!(carried.frames(), clip.frames);
+    }
     let ids: Vec<Option<String>> = manifest.clips.iter().map(|c| c.codebook.clone()).collect();
     assert_eq!(
         ids,

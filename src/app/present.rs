@@ -435,7 +435,12 @@ impl Show {
                 .package
                 .media_source(&clip.file)
                 .map_err(|e| e.to_string())?;
-            let info = Arc::new(media::probe(&source).map_err(|e| format!("{e:#}"))?);
+            // Packages since version 2 describe each clip (its frame table made when
+            // the package was): no probe here, on the UI thread. Older ones are probed.
+            let info = match clip.media.as_ref().and_then(|m| m.info()) {
+                Some(info) => Arc::new(info),
+                None => Arc::new(media::probe(&source).map_err(|e| format!("{e:#}"))?),
+            };
             let player =
                 super::screen_player(source, &info, super::repaint_waker(wake), info.has_audio())?;
             Ok((player, info))

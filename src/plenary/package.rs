@@ -10,11 +10,12 @@
 use std::path::Path;
 
 use crate::export::{AudioMode, DISGUISE_LABEL};
+use crate::media::MediaSource;
 use crate::model::Annotation;
 use crate::model::interchange::{ExportFormat, ExportInput};
 use crate::package::{
-    self, ConsentBasis, Content, Deidentification, Manifest, ManifestAnnotation, ManifestClip,
-    PackageError, Protection,
+    self, ClipMedia, ConsentBasis, Content, Deidentification, Manifest, ManifestAnnotation,
+    ManifestClip, PackageError, Protection,
 };
 use crate::vault::{Vault, VaultError};
 
@@ -172,17 +173,20 @@ pub fn create_package(
             book.id.clone(),
             serde_json::to_value(&book).map_err(|e| VaultError::Invalid(e.to_string()))?,
         );
-        let info = vault.media_info(&clip.recording_id)?;
         let (from, to) = (clip.from_frame, clip.to_frame);
-        let pts = info.table.all_pts();
-        let base = pts.get(from as usize).copied().unwrap_or(0);
-        let clip_pts: Vec<i64> = pts
-            .get(from as usize..=to as usize)
-            .unwrap_or_default()
-            .iter()
-            .map(|p| p - base)
-            .collect();
-        let end_ns = info.table.pts(to).unwrap_or(base) + info.table.duration_ns(to) - base;
+        // The clip file's own frame table: the one numbering the annotations and
+        // the presenter both use (the presenter then never probes a clip).
+        let info = crate::media::probe(&MediaSource::file(&clip.out_path))?;
+        if info.frames() != to - from + 1 {
+            return Err(VaultError::Invalid(format!(
+                "clip {} has {} frames, not the {} it was exported with: export it again",
+                crate::model::redacted(id),
+                info.frames(),
+                to - from + 1
+            )));
+        }
+        let clip_pts: Vec<i64> = info.table.all_pts().to_vec();
+        let end_ns = info.duration_ns;
         let annotations: Vec<Annotation> = vault
             .annotations(&clip.recording_id)?
             .into_iter()
@@ -240,6 +244,7 @@ pub fn create_package(
             fps: format!("{}/{}", info.rate.num, info.rate.den),
             duration_ms: end_ns / 1_000_000,
             sha256: clip.sha256.clone(),
+            media: Some(ClipMedia::of(&info)),
             codebook: Some(book.id.clone()),
             annotations: manifest_annotations,
             deidentification: Deidentification {
