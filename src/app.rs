@@ -14,6 +14,7 @@ pub mod play_window;
 pub mod present;
 pub mod review;
 pub mod screenshot;
+pub mod secret;
 pub mod shortcuts;
 pub mod timeline;
 mod transport_controls;

@@ -37,6 +37,7 @@ const MAX_WORK_FACTOR: u8 = 20;
 
 /// Why a package could not be written or read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PackageError {
     /// The passphrase does not open the package.
     #[error("wrong passphrase for this package; check it and try again")]
@@ -58,6 +59,11 @@ pub enum PackageError {
     /// A recipient is not an age public key.
     #[error("'{0}' is not an age recipient: give a public key starting with age1")]
     BadRecipient(String),
+    /// The package is past its last day.
+    #[error(
+        "this package expired on {0} and may no longer be shown; ask the instructor for a new one"
+    )]
+    Expired(chrono::NaiveDate),
     /// An entry is missing.
     #[error("the package has no entry '{0}'")]
     NoEntry(String),
@@ -552,6 +558,19 @@ impl Package {
         serde_json::from_value(value).map_err(|e| damaged(format!("{MANIFEST}: {e}")))
     }
 
+    /// The manifest of a package that may be shown on `today`: every entry is
+    /// checked against its checksum first, so a damaged clip is refused at
+    /// the door rather than breaking off in front of the room, then the
+    /// expiry date.
+    pub fn admit(&self, today: chrono::NaiveDate) -> Result<Manifest, PackageError> {
+        self.verify()?;
+        let manifest = self.manifest()?;
+        if today > manifest.expires {
+            return Err(PackageError::Expired(manifest.expires));
+        }
+        Ok(manifest)
+    }
+
     /// A media source playing entry `name` straight from the package.
     pub fn media_source(&self, name: &str) -> Result<MediaSource, PackageError> {
         self.entry(name)?;
@@ -581,8 +600,8 @@ pub struct Manifest {
     pub title: String,
     /// When the package was made (RFC 3339).
     pub created_at: String,
-    /// Last day the package may be shown (YYYY-MM-DD).
-    pub expires: String,
+    /// Last day the package may be shown (written YYYY-MM-DD).
+    pub expires: chrono::NaiveDate,
     /// The clips, in presentation order.
     pub clips: Vec<ManifestClip>,
     /// Every codebook the clips' annotations use, by id (version 2).

@@ -424,10 +424,13 @@ impl Vault {
     }
 
     /// Replaces the policy (instructors), after checking it.
-    pub fn set_policy(&mut self, json: &str) -> Result<(), VaultError> {
+    pub fn set_policy(&mut self, json: &str, file: &str) -> Result<(), VaultError> {
         self.require_instructor("change the policy")?;
-        let policy = Policy::from_json(json)
-            .map_err(|e| VaultError::Invalid(format!("the policy is invalid: {e}")))?;
+        let policy = Policy::validate(json, file).map_err(|problems| VaultError::NotValid {
+            what: "policy",
+            file: file.to_owned(),
+            problems,
+        })?;
         self.write("policy.set", None, None, |tx| {
             tx.execute("UPDATE meta SET value = ?1 WHERE key = 'policy'", [json])?;
             Ok(())

@@ -197,7 +197,9 @@ fn a_codebook_cannot_drop_codes_that_annotations_use() {
         serde_json::from_str(debrief::model::codebook::NEONATAL).unwrap();
     book["id"] = "unit-neonatal".into();
     book["name"] = "Our unit's neonatal codebook".into();
-    fx.vault.save_codebook(&book.to_string()).unwrap();
+    fx.vault
+        .save_codebook(&book.to_string(), "codebook.json")
+        .unwrap();
     let case = fx
         .vault
         .create_case(NewCase {
@@ -236,7 +238,7 @@ fn a_codebook_cannot_drop_codes_that_annotations_use() {
     }
     let err = fx
         .vault
-        .save_codebook(&without.to_string())
+        .save_codebook(&without.to_string(), "codebook.json")
         .unwrap_err()
         .to_string();
     assert!(
@@ -252,11 +254,15 @@ fn a_codebook_cannot_drop_codes_that_annotations_use() {
             c["label"] = "Mask ventilation".into();
         }
     }
-    fx.vault.save_codebook(&renamed.to_string()).unwrap();
+    fx.vault
+        .save_codebook(&renamed.to_string(), "codebook.json")
+        .unwrap();
     let stored = fx.vault.codebook("unit-neonatal").unwrap();
     assert_eq!(stored.code("ppv").unwrap().label, "Mask ventilation");
     // Once the annotation is deleted, the code may go.
     let id = fx.vault.annotations(&rec).unwrap()[0].id.clone();
     fx.vault.delete_annotation(&id).unwrap();
-    fx.vault.save_codebook(&without.to_string()).unwrap();
+    fx.vault
+        .save_codebook(&without.to_string(), "codebook.json")
+        .unwrap();
 }

@@ -1168,10 +1168,19 @@ fn codebook_validate_needs_no_vault_and_lists_every_problem() {
         &env.run(&["codebook", "import", good.to_str().unwrap()]),
         "'team' is a bundled codebook: copy it under a new id",
     );
-    refused(
-        &env.run(&["codebook", "import", bad.to_str().unwrap()]),
-        "/codes/11/category: 'global' is not a category",
+    // The vault's own check names the file, each problem's place and that
+    // nothing changed (the CLI no longer checks the file a second time).
+    let out = env.run(&["codebook", "import", bad.to_str().unwrap()]);
+    refused(&out, "/codes/11/category: 'global' is not a category");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json is not a valid codebook (2 problems)")
+            && err.contains(&format!("{}:", bad.display()))
+            && err.contains("nothing was changed"),
+        "{err}"
     );
+    let list = env.json(&["codebook", "list", "--json"]);
+    assert_eq!(list["codebooks"].as_array().unwrap().len(), ids.len() + 1);
 }
 
 /// The policy: validated against its schema with file, line, column and

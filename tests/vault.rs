@@ -684,7 +684,7 @@ fn refusal_and_withdrawal_apply_the_policy_at_once() {
         &default[end..]
     )
     .replace("\"version\": 2", "\"version\": 1");
-    vault.set_policy(&policy).unwrap();
+    vault.set_policy(&policy, "policy.json").unwrap();
     assert_eq!(vault.policy().version, 2, "upgraded");
     assert!(
         consent(

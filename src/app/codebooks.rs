@@ -16,7 +16,7 @@ use egui::{Color32, RichText};
 
 use crate::model::codebook::{BUNDLED, Category, Code, Metric, RatingScale};
 use crate::model::{CodeKind, Codebook};
-use crate::vault::Vault;
+use crate::vault::{Vault, VaultError};
 
 /// The codebooks window and its editor.
 #[derive(Default)]
@@ -85,10 +85,10 @@ pub fn import_file(vault: &mut Vault, path: &Path) -> Result<String, Vec<String>
     let name = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|e| vec![format!("cannot read {name}: {e}")])?;
-    Codebook::validate(&text, &name)?;
-    vault
-        .save_codebook(&text)
-        .map_err(|e| vec![format!("{e:#}")])
+    vault.save_codebook(&text, &name).map_err(|e| match e {
+        VaultError::NotValid { problems, .. } => problems,
+        other => vec![other.to_string()],
+    })
 }
 
 impl Editor {
@@ -430,12 +430,13 @@ impl CodebooksState {
         match action {
             Some(EditorAction::Save) => {
                 let json = editor.json();
-                match vault.save_codebook(&json) {
+                match vault.save_codebook(&json, "codebook") {
                     Ok(id) => {
                         self.message = Some(format!("Codebook '{id}' saved."));
                         self.editor = None;
                         self.reload(vault);
                     }
+                    Err(VaultError::NotValid { problems, .. }) => editor.problems = problems,
                     Err(e) => editor.problems = vec![format!("{e:#}")],
                 }
             }

@@ -100,7 +100,7 @@ impl DebriefApp {
         let mut unlock = UnlockForm::new(options.vault_dir.clone(), options.user.clone());
         if let (Some(_), Some(pass)) = (&options.user, &options.passphrase) {
             unlock.creating = false;
-            unlock.passphrase = pass.expose_secret().to_owned();
+            unlock.passphrase.set(pass.expose_secret());
             unlock.start();
         }
         let screenshot = options
@@ -173,6 +173,7 @@ impl DebriefApp {
             review.commit_pending(&mut session.vault);
         }
         self.unlock.passphrase.clear();
+        self.unlock.confirm.clear();
         self.unlock.notice = why;
     }
 

@@ -11,8 +11,8 @@
 use std::path::PathBuf;
 
 use egui::RichText;
-use secrecy::SecretString;
 
+use super::secret::SecretText;
 use crate::package::Protection;
 use crate::vault::{Clip, Vault};
 
@@ -40,9 +40,9 @@ pub struct PackagesState {
     /// Last day it may be shown (YYYY-MM-DD).
     pub expires: String,
     /// Package passphrase, typed twice.
-    pub passphrase: String,
+    pub passphrase: SecretText,
     /// The repeat.
-    pub repeat: String,
+    pub repeat: SecretText,
     /// The package file.
     pub out: String,
     /// Last result or refusal.
@@ -77,9 +77,9 @@ impl PackagesState {
     fn not_ready(&self) -> Option<&'static str> {
         if self.chosen.is_empty() {
             Some("Tick at least one clip")
-        } else if self.passphrase.chars().count() < 8 {
+        } else if self.passphrase.char_count() < 8 {
             Some("Give a passphrase of 8 characters or more; tell it to the presenter separately")
-        } else if self.passphrase != self.repeat {
+        } else if !self.passphrase.same_as(&self.repeat) {
             Some("The two passphrases differ")
         } else if self.out.trim().is_empty() {
             Some("Choose where to save the package")
@@ -101,7 +101,7 @@ impl PackagesState {
         };
         let ids: Vec<String> = self.chosen.iter().map(|(id, _)| id.clone()).collect();
         let titles: Vec<String> = self.chosen.iter().map(|(_, t)| t.clone()).collect();
-        let protection = Protection::Passphrase(SecretString::from(self.passphrase.clone()));
+        let protection = Protection::Passphrase(self.passphrase.secret());
         let out = PathBuf::from(self.out.trim());
         match crate::plenary::create_package(
             vault,
@@ -173,6 +173,9 @@ impl PackagesState {
             self.open = false;
             self.passphrase.clear();
             self.repeat.clear();
+        }
+        if (create || !open) && self.passphrase.is_empty() {
+            SecretText::forget(ctx);
         }
     }
 

@@ -19,6 +19,7 @@ use egui::{Color32, FontId, Key, Modifiers, Pos2, Rect, Stroke, Vec2};
 use secrecy::SecretString;
 
 use super::screenshot::Screenshot;
+use super::secret::SecretText;
 use super::video_view::VideoView;
 use crate::media::{self, MediaInfo, PlayState, Player, PlayerCommand, PlayerEvent};
 use crate::model::Codebook;
@@ -48,22 +49,13 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Why a package is not shown (nothing of it is).
-///
-/// Every entry is checked against its checksum first, so a damaged clip is
-/// refused at the door rather than breaking off in front of the room.
+/// Why a package is not shown (nothing of it is): [`Package::admit`]'s
+/// refusal, with what to do about a damaged one.
 pub fn refusal(package: &Package, today: chrono::NaiveDate) -> Result<Manifest, String> {
-    let damaged = |e: PackageError| format!("{e}; ask the instructor for a new copy");
-    package.verify().map_err(damaged)?;
-    let manifest = package.manifest().map_err(damaged)?;
-    let expires = chrono::NaiveDate::parse_from_str(&manifest.expires, "%Y-%m-%d")
-        .map_err(|_| "the package's expiry date is damaged; ask for a new package".to_owned())?;
-    if today > expires {
-        return Err(format!(
-            "this package expired on {expires} and may no longer be shown; ask the instructor for a new one"
-        ));
-    }
-    Ok(manifest)
+    package.admit(today).map_err(|e| match e {
+        PackageError::Expired(_) => e.to_string(),
+        other => format!("{other}; ask the instructor for a new copy"),
+    })
 }
 
 /// Opens `path` with a passphrase, checking integrity and expiry.
@@ -241,7 +233,7 @@ pub struct PresentApp {
     today: chrono::NaiveDate,
     /// What opens the package (asked of its header before anything else).
     pub locking: Option<Locking>,
-    passphrase: String,
+    passphrase: SecretText,
     /// Why the package is not showing (wrong passphrase, expired, damaged).
     pub refused: Option<String>,
     /// The open package.
@@ -269,7 +261,7 @@ impl PresentApp {
             path: options.path,
             today: options.today,
             locking,
-            passphrase: String::new(),
+            passphrase: SecretText::default(),
             refused,
             show: None,
             wake,
@@ -319,7 +311,7 @@ impl PresentApp {
     }
 
     fn unlock(&mut self) {
-        let pass = SecretString::from(std::mem::take(&mut self.passphrase));
+        let pass = self.passphrase.take();
         match open_package(&self.path, &pass, self.today) {
             Ok((package, manifest)) => {
                 self.refused = None;
@@ -375,6 +367,7 @@ impl PresentApp {
                         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                         if ui.button("Open").clicked() || enter {
                             self.unlock();
+                            SecretText::forget(ui.ctx());
                         }
                     }
                     Some(Locking::KeyFile) => {

@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
-use age::secrecy::SecretString;
 use egui::RichText;
 
+use super::secret::SecretText;
 use crate::vault::{Vault, VaultError};
 
 /// Unlock or first-run form.
@@ -19,9 +19,9 @@ pub struct UnlockForm {
     /// User name.
     pub user: String,
     /// Passphrase (cleared after each attempt).
-    pub passphrase: String,
+    pub passphrase: SecretText,
     /// Passphrase again, when creating.
-    pub confirm: String,
+    pub confirm: SecretText,
     /// Creating a new vault rather than opening one.
     pub creating: bool,
     /// The last error.
@@ -39,8 +39,8 @@ impl UnlockForm {
         Self {
             dir: dir.display().to_string(),
             user: user.unwrap_or_default(),
-            passphrase: String::new(),
-            confirm: String::new(),
+            passphrase: SecretText::default(),
+            confirm: SecretText::default(),
             creating,
             error: None,
             notice: None,
@@ -67,11 +67,11 @@ impl UnlockForm {
             self.error = Some("Enter your passphrase.".into());
             return;
         }
-        if self.creating && self.passphrase != self.confirm {
+        if self.creating && !self.passphrase.same_as(&self.confirm) {
             self.error = Some("The two passphrases differ.".into());
             return;
         }
-        let pass = SecretString::from(std::mem::take(&mut self.passphrase));
+        let pass = self.passphrase.take();
         self.confirm.clear();
         let creating = self.creating;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
@@ -245,6 +245,7 @@ impl UnlockForm {
         });
         if submit && !self.busy() {
             self.start();
+            SecretText::forget(ui.ctx());
         }
     }
 }

@@ -128,8 +128,8 @@ pub struct PackageArgs {
     #[arg(long = "clip-title", value_name = "TEXT")]
     clip_titles: Vec<String>,
     /// Last day the package may be shown (YYYY-MM-DD; default 30 days from today).
-    #[arg(long, value_name = "DATE")]
-    expires: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    expires: Option<chrono::NaiveDate>,
     /// Print `{"out", "clips", "bytes", "sha256"}`.
     #[arg(long)]
     json: bool,
@@ -225,17 +225,18 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A calendar day as the command line writes it, parsed once.
+fn date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("'{text}' is not a date: write YYYY-MM-DD"))
+}
+
 /// `debrief package …`.
 pub fn package(cmd: &PackageCommand, v: &VaultArgs) -> anyhow::Result<()> {
     let PackageCommand::Create(args) = cmd;
-    let expires = match &args.expires {
-        Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            BadInput(format!(
-                "--expires '{text}' is not a date: write YYYY-MM-DD"
-            ))
-        })?,
-        None => (chrono::Utc::now() + chrono::Duration::days(30)).date_naive(),
-    };
+    let expires = args
+        .expires
+        .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::days(30)).date_naive());
     let protection = if args.recipient.is_empty() {
         Protection::Passphrase(read_passphrase(
             args.passphrase_file.as_deref(),

@@ -11,7 +11,7 @@ use super::{BadInput, progress_bar};
 use crate::model::interchange::ExportFormat;
 use crate::model::{ConsentMethod, ConsentStage, ConsentStatus, Purpose, Role};
 use crate::vault::{
-    self, AnnotationEdit, ImportOptions, NewAnnotation, NewCase, NewConsent, Vault,
+    self, AnnotationEdit, ImportOptions, NewAnnotation, NewCase, NewConsent, Vault, VaultError,
 };
 
 /// Where the vault is and who is opening it (every vault command).
@@ -442,6 +442,24 @@ fn not_valid(name: &str, what: &str, problems: &[String]) -> BadInput {
     ))
 }
 
+/// A file the vault refused as not valid: how many problems, each of them,
+/// and that nothing changed; other errors as they are.
+fn refused_file(e: VaultError) -> anyhow::Error {
+    match e {
+        VaultError::NotValid {
+            what,
+            file,
+            problems,
+        } => BadInput(format!(
+            "{}: {}; nothing was changed",
+            not_valid(&file, what, &problems).0,
+            problems.join("; ")
+        ))
+        .into(),
+        other => other.into(),
+    }
+}
+
 /// `… validate`'s output when problems were found: JSON, or one per line on stderr.
 fn print_problems(problems: &[String], json: bool) -> anyhow::Result<()> {
     if json {
@@ -488,16 +506,10 @@ pub fn codebook(cmd: &CodebookCommand, v: &VaultArgs) -> anyhow::Result<()> {
         CodebookCommand::Validate { .. } => {}
         CodebookCommand::Import { file, json } => {
             let text = read_text(file, "codebook")?;
-            let name = file.display().to_string();
-            if let Err(problems) = crate::model::Codebook::validate(&text, &name) {
-                return Err(BadInput(format!(
-                    "{} (check it with `debrief codebook validate {name}`)",
-                    problems.join("; ")
-                ))
-                .into());
-            }
             let mut vault = vault;
-            let id = vault.save_codebook(&text)?;
+            let id = vault
+                .save_codebook(&text, &file.display().to_string())
+                .map_err(refused_file)?;
             if *json {
                 print_json(&serde_json::json!({ "codebook_id": id }))?;
             } else {
@@ -566,16 +578,11 @@ pub enum PolicyCommand {
 }
 
 pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
-    let checked = |file: &Path| -> anyhow::Result<(String, Result<(), Vec<String>>)> {
-        let text = read_text(file, "policy")?;
-        let name = file.display().to_string();
-        let result = crate::model::Policy::validate(&text, &name).map(|_| ());
-        Ok((text, result))
-    };
     match cmd {
         PolicyCommand::Validate { file, json } => {
             let name = file.display().to_string();
-            if let Err(problems) = checked(file)?.1 {
+            let text = read_text(file, "policy")?;
+            if let Err(problems) = crate::model::Policy::validate(&text, &name) {
                 print_problems(&problems, *json)?;
                 return Err(not_valid(&name, "policy", &problems).into());
             }
@@ -618,18 +625,11 @@ pub fn policy(cmd: &PolicyCommand, v: &VaultArgs) -> anyhow::Result<()> {
             }
         }
         PolicyCommand::Set { file } => {
-            let (text, result) = checked(file)?;
-            if let Err(problems) = result {
-                let refusal = not_valid(&file.display().to_string(), "policy", &problems);
-                return Err(BadInput(format!(
-                    "{}: {}; nothing was changed",
-                    refusal.0,
-                    problems.join("; ")
-                ))
-                .into());
-            }
+            let text = read_text(file, "policy")?;
             let mut vault = v.unlock()?;
-            vault.set_policy(&text)?;
+            vault
+                .set_policy(&text, &file.display().to_string())
+                .map_err(refused_file)?;
             eprintln!("Policy replaced; it applies from now on.");
         }
     }

@@ -38,6 +38,7 @@ pub struct FaceBox {
 
 /// Why the detector could not run.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DetectorError {
     /// The bundled model is not the pinned file.
     #[error(

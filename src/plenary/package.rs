@@ -285,7 +285,7 @@ pub fn create_package(
         version: 2,
         title: title.to_owned(),
         created_at: now,
-        expires: expires.format("%Y-%m-%d").to_string(),
+        expires,
         clips,
         codebooks,
         codebook: None,

@@ -231,10 +231,12 @@ impl Vault {
     }
 
     /// Adds or replaces a user codebook (instructors; bundled ones cannot be replaced).
-    pub fn save_codebook(&mut self, json: &str) -> Result<String, VaultError> {
+    pub fn save_codebook(&mut self, json: &str, file: &str) -> Result<String, VaultError> {
         self.require_instructor("add codebooks")?;
-        let book = Codebook::validate(json, "codebook").map_err(|problems| {
-            VaultError::Invalid(format!("the codebook is invalid: {}", problems.join("; ")))
+        let book = Codebook::validate(json, file).map_err(|problems| VaultError::NotValid {
+            what: "codebook",
+            file: file.to_owned(),
+            problems,
         })?;
         let bundled: Option<i64> = self
             .conn

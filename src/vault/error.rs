@@ -85,6 +85,18 @@ pub enum VaultError {
     /// Bad input (a name, a frame range, a file).
     #[error("{0}")]
     Invalid(String),
+    /// A codebook or policy file fails its schema or consistency checks;
+    /// every problem as `file:line:column: /pointer: what`, so callers show
+    /// the list without checking the file a second time.
+    #[error("{file} is not a valid {what}: {}", problems.join("; "))]
+    NotValid {
+        /// "codebook" or "policy".
+        what: &'static str,
+        /// The file as the user named it.
+        file: String,
+        /// Every problem found.
+        problems: Vec<String>,
+    },
     /// The media engine failed.
     #[error(transparent)]
     Media(#[from] MediaError),
