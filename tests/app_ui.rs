@@ -314,6 +314,55 @@ fn a_provider_sees_only_their_cases() {
 }
 
 #[test]
+fn the_consent_window_reads_the_ledger_when_it_opens_not_every_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        participant_id,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), false);
+    let granted = |stage| NewConsent {
+        participant_id: participant_id.clone(),
+        stage,
+        status: ConsentStatus::Granted,
+        method: Some(ConsentMethod::Written),
+        note: None,
+    };
+    vault
+        .set_consent(granted(ConsentStage::AfterRecording))
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    h.get_by_label("Consent").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Plenary use: no").is_some());
+    // An answer recorded behind the window's back (as another instructor's
+    // CLI would) is not read again frame after frame…
+    let vault = &mut h.state_mut().session.as_mut().unwrap().vault;
+    vault
+        .set_consent(granted(ConsentStage::BeforeReviewUse))
+        .unwrap();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.query_by_label("Plenary use: no").is_some());
+    // …but when the window opens again.
+    let review = h.state_mut().session.as_mut().unwrap().review.as_mut();
+    review.unwrap().consent_open = false;
+    h.step();
+    h.get_by_label("Consent").click();
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label("Plenary use: yes").is_some(),
+        "reopening the window reads the ledger"
+    );
+}
+
+#[test]
 fn consent_changes_show_up_in_the_permissions() {
     let dir = tempfile::tempdir().unwrap();
     let Fixture {

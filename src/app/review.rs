@@ -323,6 +323,7 @@ impl ReviewState {
                         .clicked()
                     {
                         self.consent_open = !self.consent_open;
+                        self.consent.reload();
                     }
                 });
             });
@@ -616,6 +617,7 @@ impl ReviewState {
                 }
                 ReviewCmd::Shuttle(speed) => self.shuttle(speed),
                 ReviewCmd::Consent(new) => {
+                    self.consent.reload();
                     match vault.set_consent(new) {
                         Ok(shredded) if shredded.contains(&self.recording.id) => {
                             outcome.close = Some(Some("The policy deleted this recording after the refusal or withdrawal.".into()));

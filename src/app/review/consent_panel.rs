@@ -1,11 +1,14 @@
 //! The consent panel: each participant's answer at each stage, recording
 //! new answers, and what the ledger permits now for this recording.
+//!
+//! The ledger is read once when the window opens and again after each
+//! recorded answer ([`ConsentState::reload`]), not every frame.
 
 use egui::{Color32, RichText};
 
 use super::{ReviewCmd, ReviewState};
 use crate::model::{ConsentMethod, ConsentStage, ConsentStatus};
-use crate::vault::{NewConsent, Vault};
+use crate::vault::{ConsentReport, NewConsent, Vault};
 
 /// Entry fields of the consent panel.
 #[derive(Clone, Debug, Default)]
@@ -14,6 +17,16 @@ pub(crate) struct ConsentState {
     pub note: String,
     /// A refusal or withdrawal waiting for confirmation (it may delete the recording).
     pub confirm: Option<NewConsent>,
+    /// The case's ledger as last read (`None`: read it at the next frame).
+    pub report: Option<Result<ConsentReport, String>>,
+}
+
+impl ConsentState {
+    /// Reads the ledger again at the next frame (the window opened, or an
+    /// answer was recorded).
+    pub fn reload(&mut self) {
+        self.report = None;
+    }
 }
 
 pub(super) fn consent_ui(
@@ -22,13 +35,28 @@ pub(super) fn consent_ui(
     vault: &Vault,
     cmds: &mut Vec<ReviewCmd>,
 ) {
-    let report = match vault.consent_report(&s.case.id) {
-        Ok(r) => r,
+    let cached = s.consent.report.take().unwrap_or_else(|| {
+        vault
+            .consent_report(&s.case.id)
+            .map_err(|e| format!("{e:#}"))
+    });
+    match &cached {
+        Ok(report) => report_ui(ui, s, vault, report, cmds),
         Err(e) => {
-            ui.colored_label(ui.visuals().error_fg_color, format!("{e:#}"));
-            return;
+            ui.colored_label(ui.visuals().error_fg_color, e);
         }
-    };
+    }
+    // Applying a recorded answer clears it again (`ReviewCmd::Consent`).
+    s.consent.report = Some(cached);
+}
+
+fn report_ui(
+    ui: &mut egui::Ui,
+    s: &mut ReviewState,
+    vault: &Vault,
+    report: &ConsentReport,
+    cmds: &mut Vec<ReviewCmd>,
+) {
     let instructor = vault.user().role == crate::model::Role::Instructor;
     if ui
         .button("Information sheet…")
