@@ -65,7 +65,7 @@ fn run_until(h: &mut Harness<'static, DebriefApp>, what: &str, cond: impl Fn(&De
 
 fn shown(app: &DebriefApp) -> Option<u64> {
     let review = app.session.as_ref()?.review.as_ref()?;
-    review.view.has_frame().then(|| review.shown_frame())
+    review.host.view.has_frame().then(|| review.shown_frame())
 }
 
 fn annotations(app: &DebriefApp, rec: &str) -> Vec<debrief::model::Annotation> {

@@ -126,7 +126,7 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
     assert!(h.state().show.is_none(), "nothing shown");
     type_passphrase(&mut h, PASS);
     run_until(&mut h, "the first frame", |a| {
-        a.show.as_ref().is_some_and(|s| s.view.has_frame())
+        a.show.as_ref().is_some_and(|s| s.has_frame())
     });
     assert!(
         h.query_by_label_contains("Morning plenary").is_some(),
@@ -145,7 +145,9 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
         h.query_by_label("Presenter keys").is_some(),
         "the sheet opens"
     );
-    assert!(h.query_by_label_contains("next / previous clip").is_some());
+    // Drawn from the key table: every action with all its keys.
+    assert!(h.query_by_label_contains("Next clip (clickers)").is_some());
+    assert!(h.query_by_label("Space / K").is_some());
     h.key_press(Key::Escape);
     h.step();
     assert!(
@@ -156,42 +158,32 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
     for (key, rate) in [(Key::Num2, 0.5), (Key::Num3, 0.25), (Key::Num1, 1.0)] {
         h.key_press(key);
         run_until(&mut h, &format!("rate {rate}"), |a| {
-            (a.show.as_ref().unwrap().rate - rate).abs() < 1e-9
+            (a.show.as_ref().unwrap().rate() - rate).abs() < 1e-9
         });
     }
     h.key_press(Key::Space);
     run_until(&mut h, "playing", |a| {
-        a.show.as_ref().unwrap().state == PlayState::Playing
+        a.show.as_ref().unwrap().state() == PlayState::Playing
     });
     h.key_press(Key::Space);
     run_until(&mut h, "paused", |a| {
-        a.show.as_ref().unwrap().state == PlayState::Paused
+        a.show.as_ref().unwrap().state() == PlayState::Paused
     });
     h.key_press(Key::PageDown);
     run_until(&mut h, "the second clip", |a| {
         a.show
             .as_ref()
-            .is_some_and(|s| s.clip == 1 && s.view.shown.is_some_and(|(i, _)| i == 0))
+            .is_some_and(|s| s.clip == 1 && s.has_frame() && s.shown_frame() == 0)
     });
     // The birth at recording frame 25 is frame 5 of clip 2: the strip lists it there.
     assert!(h.query_by_label_contains("frame 5").is_some());
     h.key_press(Key::CloseBracket);
     run_until(&mut h, "the annotation", |a| {
-        a.show
-            .as_ref()
-            .unwrap()
-            .view
-            .shown
-            .is_some_and(|(i, _)| i == 5)
+        a.show.as_ref().unwrap().shown_frame() == 5
     });
     h.key_press(Key::ArrowRight);
     run_until(&mut h, "one frame on", |a| {
-        a.show
-            .as_ref()
-            .unwrap()
-            .view
-            .shown
-            .is_some_and(|(i, _)| i == 6)
+        a.show.as_ref().unwrap().shown_frame() == 6
     });
     // Draw on the paused frame: kept while the frame stays, gone when it changes.
     h.key_press(Key::D);
@@ -264,6 +256,24 @@ fn presenter_opens_plays_moves_between_clips_and_blacks_out() {
     h.key_press(Key::B);
     h.step();
     assert!(h.query_by_label_contains("Morning plenary").is_some());
+    // The control bar sends the same commands as the keys (it used to fake key
+    // presses): it shows while the pointer moves.
+    h.hover_at(egui::Pos2::new(640.0, 300.0));
+    h.hover_at(egui::Pos2::new(650.0, 310.0));
+    h.step();
+    h.get_by_label("|< Clip").click();
+    run_until(&mut h, "the first clip, from the bar", |a| {
+        a.show
+            .as_ref()
+            .is_some_and(|s| s.clip == 0 && s.has_frame())
+    });
+    h.get_by_label("0.5×").click();
+    run_until(&mut h, "half speed, from the bar", |a| {
+        (a.show.as_ref().unwrap().rate() - 0.5).abs() < 1e-9
+    });
+    h.get_by_label("Counter").click();
+    h.step();
+    assert!(h.state().show.as_ref().unwrap().big_counter);
 }
 
 #[test]
@@ -388,7 +398,7 @@ fn a_package_locked_to_key_files_asks_for_one() {
     assert!(h.state().show.is_none());
     h.state_mut().unlock_with_key_file(&mine);
     run_until(&mut h, "the first frame", |a| {
-        a.show.as_ref().is_some_and(|s| s.view.has_frame())
+        a.show.as_ref().is_some_and(|s| s.has_frame())
     });
     // A passphrase from the environment is refused with the way in.
     refused_before_any_window(&locked, PASS, "--identity");
@@ -415,7 +425,7 @@ fn the_next_screen_is_asked_for_and_a_missing_one_is_noticed() {
     h.step();
     type_passphrase(&mut h, PASS);
     run_until(&mut h, "the first frame", |a| {
-        a.show.as_ref().is_some_and(|s| s.view.has_frame())
+        a.show.as_ref().is_some_and(|s| s.has_frame())
     });
     // Presses M and returns the screens the frame that handled it asked for.
     let press_m = |h: &mut Harness<'static, PresentApp>| -> Vec<usize> {

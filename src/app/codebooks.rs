@@ -14,7 +14,7 @@ use std::path::Path;
 
 use egui::{Color32, RichText};
 
-use crate::model::codebook::{BUNDLED, Category, Code, Metric, RatingScale};
+use crate::model::codebook::{BUNDLED, Category, Code, Metric, RatingScale, free_id, slug};
 use crate::model::{CodeKind, Codebook};
 use crate::vault::{Vault, VaultError};
 
@@ -51,31 +51,6 @@ fn bundled_ids() -> HashSet<String> {
         .collect()
 }
 
-/// An id not yet used by `taken`: `base`, `base-2`, `base-3`, …
-fn free_id(base: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(base) {
-        return base.to_owned();
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|id| !taken(id))
-        .unwrap_or_else(|| base.to_owned())
-}
-
-/// An id from a label: lowercase letters, digits and '-'.
-fn slug(label: &str) -> String {
-    let mut out = String::new();
-    for c in label.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { "code".into() } else { out }
-}
-
 fn to_hex(c: Color32) -> String {
     format!("#{:02X}{:02X}{:02X}", c.r(), c.g(), c.b())
 }
@@ -107,11 +82,7 @@ impl Editor {
 
     /// Runs the schema and consistency checks; problems named by row.
     fn check(&mut self) {
-        let value = serde_json::to_value(&self.book).unwrap_or_default();
-        let mut problems = crate::model::schema::Bundled::Codebook.check(&value);
-        if problems.is_empty() {
-            problems = self.book.problems();
-        }
+        let mut problems = self.book.all_problems();
         // Keys the review screen can use and does not already take.
         for (i, code) in self.book.codes.iter().enumerate() {
             let Some(hotkey) = code.hotkey.as_deref() else {
@@ -135,39 +106,8 @@ impl Editor {
         }
         self.problems = problems
             .into_iter()
-            .map(|(at, what)| format!("{}: {what}", self.place(&at)))
+            .map(|(at, what)| format!("{}: {what}", self.book.place(&at)))
             .collect();
-    }
-
-    /// "Code 3 (Call-out)" for `/codes/2/…`.
-    fn place(&self, pointer: &str) -> String {
-        let mut parts = pointer.trim_start_matches('/').split('/');
-        let list = parts.next().unwrap_or_default();
-        let index: Option<usize> = parts.next().and_then(|i| i.parse().ok());
-        let field = parts.next();
-        let row = match (list, index) {
-            ("codes", Some(i)) => format!(
-                "Code {} ({})",
-                i + 1,
-                self.book.codes.get(i).map_or("", |c| c.label.as_str())
-            ),
-            ("categories", Some(i)) => format!(
-                "Category {} ({})",
-                i + 1,
-                self.book.categories.get(i).map_or("", |c| c.name.as_str())
-            ),
-            ("metrics", Some(i)) => format!(
-                "Metric {} ({})",
-                i + 1,
-                self.book.metrics.get(i).map_or("", |m| m.name.as_str())
-            ),
-            ("", _) => "Codebook".to_owned(),
-            (other, _) => other.to_owned(),
-        };
-        match field {
-            Some(f) => format!("{row}, {f}"),
-            None => row,
-        }
     }
 
     fn json(&self) -> String {
@@ -177,11 +117,25 @@ impl Editor {
     }
 }
 
-/// What the editor's buttons asked for this frame.
-enum EditorAction {
-    Save,
-    SaveAs,
-    Close,
+/// What the codebook windows ask for; [`CodebooksState::apply`] carries it out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum CodebookCmd {
+    /// Edit a copy of this codebook under a free id.
+    Copy(String),
+    /// Edit this (user) codebook.
+    Edit(String),
+    /// Edit a new codebook from the template.
+    New,
+    /// Write this codebook to a file the user picks.
+    SaveAs(String),
+    /// Add a codebook file the user picks.
+    Import,
+    /// Save the editor's codebook into the vault.
+    SaveEdited,
+    /// Write the editor's codebook to a file the user picks.
+    SaveEditedAs,
+    /// Close the editor (asking first when it has changes).
+    CloseEditor,
 }
 
 impl CodebooksState {
@@ -228,11 +182,7 @@ impl CodebooksState {
             self.reload(vault);
         }
         let mut open = true;
-        let mut copy = None;
-        let mut edit = None;
-        let mut save_as = None;
-        let mut import = false;
-        let mut new = false;
+        let mut cmds = Vec::new();
         egui::Window::new("Codebooks")
             .open(&mut open)
             .default_pos(egui::pos2(60.0, 110.0))
@@ -245,10 +195,10 @@ impl CodebooksState {
                         .on_hover_text("Add a codebook JSON file (schemas/codebook.schema.json)")
                         .clicked()
                     {
-                        import = true;
+                        cmds.push(CodebookCmd::Import);
                     }
                     if ui.button("New codebook").clicked() {
-                        new = true;
+                        cmds.push(CodebookCmd::New);
                     }
                 });
                 if let Some(msg) = &self.message {
@@ -279,7 +229,7 @@ impl CodebooksState {
                                     .on_hover_text("Edit a copy under a new id")
                                     .clicked()
                                 {
-                                    copy = Some(book.id.clone());
+                                    cmds.push(CodebookCmd::Copy(book.id.clone()));
                                 }
                                 let e = ui
                                     .add_enabled(!bundled, egui::Button::new("Edit"))
@@ -287,10 +237,10 @@ impl CodebooksState {
                                         "Bundled codebooks are not edited: copy one instead",
                                     );
                                 if e.clicked() {
-                                    edit = Some(book.id.clone());
+                                    cmds.push(CodebookCmd::Edit(book.id.clone()));
                                 }
                                 if ui.button("Save as file…").clicked() {
-                                    save_as = Some(book.clone());
+                                    cmds.push(CodebookCmd::SaveAs(book.id.clone()));
                                 }
                             });
                             ui.end_row();
@@ -300,55 +250,79 @@ impl CodebooksState {
         if !open && self.editor.is_none() {
             self.open = false;
         }
-        if let Some(id) = copy {
-            self.copy(&id);
+        for cmd in cmds {
+            self.apply(cmd, vault);
         }
-        if let Some(id) = edit
-            && let Some(book) = self.books.iter().find(|b| b.id == id).cloned()
-        {
-            self.editor = Some(Editor::new(book, false));
+        // The editor is drawn after the list's commands, so one it opened shows at once.
+        if let Some(cmd) = self.editor_ui(ctx) {
+            self.apply(cmd, vault);
         }
-        if new {
-            let taken = |candidate: &str| self.books.iter().any(|b| b.id == candidate);
-            let book = Codebook {
-                id: free_id("my-codebook", taken),
-                name: "New codebook".into(),
-                version: "1".into(),
-                description: String::new(),
-                categories: vec![Category {
-                    id: "events".into(),
-                    name: "Events".into(),
-                    colour: "#4C78A8".into(),
-                }],
-                codes: vec![Code {
-                    id: "event".into(),
-                    label: "Event".into(),
-                    category: "events".into(),
-                    kind: CodeKind::Point,
-                    hotkey: None,
-                    description: String::new(),
-                    rating: None,
-                }],
-                metrics: Vec::new(),
-            };
-            self.editor = Some(Editor::new(book, true));
+    }
+
+    /// Carries out what the windows asked: the one place they reach the vault.
+    fn apply(&mut self, cmd: CodebookCmd, vault: &mut Vault) {
+        match cmd {
+            CodebookCmd::Copy(id) => self.copy(&id),
+            CodebookCmd::Edit(id) => {
+                if let Some(book) = self.books.iter().find(|b| b.id == id).cloned() {
+                    self.editor = Some(Editor::new(book, false));
+                }
+            }
+            CodebookCmd::New => {
+                let taken = |candidate: &str| self.books.iter().any(|b| b.id == candidate);
+                self.editor = Some(Editor::new(
+                    Codebook::template(free_id("my-codebook", taken)),
+                    true,
+                ));
+            }
+            CodebookCmd::SaveAs(id) => {
+                if let Some(book) = self.books.iter().find(|b| b.id == id).cloned() {
+                    self.save_file(&Editor::new(book, false));
+                }
+            }
+            CodebookCmd::Import => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter("codebook", &["json"])
+                    .pick_file()
+                {
+                    self.message = Some(match import_file(vault, &path) {
+                        Ok(id) => format!("Codebook '{id}' added."),
+                        Err(problems) => format!("Not imported:\n{}", problems.join("\n")),
+                    });
+                    self.reload(vault);
+                }
+            }
+            CodebookCmd::SaveEdited => {
+                let Some(editor) = self.editor.as_mut() else {
+                    return;
+                };
+                match vault.save_codebook(&editor.json(), "codebook") {
+                    Ok(id) => {
+                        self.message = Some(format!("Codebook '{id}' saved."));
+                        self.editor = None;
+                        self.reload(vault);
+                    }
+                    Err(VaultError::NotValid { problems, .. }) => editor.problems = problems,
+                    Err(e) => editor.problems = vec![format!("{e:#}")],
+                }
+            }
+            CodebookCmd::SaveEditedAs => {
+                let editor = self.editor.take();
+                if let Some(e) = &editor {
+                    self.save_file(e);
+                }
+                self.editor = editor;
+            }
+            CodebookCmd::CloseEditor => {
+                if let Some(editor) = self.editor.as_mut() {
+                    if editor.dirty {
+                        editor.confirm_discard = true;
+                    } else {
+                        self.editor = None;
+                    }
+                }
+            }
         }
-        if let Some(book) = save_as {
-            let editor = Editor::new(book, false);
-            self.save_file(&editor);
-        }
-        if import
-            && let Some(path) = rfd::FileDialog::new()
-                .add_filter("codebook", &["json"])
-                .pick_file()
-        {
-            self.message = Some(match import_file(vault, &path) {
-                Ok(id) => format!("Codebook '{id}' added."),
-                Err(problems) => format!("Not imported:\n{}", problems.join("\n")),
-            });
-            self.reload(vault);
-        }
-        self.editor_ui(ctx, vault);
     }
 
     fn save_file(&mut self, editor: &Editor) {
@@ -364,10 +338,9 @@ impl CodebooksState {
         }
     }
 
-    fn editor_ui(&mut self, ctx: &egui::Context, vault: &mut Vault) {
-        let Some(editor) = self.editor.as_mut() else {
-            return;
-        };
+    /// The editor window; what its buttons ask for.
+    fn editor_ui(&mut self, ctx: &egui::Context) -> Option<CodebookCmd> {
+        let editor = self.editor.as_mut()?;
         let mut open = true;
         let mut action = None;
         let title = if editor.new {
@@ -402,13 +375,13 @@ impl CodebooksState {
                         .add_enabled(editor.problems.is_empty(), egui::Button::new("Save"))
                         .on_disabled_hover_text("Fix the problems listed above first");
                     if save.clicked() {
-                        action = Some(EditorAction::Save);
+                        action = Some(CodebookCmd::SaveEdited);
                     }
                     if ui.button("Save as file…").clicked() {
-                        action = Some(EditorAction::SaveAs);
+                        action = Some(CodebookCmd::SaveEditedAs);
                     }
                     if ui.button("Cancel").clicked() {
-                        action = Some(EditorAction::Close);
+                        action = Some(CodebookCmd::CloseEditor);
                     }
                 });
                 if editor.confirm_discard {
@@ -416,7 +389,7 @@ impl CodebooksState {
                         ui.label("Discard the changes to this codebook?");
                         if ui.button("Discard").clicked() {
                             editor.dirty = false;
-                            action = Some(EditorAction::Close);
+                            action = Some(CodebookCmd::CloseEditor);
                         }
                         if ui.button("Keep editing").clicked() {
                             editor.confirm_discard = false;
@@ -425,37 +398,9 @@ impl CodebooksState {
                 }
             });
         if !open {
-            action = Some(EditorAction::Close);
+            action = Some(CodebookCmd::CloseEditor);
         }
-        match action {
-            Some(EditorAction::Save) => {
-                let json = editor.json();
-                match vault.save_codebook(&json, "codebook") {
-                    Ok(id) => {
-                        self.message = Some(format!("Codebook '{id}' saved."));
-                        self.editor = None;
-                        self.reload(vault);
-                    }
-                    Err(VaultError::NotValid { problems, .. }) => editor.problems = problems,
-                    Err(e) => editor.problems = vec![format!("{e:#}")],
-                }
-            }
-            Some(EditorAction::SaveAs) => {
-                let editor = self.editor.take();
-                if let Some(e) = &editor {
-                    self.save_file(e);
-                }
-                self.editor = editor;
-            }
-            Some(EditorAction::Close) => {
-                if editor.dirty {
-                    editor.confirm_discard = true;
-                } else {
-                    self.editor = None;
-                }
-            }
-            None => {}
-        }
+        action
     }
 }
 
@@ -827,12 +772,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_slugs_and_free() {
-        assert_eq!(slug("Call-out: HR > 100!"), "call-out-hr-100");
-        assert_eq!(slug("  "), "code");
-        let taken = ["team-copy", "team-copy-2"];
-        assert_eq!(free_id("team-copy", |c| taken.contains(&c)), "team-copy-3");
-        assert_eq!(free_id("x", |_| false), "x");
+    fn colours_are_written_as_hex() {
         assert_eq!(to_hex(Color32::from_rgb(0x4c, 0x78, 0xa8)), "#4C78A8");
     }
 

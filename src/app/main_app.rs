@@ -23,7 +23,6 @@ use age::secrecy::{ExposeSecret as _, SecretString};
 use super::library::{LibraryAction, LibraryState};
 use super::opening::Opening;
 use super::review::ReviewState;
-use super::screenshot::Screenshot;
 use super::unlock::UnlockForm;
 use crate::vault::Vault;
 
@@ -86,7 +85,6 @@ pub struct DebriefApp {
     pub session: Option<Session>,
     options: AppOptions,
     last_activity: Instant,
-    screenshot: Option<Screenshot>,
     /// The context, for the player's wake-ups (set at creation).
     ctx_cell: Arc<OnceLock<egui::Context>>,
     dark: bool,
@@ -103,24 +101,14 @@ impl DebriefApp {
             unlock.passphrase.set(pass.expose_secret());
             unlock.start();
         }
-        let screenshot = options
-            .screenshot
-            .as_ref()
-            .map(|(path, frames)| Screenshot::new(path, *frames));
         Self {
             unlock,
             session: None,
             dark: ctx.global_style().visuals.dark_mode,
             last_activity: Instant::now(),
-            screenshot,
             ctx_cell,
             options,
         }
-    }
-
-    /// The screenshot's error, if saving it failed.
-    pub fn screenshot_error(&self) -> Option<Arc<std::sync::Mutex<Option<String>>>> {
-        self.screenshot.as_ref().map(|s| Arc::clone(&s.error))
     }
 
     fn wake(&self) -> crate::media::player::Wake {
@@ -154,7 +142,7 @@ impl DebriefApp {
                     review.in_out = (Some(range.0), Some(range.1));
                     review.export.open_for(range, &session.vault, recording);
                     let _ = review
-                        .player
+                        .host
                         .send(crate::media::PlayerCommand::Seek(range.0 + 20));
                     review.export.preview(&mut session.vault, recording);
                 }
@@ -176,12 +164,14 @@ impl DebriefApp {
         self.unlock.confirm.clear();
         self.unlock.notice = why;
     }
+}
 
-    fn content_ready(&self) -> bool {
+impl super::window::Window for DebriefApp {
+    fn ready(&self) -> bool {
         match &self.session {
             None => self.options.passphrase.is_none() && !self.unlock.busy(),
             Some(s) => match &s.review {
-                Some(r) => r.view.has_frame() && !r.export.busy(),
+                Some(r) => r.host.view.has_frame() && !r.export.busy(),
                 None if s.opening.is_some() => false,
                 None => self.options.open_recording.is_none() || s.library.message.is_some(),
             },
@@ -254,10 +244,6 @@ impl eframe::App for DebriefApp {
             } else {
                 ctx.request_repaint_after(self.options.idle_lock - idle);
             }
-        }
-        let ready = self.content_ready();
-        if let Some(shot) = self.screenshot.as_mut() {
-            shot.tick(ctx, ready);
         }
     }
 

@@ -49,6 +49,15 @@ pub struct PackagesState {
     pub message: Option<String>,
 }
 
+/// What the package window asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PackageCmd {
+    /// Write the package (the vault checks consent again for every clip).
+    Create,
+    /// Close the window, wiping the passphrase fields.
+    Close,
+}
+
 impl PackagesState {
     /// Opens the window on the vault's clips.
     pub fn show(&mut self, vault: &Vault) {
@@ -135,7 +144,7 @@ impl PackagesState {
             return;
         }
         let mut open = true;
-        let mut create = false;
+        let mut cmds = Vec::new();
         egui::Window::new("Plenary package")
             .open(&mut open)
             .default_pos(egui::pos2(80.0, 110.0))
@@ -159,23 +168,34 @@ impl PackagesState {
                         button.on_disabled_hover_text(why);
                         ui.label(RichText::new(why).weak());
                     } else if button.clicked() {
-                        create = true;
+                        cmds.push(PackageCmd::Create);
                     }
                 });
                 if let Some(m) = &self.message {
                     ui.label(m.as_str());
                 }
             });
-        if create {
-            self.create(vault);
-        }
         if !open {
-            self.open = false;
-            self.passphrase.clear();
-            self.repeat.clear();
+            cmds.push(PackageCmd::Close);
         }
-        if (create || !open) && self.passphrase.is_empty() {
+        let wiped = !cmds.is_empty();
+        for cmd in cmds {
+            self.apply(cmd, vault);
+        }
+        if wiped && self.passphrase.is_empty() {
             SecretText::forget(ctx);
+        }
+    }
+
+    /// Carries out what the window asked: the one place it reaches the vault.
+    fn apply(&mut self, cmd: PackageCmd, vault: &mut Vault) {
+        match cmd {
+            PackageCmd::Create => self.create(vault),
+            PackageCmd::Close => {
+                self.open = false;
+                self.passphrase.clear();
+                self.repeat.clear();
+            }
         }
     }
 

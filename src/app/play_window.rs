@@ -1,22 +1,64 @@
 //! `debrief play FILE`: a plain player window on a media file (no vault).
 //!
 //! The first window, proving the eframe + GStreamer path: the player's worker
-//! puts RGBA frames in the mailbox and wakes the UI; `logic` drains events and
-//! uploads the new frame once; `ui` lays out the picture and the transport and
-//! collects `PlayerCommand`s, sent in one place at the end of the frame.
+//! puts RGBA frames in the mailbox and wakes the UI; `logic` pumps the
+//! [`PlayerHost`]; `ui` lays out the picture and the transport and collects
+//! `PlayerCommand`s (keys from [`KEYS`]), sent in one place at the end of the frame.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use egui::{Key, Modifiers};
+use egui::{Key, KeyboardShortcut, Modifiers};
 
-use super::screenshot::Screenshot;
+use super::player_host::PlayerHost;
+use super::shortcuts::{self, Binding, key};
 use super::transport_controls::{Shown, Transport};
-use super::video_view::VideoView;
-use crate::media::{
-    self, MediaInfo, MediaSource, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent,
-};
-use crate::time::FrameRate;
+use crate::media::{self, MediaSource, PlayerCommand, PlayerConfig};
+
+/// What a key does in the plain player.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlayKey {
+    /// Play or pause.
+    PlayPause,
+    /// One frame back.
+    FrameBack,
+    /// One frame forward.
+    FrameForward,
+    /// One second back.
+    SecondBack,
+    /// One second forward.
+    SecondForward,
+    /// First frame.
+    GoToStart,
+    /// Last frame.
+    GoToEnd,
+}
+
+/// The plain player's keys.
+pub const KEYS: &[Binding<PlayKey>] = &[
+    (PlayKey::PlayPause, key(Key::Space), "Play / pause"),
+    (PlayKey::PlayPause, key(Key::K), "Play / pause"),
+    (
+        PlayKey::SecondBack,
+        KeyboardShortcut::new(Modifiers::SHIFT, Key::ArrowLeft),
+        "One second back",
+    ),
+    (
+        PlayKey::SecondForward,
+        KeyboardShortcut::new(Modifiers::SHIFT, Key::ArrowRight),
+        "One second forward",
+    ),
+    (PlayKey::FrameBack, key(Key::ArrowLeft), "One frame back"),
+    (PlayKey::FrameBack, key(Key::Comma), "One frame back"),
+    (
+        PlayKey::FrameForward,
+        key(Key::ArrowRight),
+        "One frame forward",
+    ),
+    (PlayKey::FrameForward, key(Key::Period), "One frame forward"),
+    (PlayKey::GoToStart, key(Key::Home), "First frame"),
+    (PlayKey::GoToEnd, key(Key::End), "Last frame"),
+];
 
 /// Opens the window and blocks until it closes; with `screenshot` (a PNG and
 /// the frames to render first), saves the window there and exits.
@@ -26,80 +68,39 @@ pub fn run(path: &Path, screenshot: Option<(PathBuf, u32)>) -> anyhow::Result<()
     // Probe and open before any window: bad input fails fast with exit 2.
     let info = Arc::new(media::probe(&source)?);
     let ctx_cell: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
-    let config = PlayerConfig {
-        wake: Some(super::repaint_waker(&ctx_cell)),
-        // A screen shows at most this much; smaller frames convert and upload faster.
-        max_size: Some((2560, 1440)),
-        ..Default::default()
-    };
-    let player = Player::open(source, Arc::clone(&info), config)?;
-    player.send(PlayerCommand::Seek(0))?;
-    let screenshot = screenshot
-        .as_ref()
-        .map(|(p, frames)| Screenshot::new(p, *frames));
-    let shot_error = screenshot.as_ref().map(|s| Arc::clone(&s.error));
+    let audio = PlayerConfig::default().audio;
+    let host = PlayerHost::open(source, info, super::repaint_waker(&ctx_cell), audio)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let window = PlayWindow::new(player, info, name.clone(), screenshot);
-    eframe::run_native(
-        "debrief",
-        super::native_options(&format!("{name} — Debrief")),
-        Box::new(move |cc| {
-            let _ = ctx_cell.set(cc.egui_ctx.clone());
-            cc.egui_ctx.request_repaint();
-            Ok(Box::new(window))
-        }),
-    )
-    .map_err(super::window_error)?;
-    if let Some(err) = shot_error.and_then(|e| e.lock().ok().and_then(|mut e| e.take())) {
-        anyhow::bail!(err);
-    }
-    Ok(())
+    let native = super::window::native_options(&format!("{name} — Debrief"));
+    super::window::run(native, screenshot, move |ctx| {
+        let _ = ctx_cell.set(ctx.clone());
+        PlayWindow::new(host, name)
+    })
 }
 
 /// State of the play window.
 pub struct PlayWindow {
-    player: Player,
-    info: Arc<MediaInfo>,
+    host: PlayerHost,
     name: String,
-    view: VideoView,
-    state: PlayState,
     transport: Transport,
     /// Frame under the scrubber while it is dragged.
     scrub: Option<u64>,
     error: Option<String>,
-    screenshot: Option<Screenshot>,
 }
 
 impl PlayWindow {
-    fn new(
-        player: Player,
-        info: Arc<MediaInfo>,
-        name: String,
-        screenshot: Option<Screenshot>,
-    ) -> Self {
+    fn new(host: PlayerHost, name: String) -> Self {
         Self {
-            player,
-            info,
+            host,
             name,
-            view: VideoView::default(),
-            state: PlayState::Paused,
             transport: Transport::default(),
             scrub: None,
             error: None,
-            screenshot,
         }
-    }
-
-    fn rate_fps(&self) -> FrameRate {
-        self.info.rate
-    }
-
-    /// The frame on screen (the playhead shows this, never the requested frame).
-    fn shown_frame(&self) -> u64 {
-        self.view.shown.map_or(0, |(i, _)| i)
     }
 
     fn keyboard(&self, ctx: &egui::Context, commands: &mut Vec<PlayerCommand>) {
@@ -107,36 +108,24 @@ impl PlayWindow {
         if ctx.memory(|m| m.focused().is_some()) {
             return;
         }
-        let second = i64::from(self.rate_fps().nominal_fps() as u32);
-        ctx.input_mut(|input| {
-            let mut key = |mods: Modifiers, key: Key| input.consume_key(mods, key);
-            if key(Modifiers::NONE, Key::Space) || key(Modifiers::NONE, Key::K) {
-                commands.push(PlayerCommand::TogglePlay);
-            }
-            if key(Modifiers::SHIFT, Key::ArrowRight) {
-                commands.push(PlayerCommand::Step(second));
-            }
-            if key(Modifiers::SHIFT, Key::ArrowLeft) {
-                commands.push(PlayerCommand::Step(-second));
-            }
-            if key(Modifiers::NONE, Key::ArrowRight) || key(Modifiers::NONE, Key::Period) {
-                commands.push(PlayerCommand::Step(1));
-            }
-            if key(Modifiers::NONE, Key::ArrowLeft) || key(Modifiers::NONE, Key::Comma) {
-                commands.push(PlayerCommand::Step(-1));
-            }
-            if key(Modifiers::NONE, Key::Home) {
-                commands.push(PlayerCommand::GoToStart);
-            }
-            if key(Modifiers::NONE, Key::End) {
-                commands.push(PlayerCommand::GoToEnd);
-            }
-        });
+        let second = self.host.second();
+        for action in shortcuts::pressed(ctx, KEYS) {
+            commands.push(match action {
+                PlayKey::PlayPause => PlayerCommand::TogglePlay,
+                PlayKey::FrameBack => PlayerCommand::Step(-1),
+                PlayKey::FrameForward => PlayerCommand::Step(1),
+                PlayKey::SecondBack => PlayerCommand::Step(-second),
+                PlayKey::SecondForward => PlayerCommand::Step(second),
+                PlayKey::GoToStart => PlayerCommand::GoToStart,
+                PlayKey::GoToEnd => PlayerCommand::GoToEnd,
+            });
+        }
     }
 
     fn transport_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<PlayerCommand>) {
-        let last = self.info.frames().saturating_sub(1);
-        let shown = self.shown_frame();
+        let info = Arc::clone(&self.host.info);
+        let last = info.frames().saturating_sub(1);
+        let shown = self.host.shown_frame();
         // Scrubber: one seek in flight, the worker merges the rest.
         let mut pos = self.scrub.unwrap_or(shown);
         ui.spacing_mut().slider_width = (ui.available_width() - 24.0).max(100.0);
@@ -153,11 +142,12 @@ impl PlayWindow {
         }
         ui.horizontal(|ui| {
             let shown = Shown {
-                playing: self.state == PlayState::Playing,
-                frame: self.view.shown,
-                frames: self.info.frames(),
-                rate: self.rate_fps(),
-                has_audio: self.info.has_audio(),
+                playing: self.host.playing(),
+                frame: self.host.view.shown,
+                frames: info.frames(),
+                rate: info.rate,
+                speed: self.host.rate,
+                has_audio: info.has_audio(),
             };
             if let Some(message) = self.transport.ui(ui, &shown, &mut |c| commands.push(c)) {
                 self.error = Some(message);
@@ -169,22 +159,19 @@ impl PlayWindow {
     }
 }
 
+impl super::window::Window for PlayWindow {
+    fn ready(&self) -> bool {
+        self.host.view.has_frame() || self.error.is_some()
+    }
+}
+
 impl eframe::App for PlayWindow {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        while let Some(event) = self.player.try_event() {
-            match event {
-                PlayerEvent::State(state) => self.state = state,
-                PlayerEvent::Rate(rate) => self.transport.rate = rate,
-                PlayerEvent::Error(err) => self.error = Some(format!("{err:#}")),
-                PlayerEvent::Position { .. } => self.error = None,
-                PlayerEvent::Eos | PlayerEvent::Duration(_) => {}
-            }
-        }
-        if let Some(frame) = self.player.mailbox().take() {
-            self.view.set_frame(ctx, &frame);
-        }
-        if let Some(shot) = self.screenshot.as_mut() {
-            shot.tick(ctx, self.view.has_frame());
+        let pumped = self.host.pump(ctx);
+        if pumped.error.is_some() {
+            self.error = pumped.error;
+        } else if pumped.moved {
+            self.error = None;
         }
     }
 
@@ -199,27 +186,39 @@ impl eframe::App for PlayWindow {
         egui::Panel::top("title").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong(&self.name);
+                let info = &self.host.info;
                 ui.label(format!(
                     "{}×{} · {} · {} fps{} · {} frames",
-                    self.info.width,
-                    self.info.height,
-                    self.info.video_codec,
-                    (self.info.rate.as_f64() * 1000.0).round() / 1000.0,
-                    if self.info.vfr { " (variable)" } else { "" },
-                    self.info.frames()
+                    info.width,
+                    info.height,
+                    info.video_codec,
+                    (info.rate.as_f64() * 1000.0).round() / 1000.0,
+                    if info.vfr { " (variable)" } else { "" },
+                    info.frames()
                 ));
             });
         });
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            if self.view.ui(ui).clicked() {
+            if self.host.view.ui(ui).clicked() {
                 commands.push(PlayerCommand::TogglePlay);
             }
         });
         // The one place commands reach the player.
         for command in commands {
-            if let Err(err) = self.player.send(command) {
-                self.error = Some(format!("{err:#}"));
+            if let Err(err) = self.host.send(command) {
+                self.error = Some(err);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_key_table_is_consistent() {
+        assert_eq!(
+            super::shortcuts::table_problems(super::KEYS),
+            Vec::<String>::new()
+        );
     }
 }

@@ -14,16 +14,15 @@ mod export_panel;
 mod transport;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::Color32;
 
+use super::player_host::PlayerHost;
 use super::shortcuts::{self, Action};
 use super::timeline::{self, Event, Lane, TimelineAction, TimelineState};
 use super::transport_controls::Transport;
-use super::video_view::VideoView;
-use crate::media::{MediaInfo, PlayState, Player, PlayerCommand, PlayerConfig, PlayerEvent};
+use crate::media::{PlayerCommand, PlayerConfig};
 use crate::model::interchange::ExportFormat;
 use crate::model::{Annotation, Case, CodeKind, Codebook, Recording};
 use crate::vault::{AnnotationEdit, ImportFormat, NewAnnotation, NewConsent, Vault};
@@ -68,6 +67,10 @@ pub enum ReviewCmd {
     Consent(NewConsent),
     /// Open the export window for the clip range.
     OpenExport,
+    /// Run the face preview over the export window's range.
+    FindFaces,
+    /// Export the clip with the export window's settings.
+    ExportClip,
     /// Write the annotations in a format for other tools to this file.
     ExportAnnotations(ExportFormat, PathBuf),
     /// Add the annotations in this file (Debrief JSON or ELAN EAF, by extension).
@@ -105,15 +108,9 @@ pub struct ReviewState {
     pub case: Case,
     /// The case's codebook.
     pub codebook: Codebook,
-    /// Probe data and frame table.
-    pub info: Arc<MediaInfo>,
-    /// The player.
-    pub player: Player,
-    /// The picture.
-    pub view: VideoView,
-    /// Playing or paused.
-    pub play_state: PlayState,
-    /// Go-to field, rate and volume.
+    /// The player, its probe data and frame table, and the picture.
+    pub host: PlayerHost,
+    /// Go-to field and volume.
     pub(crate) transport: Transport,
     /// Annotations, as stored.
     pub annotations: Vec<Annotation>,
@@ -166,7 +163,7 @@ impl ReviewState {
             .open_media(recording_id, true)
             .map_err(|e| format!("{e:#}"))?;
         let audio = PlayerConfig::default().audio;
-        let player = super::screen_player(source, &info, wake, audio)?;
+        let host = PlayerHost::open(source, info, wake, audio)?;
         let lanes = codebook
             .categories
             .iter()
@@ -183,10 +180,7 @@ impl ReviewState {
             recording,
             case,
             codebook,
-            info,
-            player,
-            view: VideoView::default(),
-            play_state: PlayState::Paused,
+            host,
             transport: Transport::default(),
             annotations,
             selected: None,
@@ -239,40 +233,36 @@ impl ReviewState {
         self.metrics = crate::model::metrics::interval_metrics(
             &self.codebook,
             &self.annotations,
-            self.info.table.end_ns(),
+            self.host.info.table.end_ns(),
         );
     }
 
     /// The frame on screen (the playhead shows this, not the requested one).
     pub fn shown_frame(&self) -> u64 {
-        self.view.shown.map_or(0, |(i, _)| i)
+        self.host.shown_frame()
     }
 
     /// Drains player events and takes the newest frame (call once per frame, before `ui`).
     pub fn logic(&mut self, ctx: &egui::Context) {
-        while let Some(event) = self.player.try_event() {
-            match event {
-                PlayerEvent::State(s) => self.play_state = s,
-                PlayerEvent::Rate(r) => self.transport.rate = r,
-                PlayerEvent::Error(e) => self.message = Some(format!("{e:#}")),
-                PlayerEvent::Eos => self.shuttle = 0,
-                PlayerEvent::Position { .. } | PlayerEvent::Duration(_) => {}
-            }
+        let pumped = self.host.pump(ctx);
+        if let Some(e) = pumped.error {
+            self.message = Some(e);
         }
-        if let Some(frame) = self.player.mailbox().take() {
-            self.view.set_frame(ctx, &frame);
+        if pumped.eos {
+            self.shuttle = 0;
         }
         // Backward shuttle: the player plays forwards only, so step back on a timer
         // (cached backward steps make this smooth after the first GOP).
         if self.shuttle < 0 {
             let period = Duration::from_secs_f64(
-                1.0 / self.info.rate.as_f64().max(1.0) / f64::from(self.shuttle.unsigned_abs()),
+                1.0 / self.host.info.rate.as_f64().max(1.0)
+                    / f64::from(self.shuttle.unsigned_abs()),
             );
             if self.shown_frame() == 0 {
                 self.shuttle = 0;
             } else if self.last_shuttle_step.elapsed() >= period {
                 self.last_shuttle_step = Instant::now();
-                let _ = self.player.send(PlayerCommand::Step(-1));
+                let _ = self.host.send(PlayerCommand::Step(-1));
             }
             ctx.request_repaint_after(period);
         }
@@ -356,7 +346,7 @@ impl ReviewState {
                         });
                     });
                     egui::ScrollArea::vertical().show(ui, |ui| {
-                        export_panel::export_ui(ui, self, vault);
+                        export_panel::export_ui(ui, self, &mut cmds);
                     });
                 });
         } else {
@@ -368,9 +358,9 @@ impl ReviewState {
                 });
         }
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            let response = self.view.ui(ui);
-            if self.export.open && self.view.has_frame() {
-                let picture = self.view.picture_rect(response.rect);
+            let response = self.host.view.ui(ui);
+            if self.export.open && self.host.view.has_frame() {
+                let picture = self.host.view.picture_rect(response.rect);
                 export_panel::overlay(ui, picture, self);
             } else if response.clicked() {
                 cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
@@ -401,7 +391,9 @@ impl ReviewState {
             let mut open = true;
             egui::Window::new("Keyboard shortcuts")
                 .open(&mut open)
-                .show(ui.ctx(), |ui| shortcuts::sheet_ui(ui, &codes));
+                .show(ui.ctx(), |ui| {
+                    shortcuts::sheet_ui(ui, shortcuts::BINDINGS, &codes)
+                });
             self.sheet_open = open;
         }
         self.apply(vault, cmds)
@@ -412,14 +404,14 @@ impl ReviewState {
         let input = timeline::TimelineInput {
             lanes: &self.lanes,
             events,
-            frames: self.info.frames(),
-            rate: self.info.rate,
+            frames: self.host.info.frames(),
+            rate: self.host.info.rate,
             playhead: self.shown_frame(),
             in_out: self.in_out,
             selected: self.selected.as_deref(),
         };
         // Keep the playhead in view while playing.
-        if self.play_state == PlayState::Playing
+        if self.host.playing()
             && let (Some(view), Some(track)) = (self.timeline.view, self.timeline.track)
         {
             self.timeline.view = Some(view.follow(self.shown_frame(), f64::from(track.width())));
@@ -441,8 +433,8 @@ impl ReviewState {
         if ctx.memory(|m| m.focused().is_some()) || egui::Popup::is_any_open(ctx) {
             return;
         }
-        let second = self.info.rate.nominal_fps() as i64;
-        for action in shortcuts::pressed(ctx) {
+        let second = self.host.second();
+        for action in shortcuts::pressed(ctx, shortcuts::BINDINGS) {
             cmds.push(match action {
                 Action::PlayPause => ReviewCmd::Player(PlayerCommand::TogglePlay),
                 Action::ShuttleBack => ReviewCmd::Shuttle(if self.shuttle >= 0 {
@@ -526,7 +518,7 @@ impl ReviewState {
                     ) {
                         self.shuttle = self.shuttle.max(0);
                     }
-                    self.player.send(c).map_err(|e| format!("{e:#}"))
+                    self.host.send(c)
                 }
                 ReviewCmd::Code(code) => {
                     reload = true;
@@ -544,10 +536,7 @@ impl ReviewState {
                         .map(|a| a.start_frame);
                     self.select(Some(id));
                     match start {
-                        Some(f) => self
-                            .player
-                            .send(PlayerCommand::Seek(f))
-                            .map_err(|e| format!("{e:#}")),
+                        Some(f) => self.host.send(PlayerCommand::Seek(f)),
                         None => Ok(()),
                     }
                 }
@@ -605,7 +594,7 @@ impl ReviewState {
                     match self.in_out {
                         (Some(a), Some(b)) if a <= b => {
                             self.export.open_for((a, b), vault, &self.recording.id);
-                            let _ = self.player.send(PlayerCommand::Seek(a));
+                            let _ = self.host.send(PlayerCommand::Seek(a));
                         }
                         _ => {
                             self.message = Some(
@@ -613,6 +602,14 @@ impl ReviewState {
                             );
                         }
                     }
+                    Ok(())
+                }
+                ReviewCmd::FindFaces => {
+                    self.export.start(vault, &self.recording.id, false);
+                    Ok(())
+                }
+                ReviewCmd::ExportClip => {
+                    self.export.start(vault, &self.recording.id, true);
                     Ok(())
                 }
                 ReviewCmd::Shuttle(speed) => self.shuttle(speed),
@@ -698,7 +695,7 @@ impl ReviewState {
 
     fn shuttle(&mut self, speed: i32) -> Result<(), String> {
         self.shuttle = speed;
-        let send = |c| self.player.send(c).map_err(|e| format!("{e:#}"));
+        let send = |c| self.host.send(c);
         match speed {
             0 => send(PlayerCommand::Pause),
             s if s > 0 => {

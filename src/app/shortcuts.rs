@@ -1,5 +1,8 @@
-//! Every keyboard shortcut in one table, so the sheet (`?`) and the handling
-//! cannot disagree, and remapping later means editing data, not code.
+//! Key tables: one per context (the review screen here, the presenter and
+//! the plain player beside their windows), each a list of `(action, keys,
+//! what it does)` over that context's own action type. The same table drives
+//! the handling ([`pressed`]) and the sheet that `?` shows ([`sheet_ui`]), so
+//! the two cannot disagree, and remapping means editing data, not code.
 //! Codebook hotkeys come from the codebook and are added at run time.
 
 use egui::{Key, KeyboardShortcut, Modifiers};
@@ -49,8 +52,17 @@ pub enum Action {
     Back,
 }
 
-/// The default bindings, in the order the sheet lists them.
-pub const BINDINGS: &[(Action, KeyboardShortcut, &str)] = &[
+/// One row of a key table: the action, its keys, and what the sheet says it does.
+/// An action may have several rows (several keys); the sheet shows them on one line.
+pub type Binding<A> = (A, KeyboardShortcut, &'static str);
+
+/// Shorthand for a binding without modifiers.
+pub const fn key(key: Key) -> KeyboardShortcut {
+    KeyboardShortcut::new(Modifiers::NONE, key)
+}
+
+/// The review screen's bindings, in the order the sheet lists them.
+pub const BINDINGS: &[Binding<Action>] = &[
     (
         Action::PlayPause,
         KeyboardShortcut::new(Modifiers::NONE, Key::Space),
@@ -144,7 +156,8 @@ pub const BINDINGS: &[(Action, KeyboardShortcut, &str)] = &[
     ),
     (
         Action::ShortcutSheet,
-        KeyboardShortcut::new(Modifiers::SHIFT, Key::Questionmark),
+        // Without Shift: egui then matches `?` however the layout types it.
+        key(Key::Questionmark),
         "This sheet",
     ),
     (
@@ -154,17 +167,13 @@ pub const BINDINGS: &[(Action, KeyboardShortcut, &str)] = &[
     ),
 ];
 
-/// Consumes the shortcuts pressed this frame, in table order (so Ctrl+Shift+Z wins over
-/// Ctrl+Z and Shift+Right over Right).
-pub fn pressed(ctx: &egui::Context) -> Vec<Action> {
+/// Consumes the shortcuts of `table` pressed this frame, in table order (so
+/// Ctrl+Shift+Z wins over Ctrl+Z and Shift+Right over Right).
+pub fn pressed<A: Copy>(ctx: &egui::Context, table: &[Binding<A>]) -> Vec<A> {
     ctx.input_mut(|input| {
         let mut actions = Vec::new();
-        for (action, shortcut, _) in BINDINGS {
-            // `?` arrives with or without Shift depending on the keyboard layout.
-            let hit = input.consume_shortcut(shortcut)
-                || (*action == Action::ShortcutSheet
-                    && input.consume_key(Modifiers::NONE, Key::Questionmark));
-            if hit {
+        for (action, shortcut, _) in table {
+            if input.consume_shortcut(shortcut) {
                 actions.push(*action);
             }
         }
@@ -172,20 +181,83 @@ pub fn pressed(ctx: &egui::Context) -> Vec<Action> {
     })
 }
 
+/// A shortcut as people write it: egui's text ("Ctrl+Shift+Z"), with the
+/// keys egui only names ("CloseBracket", "Questionmark") shown as typed.
+pub fn shortcut_text(ctx: &egui::Context, shortcut: &KeyboardShortcut) -> String {
+    let text = ctx.format_shortcut(shortcut);
+    let typed = match shortcut.logical_key {
+        Key::Questionmark => "?",
+        Key::OpenBracket => "[",
+        Key::CloseBracket => "]",
+        Key::Comma => ",",
+        Key::Period => ".",
+        Key::PageUp => "Page Up",
+        Key::PageDown => "Page Down",
+        _ => return text,
+    };
+    [
+        shortcut.logical_key.name(),
+        shortcut.logical_key.symbol_or_name(),
+    ]
+    .iter()
+    .find_map(|name| text.strip_suffix(name))
+    .map_or(text.clone(), |mods| format!("{mods}{typed}"))
+}
+
+/// What a table's sheet shows: one row per action, its keys joined with " / ".
+pub fn sheet_rows<A: PartialEq>(
+    ctx: &egui::Context,
+    table: &[Binding<A>],
+) -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(&A, String, &'static str)> = Vec::new();
+    for (action, shortcut, what) in table {
+        let keys = shortcut_text(ctx, shortcut);
+        match rows.iter_mut().find(|(a, _, _)| *a == action) {
+            Some((_, k, _)) => {
+                k.push_str(" / ");
+                k.push_str(&keys);
+            }
+            None => rows.push((action, keys, what)),
+        }
+    }
+    rows.into_iter().map(|(_, k, w)| (k, w)).collect()
+}
+
+/// A button's hover text: `what`, then the keys `table` binds to `action`
+/// ("Next clip (Page Down)"), so a button never names a key that does
+/// something else.
+pub fn hint<A: PartialEq>(
+    ctx: &egui::Context,
+    table: &[Binding<A>],
+    action: &A,
+    what: &str,
+) -> String {
+    let keys: Vec<String> = table
+        .iter()
+        .filter(|(a, _, _)| a == action)
+        .map(|(_, k, _)| shortcut_text(ctx, k))
+        .collect();
+    if keys.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what} ({})", keys.join(" / "))
+    }
+}
+
 /// The key a codebook hotkey names (`"B"`, `"3"`, `"F2"`), if egui knows it.
 pub fn code_key(hotkey: &str) -> Option<Key> {
     Key::from_name(hotkey.trim())
 }
 
-/// The sheet: every shortcut, plus the codebook's hotkeys.
-pub fn sheet_ui(ui: &mut egui::Ui, codes: &[(String, String)]) {
+/// The sheet: every binding of `table`, then `extra` rows (a codebook's hotkeys).
+pub fn sheet_ui<A: PartialEq>(ui: &mut egui::Ui, table: &[Binding<A>], codes: &[(String, String)]) {
     egui::Grid::new("shortcut-sheet")
         .striped(true)
         .num_columns(2)
         .show(ui, |ui| {
-            for (_, shortcut, what) in BINDINGS {
-                ui.monospace(ui.ctx().format_shortcut(shortcut));
-                ui.label(*what);
+            for (keys, what) in sheet_rows(ui.ctx(), table) {
+                ui.monospace(keys);
+                ui.label(what);
                 ui.end_row();
             }
             for (key, label) in codes {
@@ -196,30 +268,102 @@ pub fn sheet_ui(ui: &mut egui::Ui, codes: &[(String, String)]) {
         });
 }
 
+/// A table's own consistency: no shortcut bound twice, and every Shift
+/// variant before its plain key (egui matches a pattern without Shift whether
+/// or not Shift is held, so the plain one would swallow it). Each table's
+/// tests call this.
+pub fn table_problems<A: std::fmt::Debug>(table: &[Binding<A>]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, (x, a, _)) in table.iter().enumerate() {
+        for (y, b, _) in &table[i + 1..] {
+            if a == b {
+                problems.push(format!("{a:?} is bound to both {x:?} and {y:?}"));
+            }
+            if a.logical_key == b.logical_key && a.modifiers.is_none() && !b.modifiers.is_none() {
+                problems.push(format!("{x:?} ({a:?}) shadows {y:?} ({b:?})"));
+            }
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn no_two_actions_share_a_shortcut() {
-        for (i, (_, a, _)) in BINDINGS.iter().enumerate() {
-            for (_, b, _) in &BINDINGS[i + 1..] {
-                assert!(a != b, "{a:?} bound twice");
-            }
-        }
+    fn the_review_table_is_consistent() {
+        assert_eq!(table_problems(BINDINGS), Vec::<String>::new());
     }
 
     #[test]
-    fn shift_variants_come_before_their_plain_keys() {
-        // egui matches a pattern without Shift whether or not Shift is held, so the
-        // Shift binding must be consumed first or it never fires.
-        for (i, (_, a, _)) in BINDINGS.iter().enumerate() {
-            for (_, b, _) in &BINDINGS[i + 1..] {
-                let plain_first = a.logical_key == b.logical_key
-                    && a.modifiers.is_none()
-                    && !b.modifiers.is_none();
-                assert!(!plain_first, "{a:?} shadows {b:?}");
-            }
+    fn a_shadowed_or_doubled_key_is_found() {
+        #[derive(Debug)]
+        enum T {
+            A,
+            B,
+        }
+        let doubled = [(T::A, key(Key::A), ""), (T::B, key(Key::A), "")];
+        assert_eq!(table_problems(&doubled).len(), 1);
+        let shadowed = [
+            (T::A, key(Key::ArrowLeft), ""),
+            (
+                T::B,
+                KeyboardShortcut::new(Modifiers::SHIFT, Key::ArrowLeft),
+                "",
+            ),
+        ];
+        assert_eq!(table_problems(&shadowed).len(), 1);
+    }
+
+    #[test]
+    fn the_sheet_shows_an_action_with_several_keys_on_one_line() {
+        let table = [
+            (1, key(Key::Space), "Play"),
+            (2, key(Key::B), "Black"),
+            (1, key(Key::K), "Play"),
+        ];
+        let rows = sheet_rows(&egui::Context::default(), &table);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0], ("Space / K".to_owned(), "Play"));
+    }
+
+    #[test]
+    fn keys_egui_only_names_are_shown_as_typed() {
+        let ctx = egui::Context::default();
+        assert_eq!(shortcut_text(&ctx, &key(Key::CloseBracket)), "]");
+        assert_eq!(shortcut_text(&ctx, &key(Key::Questionmark)), "?");
+        assert_eq!(shortcut_text(&ctx, &key(Key::PageDown)), "Page Down");
+        assert_eq!(shortcut_text(&ctx, &key(Key::B)), "B");
+    }
+
+    #[test]
+    fn a_hint_names_the_keys_of_its_action() {
+        let table = [(1, key(Key::Space), "Play"), (1, key(Key::K), "Play")];
+        let ctx = egui::Context::default();
+        assert_eq!(hint(&ctx, &table, &1, "Play"), "Play (Space / K)");
+        assert_eq!(hint(&ctx, &table, &2, "Other"), "Other");
+    }
+
+    #[test]
+    fn a_question_mark_opens_the_sheet_with_or_without_shift() {
+        let ctx = egui::Context::default();
+        for modifiers in [Modifiers::NONE, Modifiers::SHIFT] {
+            let input = egui::RawInput {
+                events: vec![egui::Event::Key {
+                    key: Key::Questionmark,
+                    physical_key: None,
+                    pressed: true,
+                    repeat: false,
+                    modifiers,
+                }],
+                ..Default::default()
+            };
+            let mut got = Vec::new();
+            let mut out = ctx.run_ui(input, |ui| got = pressed(ui.ctx(), BINDINGS));
+            // Nothing renders here: the font atlas upload is dropped on purpose.
+            out.textures_delta.clear();
+            assert_eq!(got, vec![Action::ShortcutSheet], "with {modifiers:?}");
         }
     }
 

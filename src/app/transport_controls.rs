@@ -15,8 +15,6 @@ pub(crate) const RATES: [f64; 8] = [0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 4.0];
 pub(crate) struct Transport {
     /// The go-to field's text.
     pub goto_text: String,
-    /// Playback rate as the player last reported it.
-    pub rate: f64,
     /// Volume, 0–1.
     pub volume: f64,
     /// Sound muted.
@@ -27,7 +25,6 @@ impl Default for Transport {
     fn default() -> Self {
         Self {
             goto_text: String::new(),
-            rate: 1.0,
             volume: 1.0,
             muted: false,
         }
@@ -44,6 +41,8 @@ pub(crate) struct Shown {
     pub frames: u64,
     /// Its frame rate.
     pub rate: FrameRate,
+    /// The playback rate, as the player last confirmed it.
+    pub speed: f64,
     /// Volume controls are shown only for recordings with sound.
     pub has_audio: bool,
 }
@@ -112,7 +111,7 @@ impl Transport {
             }
         }
         ui.separator();
-        let mut rate = self.rate;
+        let mut rate = shown.speed;
         egui::ComboBox::from_id_salt("transport-rate")
             .selected_text(format!("{rate}×"))
             .width(64.0)
@@ -123,8 +122,7 @@ impl Transport {
             })
             .response
             .on_hover_text("Playback rate (pitch kept)");
-        if rate != self.rate {
-            self.rate = rate;
+        if rate != shown.speed {
             send(PlayerCommand::SetRate(rate));
         }
         if shown.has_audio {

@@ -307,9 +307,138 @@ impl Codebook {
     }
 }
 
+/// An id not yet used by `taken`: `base`, `base-2`, `base-3`, …
+pub fn free_id(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| !taken(id))
+        .unwrap_or_else(|| base.to_owned())
+}
+
+/// An id from a label: lowercase letters, digits and '-'.
+pub fn slug(label: &str) -> String {
+    let mut out = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() { "code".into() } else { out }
+}
+
+impl Codebook {
+    /// A new codebook to start editing from: one category, one point code.
+    pub fn template(id: String) -> Self {
+        Self {
+            id,
+            name: "New codebook".into(),
+            version: "1".into(),
+            description: String::new(),
+            categories: vec![Category {
+                id: "events".into(),
+                name: "Events".into(),
+                colour: "#4C78A8".into(),
+            }],
+            codes: vec![Code {
+                id: "event".into(),
+                label: "Event".into(),
+                category: "events".into(),
+                kind: super::CodeKind::Point,
+                hotkey: None,
+                description: String::new(),
+                rating: None,
+            }],
+            metrics: Vec::new(),
+        }
+    }
+
+    /// The schema's problems, or (when there are none) the consistency
+    /// problems: what `codebook validate` reports, for a codebook in memory.
+    pub fn all_problems(&self) -> Vec<super::schema::Problem> {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        let problems = super::schema::Bundled::Codebook.check(&value);
+        if problems.is_empty() {
+            self.problems()
+        } else {
+            problems
+        }
+    }
+
+    /// The row a JSON pointer names, for people: "Code 3 (Call-out), hotkey"
+    /// for `/codes/2/hotkey`.
+    pub fn place(&self, pointer: &str) -> String {
+        let mut parts = pointer.trim_start_matches('/').split('/');
+        let list = parts.next().unwrap_or_default();
+        let index: Option<usize> = parts.next().and_then(|i| i.parse().ok());
+        let field = parts.next();
+        let row = match (list, index) {
+            ("codes", Some(i)) => format!(
+                "Code {} ({})",
+                i + 1,
+                self.codes.get(i).map_or("", |c| c.label.as_str())
+            ),
+            ("categories", Some(i)) => format!(
+                "Category {} ({})",
+                i + 1,
+                self.categories.get(i).map_or("", |c| c.name.as_str())
+            ),
+            ("metrics", Some(i)) => format!(
+                "Metric {} ({})",
+                i + 1,
+                self.metrics.get(i).map_or("", |m| m.name.as_str())
+            ),
+            ("", _) => "Codebook".to_owned(),
+            (other, _) => other.to_owned(),
+        };
+        match field {
+            Some(f) => format!("{row}, {f}"),
+            None => row,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_slugs_and_free() {
+        assert_eq!(slug("Call-out: HR > 100!"), "call-out-hr-100");
+        assert_eq!(slug("  "), "code");
+        let taken = ["team-copy", "team-copy-2"];
+        assert_eq!(free_id("team-copy", |c| taken.contains(&c)), "team-copy-3");
+        assert_eq!(free_id("x", |_| false), "x");
+    }
+
+    #[test]
+    fn the_template_is_a_valid_codebook() {
+        let book = Codebook::template("mine".into());
+        assert_eq!(book.all_problems(), Vec::new());
+        let text = serde_json::to_string(&book).unwrap();
+        assert!(Codebook::validate(&text, "t.json").is_ok());
+    }
+
+    #[test]
+    fn pointers_are_placed_by_row() {
+        let book = Codebook::from_json(NEONATAL).unwrap();
+        let label = &book.codes[2].label;
+        assert_eq!(
+            book.place("/codes/2/hotkey"),
+            format!("Code 3 ({label}), hotkey")
+        );
+        assert_eq!(book.place(""), "Codebook");
+        let mut bad = book.clone();
+        bad.categories[0].colour = "blue".into();
+        let problems = bad.all_problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, "/categories/0/colour");
+    }
 
     #[test]
     fn bundled_codebook_has_the_stable_ids() {

@@ -132,7 +132,7 @@ pub(super) fn list_ui(ui: &mut egui::Ui, s: &mut ReviewState, cmds: &mut Vec<Rev
         ui.strong("Note");
     });
     let row_height = 20.0;
-    let rate = s.info.rate;
+    let rate = s.host.info.rate;
     let selected = s.selected.clone();
     egui::ScrollArea::vertical()
         .id_salt("annotation-rows")

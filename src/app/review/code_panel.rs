@@ -145,7 +145,7 @@ fn agreement_ui(ui: &mut egui::Ui, s: &mut ReviewState) {
                     .collect::<Vec<_>>()
             };
             let (a, b) = (by(&key.0), by(&key.1));
-            let (pts, end) = (s.info.table.all_pts(), s.info.table.end_ns());
+            let (pts, end) = (s.host.info.table.all_pts(), s.host.info.table.end_ns());
             let kappa = agreement::kappa_by_category(&s.codebook, &a, &b, pts, end, 1_000_000_000);
             let events = agreement::match_events(&a, &b, 1_000_000_000);
             view.result = Some((key, kappa, events));

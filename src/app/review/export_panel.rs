@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use egui::{Color32, Pos2, Rect as ScreenRect, Stroke, Vec2};
 
-use super::ReviewState;
+use super::{ReviewCmd, ReviewState};
 use crate::deid::regions::Keyframe;
 use crate::deid::{CoverStyle, ManualRegion, Rect, Shape};
 use crate::export::{
@@ -212,7 +212,8 @@ impl ExportState {
         self.start(vault, recording_id, false);
     }
 
-    fn start(&mut self, vault: &mut Vault, recording_id: &str, exporting: bool) {
+    /// Starts the face preview (`exporting` false) or the export on a thread.
+    pub(crate) fn start(&mut self, vault: &mut Vault, recording_id: &str, exporting: bool) {
         let settings = self.settings.clone();
         let out = PathBuf::from(self.out.trim());
         // An export is granted by the plenary layer (and noted as being written);
@@ -278,11 +279,11 @@ impl ExportState {
     }
 }
 
-/// The export window's contents.
-pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, vault: &mut Vault) {
+/// The export window's contents. Starting the preview or the export is a
+/// command for [`ReviewState::apply`]; the panel only edits its settings.
+pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, cmds: &mut Vec<ReviewCmd>) {
     let shown = state.shown_frame();
-    let recording_id = state.recording.id.clone();
-    let (width, height) = (state.info.width, state.info.height);
+    let (width, height) = (state.host.info.width, state.host.info.height);
     let ex = &mut state.export;
     ui.strong("Clip");
     ui.label(format!(
@@ -290,7 +291,7 @@ pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, vault: &mut 
         ex.settings.from,
         ex.settings.to,
         ex.settings.to - ex.settings.from + 1,
-        (ex.settings.to - ex.settings.from + 1) as f64 / state.info.rate.as_f64().max(1.0)
+        (ex.settings.to - ex.settings.from + 1) as f64 / state.host.info.rate.as_f64().max(1.0)
     ));
     if let Some(clips) = &ex.clips
         && !clips.is_empty()
@@ -372,7 +373,7 @@ pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, vault: &mut 
                     .on_hover_text("Runs the detector over the clip and draws what will be covered on the video")
                     .clicked()
                 {
-                    ex.start(vault, &recording_id, false);
+                    cmds.push(ReviewCmd::FindFaces);
                 }
                 if let Some(p) = &ex.preview {
                     ui.label(format!("faces on {} frames", p.frames_with_faces));
@@ -392,7 +393,7 @@ pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, vault: &mut 
                 .add_enabled(can, egui::Button::new("Export clip"))
                 .clicked()
             {
-                ex.start(vault, &recording_id, true);
+                cmds.push(ReviewCmd::ExportClip);
             }
         }
     }
@@ -541,7 +542,7 @@ fn to_screen(picture: ScreenRect, r: Rect, width: u32, height: u32) -> ScreenRec
 /// the pointer move or resize the selected region (a keyframe on this frame).
 pub(crate) fn overlay(ui: &mut egui::Ui, picture: ScreenRect, state: &mut ReviewState) {
     let frame = state.shown_frame();
-    let (width, height) = (state.info.width, state.info.height);
+    let (width, height) = (state.host.info.width, state.host.info.height);
     let ex = &mut state.export;
     let painter = ui.painter().with_clip_rect(picture);
     if let Some(p) = &ex.preview

@@ -3,16 +3,16 @@
 use super::{ReviewCmd, ReviewState};
 use crate::app::transport_controls::Shown;
 use crate::app::video_view::Zoom;
-use crate::media::PlayState;
 
 pub(super) fn transport_ui(ui: &mut egui::Ui, s: &mut ReviewState, cmds: &mut Vec<ReviewCmd>) {
     ui.horizontal_wrapped(|ui| {
         let shown = Shown {
-            playing: s.play_state == PlayState::Playing,
-            frame: s.view.shown,
-            frames: s.info.frames(),
-            rate: s.info.rate,
-            has_audio: s.info.has_audio(),
+            playing: s.host.playing(),
+            frame: s.host.view.shown,
+            frames: s.host.info.frames(),
+            rate: s.host.info.rate,
+            speed: s.host.rate,
+            has_audio: s.host.info.has_audio(),
         };
         if let Some(message) = s
             .transport
@@ -42,9 +42,9 @@ pub(super) fn transport_ui(ui: &mut egui::Ui, s: &mut ReviewState, cmds: &mut Ve
             cmds.push(ReviewCmd::ClearInOut);
         }
         ui.separator();
-        ui.selectable_value(&mut s.view.zoom, Zoom::Fit, "Fit")
+        ui.selectable_value(&mut s.host.view.zoom, Zoom::Fit, "Fit")
             .on_hover_text("Fit the video in the window");
-        ui.selectable_value(&mut s.view.zoom, Zoom::Actual, "100%")
+        ui.selectable_value(&mut s.host.view.zoom, Zoom::Actual, "100%")
             .on_hover_text("One video pixel per screen pixel");
         if ui.button("Full screen").on_hover_text("F11").clicked() {
             let full = ui.input(|i| i.viewport().fullscreen.unwrap_or(false));
