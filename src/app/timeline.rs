@@ -386,17 +386,9 @@ pub fn timeline_ui(
         );
         painter.galley(at, name, text);
     }
-    // Events, with level of detail: thousands of events may share a few
-    // hundred pixels, so overlapping bars merge into one and points closer
-    // than two points apart are drawn once (events arrive sorted by start).
-    // The selected or dragged event is drawn on its own, on top.
+    // Events, with level of detail ([`marks`] decides what to draw).
     let track_painter = painter.with_clip_rect(track);
     let lanes = input.lanes.len();
-    let mut bar_run: Vec<Option<(f32, f32, usize, usize)>> = vec![None; lanes];
-    let mut last_point: Vec<f32> = vec![f32::NEG_INFINITY; lanes];
-    // Points are drawn after all bars, so a marker is never hidden under a span.
-    let mut points: Vec<(f32, usize, Stroke)> = Vec::new();
-    let mut special: Vec<(&Event, u64, Option<u64>)> = Vec::new();
     let lane_top = |lane: usize| track.top() + RULER_HEIGHT + LANE_HEIGHT * lane as f32;
     let draw_bar = |x0: f32, x1: f32, lane: usize, single: Option<&Event>, stroke: Stroke| {
         let Some(l) = input.lanes.get(lane) else {
@@ -444,77 +436,43 @@ pub fn timeline_ui(
         ];
         track_painter.add(egui::Shape::convex_polygon(pts, l.colour, stroke));
     };
-    let (track_left, track_right) = (track.left() - 8.0, track.right() + 8.0);
-    for (idx, event) in input.events.iter().enumerate() {
-        let (start, end) = match &state.drag {
-            Some(Drag::Event { id, preview, .. }) if *id == event.id => (preview.0, preview.1),
-            _ => (event.start, event.end),
-        };
-        let dragged = matches!(&state.drag, Some(Drag::Event { id, .. }) if *id == event.id);
-        if event.lane >= lanes {
-            continue;
-        }
-        if dragged || input.selected == Some(event.id.as_str()) {
-            special.push((event, start, end));
-            continue;
-        }
-        let faint = Stroke::new(1.0, input.lanes[event.lane].colour.gamma_multiply(0.6));
-        if end.is_some() || event.open {
-            let last = end.unwrap_or_else(|| input.playhead.max(start));
-            let (x0, x1) = (x_at(start as f64), x_at(last as f64 + 1.0));
-            if x1 < track_left || x0 > track_right {
-                continue;
+    let dragged = match &state.drag {
+        Some(Drag::Event { id, preview, .. }) => Some((id.as_str(), *preview)),
+        _ => None,
+    };
+    let view = MarkView {
+        x_at: &x_at,
+        left: track.left() - 8.0,
+        right: track.right() + 8.0,
+        lanes,
+        playhead: input.playhead,
+        selected: input.selected,
+        dragged,
+    };
+    for mark in marks(input.events, &view) {
+        match mark {
+            Mark::Bar {
+                x0,
+                x1,
+                lane,
+                single,
+                chosen,
+            } => {
+                let stroke = if chosen {
+                    Stroke::new(2.0, text)
+                } else {
+                    Stroke::new(1.0, input.lanes[lane].colour.gamma_multiply(0.6))
+                };
+                draw_bar(x0, x1, lane, single.map(|i| &input.events[i]), stroke);
             }
-            let run = &mut bar_run[event.lane];
-            match run {
-                Some((_, rx1, n, _)) if x0 <= *rx1 + 1.0 => {
-                    *rx1 = rx1.max(x1);
-                    *n += 1;
-                }
-                _ => {
-                    if let Some((rx0, rx1, n, idx)) = run.take() {
-                        draw_bar(
-                            rx0,
-                            rx1,
-                            event.lane,
-                            (n == 1).then(|| &input.events[idx]),
-                            faint,
-                        );
-                    }
-                    *run = Some((x0, x1, 1, idx));
-                }
+            Mark::Point { x, lane, chosen } => {
+                let stroke = if chosen {
+                    Stroke::new(2.0, text)
+                } else {
+                    Stroke::new(1.0, input.lanes[lane].colour.gamma_multiply(0.6))
+                };
+                draw_point(x, lane, stroke);
             }
-        } else {
-            let cx = x_at(start as f64 + 0.5);
-            if cx < track_left || cx > track_right || (cx - last_point[event.lane]).abs() < 2.0 {
-                continue;
-            }
-            last_point[event.lane] = cx;
-            points.push((cx, event.lane, faint));
-        }
-    }
-    for (lane, run) in bar_run.into_iter().enumerate() {
-        if let Some((x0, x1, n, idx)) = run {
-            let faint = Stroke::new(1.0, input.lanes[lane].colour.gamma_multiply(0.6));
-            draw_bar(x0, x1, lane, (n == 1).then(|| &input.events[idx]), faint);
-        }
-    }
-    for (cx, lane, stroke) in points {
-        draw_point(cx, lane, stroke);
-    }
-    for (event, start, end) in special {
-        let stroke = Stroke::new(2.0, text);
-        if end.is_some() || event.open {
-            let last = end.unwrap_or_else(|| input.playhead.max(start));
-            draw_bar(
-                x_at(start as f64),
-                x_at(last as f64 + 1.0),
-                event.lane,
-                Some(event),
-                stroke,
-            );
-        } else {
-            draw_point(x_at(start as f64 + 0.5), event.lane, stroke);
         }
     }
     // Playhead: the frame actually displayed.
@@ -557,6 +515,139 @@ pub fn timeline_ui(
         Some(text) => response.on_hover_text_at_pointer(text),
         None => response,
     }
+}
+
+/// What [`marks`] needs to know of the track.
+pub struct MarkView<'a> {
+    /// Screen x of a frame position.
+    pub x_at: &'a dyn Fn(f64) -> f32,
+    /// Left edge of what is visible (a little past the track).
+    pub left: f32,
+    /// Right edge of what is visible.
+    pub right: f32,
+    /// Lanes on the track.
+    pub lanes: usize,
+    /// The frame on screen (an open duration reaches it).
+    pub playhead: u64,
+    /// The selected event's id.
+    pub selected: Option<&'a str>,
+    /// The event being dragged, and where it is being dragged to.
+    pub dragged: Option<(&'a str, (u64, Option<u64>))>,
+}
+
+/// One thing to draw on the track, in screen x.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mark {
+    /// A span; `single` is the event's index when it stands for one event.
+    Bar {
+        /// Left edge.
+        x0: f32,
+        /// Right edge.
+        x1: f32,
+        /// Lane.
+        lane: usize,
+        /// The one event drawn (labelled), or `None` for a merged run.
+        single: Option<usize>,
+        /// Selected or dragged: drawn on top, outlined.
+        chosen: bool,
+    },
+    /// A point event's marker.
+    Point {
+        /// Centre.
+        x: f32,
+        /// Lane.
+        lane: usize,
+        /// Selected or dragged.
+        chosen: bool,
+    },
+}
+
+/// Level of detail: what to draw for `events` (sorted by start) so that
+/// thousands of them stay cheap in a few hundred pixels. Overlapping bars in
+/// a lane merge into one; points closer than two points to the last one
+/// drawn in their lane are skipped; what lies off the track is dropped.
+/// Bars come first, then points (a marker is never hidden under a span),
+/// then the selected or dragged event on its own, on top.
+pub fn marks(events: &[Event], view: &MarkView<'_>) -> Vec<Mark> {
+    let x_at = view.x_at;
+    let mut bars = Vec::new();
+    let mut points = Vec::new();
+    let mut chosen = Vec::new();
+    let mut run: Vec<Option<(f32, f32, usize, usize)>> = vec![None; view.lanes];
+    let mut last_point = vec![f32::NEG_INFINITY; view.lanes];
+    let bar = |(x0, x1, n, idx): (f32, f32, usize, usize), lane| Mark::Bar {
+        x0,
+        x1,
+        lane,
+        single: (n == 1).then_some(idx),
+        chosen: false,
+    };
+    for (idx, event) in events.iter().enumerate() {
+        if event.lane >= view.lanes {
+            continue;
+        }
+        let (start, end, dragged) = match view.dragged {
+            Some((id, (s, e))) if id == event.id => (s, e, true),
+            _ => (event.start, event.end, false),
+        };
+        let is_bar = end.is_some() || event.open;
+        let last = end.unwrap_or_else(|| view.playhead.max(start));
+        if dragged || view.selected == Some(event.id.as_str()) {
+            chosen.push(if is_bar {
+                Mark::Bar {
+                    x0: x_at(start as f64),
+                    x1: x_at(last as f64 + 1.0),
+                    lane: event.lane,
+                    single: Some(idx),
+                    chosen: true,
+                }
+            } else {
+                Mark::Point {
+                    x: x_at(start as f64 + 0.5),
+                    lane: event.lane,
+                    chosen: true,
+                }
+            });
+            continue;
+        }
+        if is_bar {
+            let (x0, x1) = (x_at(start as f64), x_at(last as f64 + 1.0));
+            if x1 < view.left || x0 > view.right {
+                continue;
+            }
+            match &mut run[event.lane] {
+                Some((_, rx1, n, _)) if x0 <= *rx1 + 1.0 => {
+                    *rx1 = rx1.max(x1);
+                    *n += 1;
+                }
+                slot => {
+                    if let Some(done) = slot.take() {
+                        bars.push(bar(done, event.lane));
+                    }
+                    *slot = Some((x0, x1, 1, idx));
+                }
+            }
+        } else {
+            let x = x_at(start as f64 + 0.5);
+            if x < view.left || x > view.right || (x - last_point[event.lane]).abs() < 2.0 {
+                continue;
+            }
+            last_point[event.lane] = x;
+            points.push(Mark::Point {
+                x,
+                lane: event.lane,
+                chosen: false,
+            });
+        }
+    }
+    for (lane, slot) in run.into_iter().enumerate() {
+        if let Some(done) = slot {
+            bars.push(bar(done, lane));
+        }
+    }
+    bars.extend(points);
+    bars.extend(chosen);
+    bars
 }
 
 /// `text` laid out on one line, cut with "…" to fit `max_width` (`Galley::elided` tells).
@@ -632,6 +723,98 @@ pub fn desired_height(lanes: usize) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(id: &str, lane: usize, start: u64, end: Option<u64>) -> Event {
+        Event {
+            id: id.into(),
+            lane,
+            start,
+            end,
+            open: false,
+            label: id.into(),
+        }
+    }
+
+    fn view<'a>(x_at: &'a dyn Fn(f64) -> f32, selected: Option<&'a str>) -> MarkView<'a> {
+        MarkView {
+            x_at,
+            left: 0.0,
+            right: 1000.0,
+            lanes: 2,
+            playhead: 0,
+            selected,
+            dragged: None,
+        }
+    }
+
+    #[test]
+    fn thousands_of_overlapping_spans_are_one_bar() {
+        // 10,000 frames in 1,000 px: a frame is a tenth of a pixel.
+        let x_at = |f: f64| (f / 10.0) as f32;
+        let events: Vec<Event> = (0..5_000)
+            .map(|i| event(&format!("e{i}"), 0, i * 2, Some(i * 2 + 5)))
+            .collect();
+        let marks = marks(&events, &view(&x_at, None));
+        assert_eq!(marks.len(), 1, "{:?}", &marks[..marks.len().min(3)]);
+        assert!(matches!(marks[0], Mark::Bar { single: None, .. }));
+    }
+
+    #[test]
+    fn close_points_are_drawn_once_and_far_ones_each() {
+        let x_at = |f: f64| f as f32;
+        let events = vec![
+            event("a", 1, 10, None),
+            event("b", 1, 11, None),
+            event("c", 1, 20, None),
+            event("off", 1, 5_000, None),
+        ];
+        let marks = marks(&events, &view(&x_at, None));
+        let xs: Vec<f32> = marks
+            .iter()
+            .map(|m| match m {
+                Mark::Point { x, .. } => *x,
+                Mark::Bar { .. } => panic!("no bars here"),
+            })
+            .collect();
+        assert_eq!(
+            xs,
+            vec![10.5, 20.5],
+            "b is within 2 px of a; off is off the track"
+        );
+    }
+
+    #[test]
+    fn the_selected_event_is_drawn_alone_and_last() {
+        let x_at = |f: f64| f as f32;
+        let events = vec![
+            event("a", 0, 0, Some(50)),
+            event("sel", 0, 10, Some(20)),
+            event("b", 0, 30, Some(60)),
+            event("p", 1, 40, None),
+        ];
+        let marks = marks(&events, &view(&x_at, Some("sel")));
+        assert_eq!(
+            marks.last(),
+            Some(&Mark::Bar {
+                x0: 10.0,
+                x1: 21.0,
+                lane: 0,
+                single: Some(1),
+                chosen: true
+            })
+        );
+        // a and b still merge under it; the point comes after the bars.
+        assert!(matches!(
+            marks[0],
+            Mark::Bar {
+                x0: 0.0,
+                x1: 61.0,
+                single: None,
+                ..
+            }
+        ));
+        assert!(matches!(marks[1], Mark::Point { lane: 1, .. }));
+    }
 
     #[test]
     fn colours_parse_and_fall_back() {
