@@ -75,15 +75,6 @@ fn pull(
     }
 }
 
-fn stream_time(sample: &gst::Sample, pts: gst::ClockTime) -> i64 {
-    sample
-        .segment()
-        .and_then(|s| s.downcast_ref::<gst::ClockTime>())
-        .and_then(|s| s.to_stream_time(pts))
-        .unwrap_or(pts)
-        .nseconds() as i64
-}
-
 /// A decoded I420 picture as the decoder left it (its rows may be padded,
 /// described by its video meta): pushed on as is when nothing on it needs
 /// covering, copied into a [`PlanarFrame`] when something does.
@@ -260,7 +251,7 @@ impl VideoRange {
         let pts = buffer
             .pts()
             .ok_or_else(|| MediaError::pipeline("decoded frame without a timestamp"))?;
-        let pts = stream_time(sample, pts);
+        let pts = crate::media::frame_table::sample_stream_ns(sample, pts);
         let index = self
             .info
             .table
@@ -393,7 +384,7 @@ impl AudioRange {
             let rate = s.get::<i32>("rate").map_err(MediaError::pipeline)? as i64;
             let channels = s.get::<i32>("channels").map_err(MediaError::pipeline)? as usize;
             let Some(pts) = buffer.pts() else { continue };
-            let pts = stream_time(&sample, pts);
+            let pts = crate::media::frame_table::sample_stream_ns(&sample, pts);
             let map = buffer.map_readable().map_err(MediaError::pipeline)?;
             let frame_bytes = 4 * channels.max(1);
             let samples = map.len() / frame_bytes;

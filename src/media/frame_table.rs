@@ -5,7 +5,30 @@
 //! rate, so variable-frame-rate recordings and containers that round
 //! timestamps stay exact. PTS values are stream time in nanoseconds: the
 //! buffer timestamp mapped through its segment, the same space seeks and
-//! position queries use.
+//! position queries use. That mapping is [`stream_ns`], the one place it is made.
+
+use gstreamer as gst;
+
+/// A buffer timestamp in stream time (ns): `pts` mapped through `segment`, as
+/// is without one; `None` when the segment clips it away.
+pub fn stream_ns(
+    segment: Option<&gst::FormattedSegment<gst::ClockTime>>,
+    pts: gst::ClockTime,
+) -> Option<i64> {
+    match segment {
+        Some(seg) => seg.to_stream_time(pts).map(|t| t.nseconds() as i64),
+        None => Some(pts.nseconds() as i64),
+    }
+}
+
+/// The stream time (ns) of `pts`, a timestamp of a buffer in `sample`,
+/// mapped through the sample's own segment (as is when it cannot be).
+pub fn sample_stream_ns(sample: &gst::Sample, pts: gst::ClockTime) -> i64 {
+    let segment = sample
+        .segment()
+        .and_then(|s| s.downcast_ref::<gst::ClockTime>());
+    stream_ns(segment, pts).unwrap_or(pts.nseconds() as i64)
+}
 
 /// PTS of every frame plus which frames are keyframes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -368,11 +368,10 @@ fn record(state: &Mutex<ProbeState>, pad: &gst::Pad, info: &gst::PadProbeInfo) {
         },
         Some(gst::PadProbeData::Buffer(buffer)) => {
             let raw = buffer.pts().or(buffer.dts());
-            let pts = match (raw, video.segment.as_ref()) {
-                (Some(t), Some(seg)) => seg.to_stream_time(t).map(|st| st.nseconds() as i64),
-                (Some(t), None) => Some(t.nseconds() as i64),
+            let pts = match raw {
+                Some(t) => super::frame_table::stream_ns(video.segment.as_ref(), t),
                 // No timestamp at all: continue from the previous one.
-                (None, _) => video
+                None => video
                     .last_pts
                     .map(|p| p + buffer.duration().map_or(0, |d| d.nseconds() as i64)),
             };

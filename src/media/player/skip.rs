@@ -98,12 +98,8 @@ pub(super) fn install(decoder: &gst::Element, control: Arc<SkipControl>) {
                     let Some(pts) = buffer.pts() else {
                         return gst::PadProbeReturn::Ok;
                     };
-                    let stream_ns = st
-                        .segment
-                        .as_ref()
-                        .and_then(|s| s.to_stream_time(pts))
-                        .unwrap_or(pts)
-                        .nseconds() as i64;
+                    let stream_ns = crate::media::frame_table::stream_ns(st.segment.as_ref(), pts)
+                        .unwrap_or(pts.nseconds() as i64);
                     if stream_ns >= threshold {
                         return gst::PadProbeReturn::Ok;
                     }

@@ -548,15 +548,10 @@ impl Worker {
         let pts = buffer
             .pts()
             .ok_or_else(|| MediaError::pipeline("decoded frame without a timestamp"))?;
-        let stream_time = sample
-            .segment()
-            .and_then(|s| s.downcast_ref::<gst::ClockTime>())
-            .and_then(|s| s.to_stream_time(pts))
-            .unwrap_or(pts);
         Ok(CachedFrame {
             buffer,
             info,
-            pts_ns: stream_time.nseconds() as i64,
+            pts_ns: crate::media::frame_table::sample_stream_ns(sample, pts),
         })
     }
 
