@@ -23,7 +23,7 @@ use gstreamer_video as gst_video;
 
 use super::reader::DecodedFrame;
 use super::{AudioMode, ClipFormat};
-use crate::deid::PlanarFrame;
+use crate::media::planar::PlanarFrame;
 use crate::media::{MediaError, make_element, pending_write_error as bus_error};
 use crate::time::FrameRate;
 

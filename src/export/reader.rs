@@ -19,9 +19,8 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
-use gstreamer_video::prelude::*;
 
-use crate::deid::{PlanarFrame, Plane};
+use crate::media::planar::PlanarFrame;
 use crate::media::player::pipelines::{self, Kind};
 use crate::media::{
     FrameOrder, MediaError, MediaInfo, MediaSource, Orientation, classify_error, make_element,
@@ -75,24 +74,7 @@ fn pull(
     }
 }
 
-/// A decoded I420 picture as the decoder left it (its rows may be padded,
-/// described by its video meta): pushed on as is when nothing on it needs
-/// covering, copied into a [`PlanarFrame`] when something does.
-pub struct DecodedFrame {
-    /// The decoder's buffer.
-    pub buffer: gst::Buffer,
-    /// Its format and size (from the caps).
-    pub info: gst_video::VideoInfo,
-}
-
-impl DecodedFrame {
-    /// A copy in GStreamer's default I420 layout, to draw on.
-    pub fn to_planar(&self) -> Result<PlanarFrame, MediaError> {
-        let vframe = gst_video::VideoFrameRef::from_buffer_ref_readable(&self.buffer, &self.info)
-            .map_err(|_| MediaError::pipeline("cannot map a decoded frame"))?;
-        copy_i420(&vframe)
-    }
-}
+pub use crate::media::decoded::DecodedFrame;
 
 /// Decodes frames `from..=to` of a recording as I420 pictures.
 pub struct VideoRange {
@@ -107,6 +89,7 @@ pub struct VideoRange {
     next_out: u64,
     /// `FrameOrder::Counted`: the frame the next picture is.
     counter: Option<u64>,
+    caps: crate::media::decoded::CapsCache,
 }
 
 impl VideoRange {
@@ -177,6 +160,7 @@ impl VideoRange {
             next_out: from,
             // Counted pictures start at the keyframe the seek went to.
             counter: counted.then_some(key),
+            caps: None,
         })
     }
 
@@ -197,7 +181,7 @@ impl VideoRange {
         }
         loop {
             let decoded = match pull(&self.appsink, &self.bus, &self.what)? {
-                Some(sample) => Some(self.to_frame(&sample)?),
+                Some(sample) => Some(self.frame_of(&sample)?),
                 None => None,
             };
             let out = match (decoded, self.pending.take()) {
@@ -240,37 +224,22 @@ impl VideoRange {
         }
     }
 
-    fn to_frame(&self, sample: &gst::Sample) -> Result<(u64, DecodedFrame), MediaError> {
-        let buffer = sample
-            .buffer()
-            .ok_or_else(|| MediaError::pipeline("decoded sample without a buffer"))?;
-        let caps = sample
-            .caps()
-            .ok_or_else(|| MediaError::pipeline("decoded sample without caps"))?;
-        let info = gst_video::VideoInfo::from_caps(caps).map_err(MediaError::pipeline)?;
-        let pts = buffer
-            .pts()
-            .ok_or_else(|| MediaError::pipeline("decoded frame without a timestamp"))?;
-        let pts = crate::media::frame_table::sample_stream_ns(sample, pts);
+    fn frame_of(&mut self, sample: &gst::Sample) -> Result<(u64, DecodedFrame), MediaError> {
+        let frame = DecodedFrame::from_sample(sample, &mut self.caps)?;
+        let pts = frame.pts_ns;
         let index = self
             .info
             .table
             .index_of(pts)
             .or_else(|| self.info.table.nearest(pts))
             .unwrap_or(0);
-        if info.format() != gst_video::VideoFormat::I420 {
+        if frame.info.format() != gst_video::VideoFormat::I420 {
             return Err(MediaError::pipeline(format!(
                 "decoded frames are {:?}, not I420",
-                info.format()
+                frame.info.format()
             )));
         }
-        Ok((
-            index,
-            DecodedFrame {
-                buffer: buffer.to_owned(),
-                info,
-            },
-        ))
+        Ok((index, frame))
     }
 }
 
@@ -278,33 +247,6 @@ impl Drop for VideoRange {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
     }
-}
-
-/// Copies a mapped I420 frame into a tightly packed [`PlanarFrame`], row by row (strides differ).
-fn copy_i420(
-    vframe: &gst_video::VideoFrameRef<&gst::BufferRef>,
-) -> Result<PlanarFrame, MediaError> {
-    let (w, h) = (vframe.width(), vframe.height());
-    let mut out = PlanarFrame::zeroed(w, h);
-    for p in 0..3u32 {
-        let src = vframe
-            .plane_data(p)
-            .map_err(|_| MediaError::pipeline("cannot read a plane of a decoded frame"))?;
-        let stride = vframe.plane_stride()[p as usize] as usize;
-        let Plane {
-            offset,
-            stride: dst_stride,
-            width,
-            height,
-        } = out.planes[p as usize];
-        for y in 0..height {
-            let s = src.get(y * stride..y * stride + width).ok_or_else(|| {
-                MediaError::pipeline("a decoded frame is smaller than its caps say")
-            })?;
-            out.data[offset + y * dst_stride..offset + y * dst_stride + width].copy_from_slice(s);
-        }
-    }
-    Ok(out)
 }
 
 /// Decoded audio of a time range, as interleaved 32-bit float samples.

@@ -8,19 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use gstreamer as gst;
-use gstreamer_video as gst_video;
-
-/// One decoded picture as the decoder produced it.
-#[derive(Clone, Debug)]
-pub(super) struct CachedFrame {
-    /// The picture (reference-counted; no copy).
-    pub buffer: gst::Buffer,
-    /// Its format, size and strides.
-    pub info: gst_video::VideoInfo,
-    /// PTS the decoder gave it (stream time, ns).
-    pub pts_ns: i64,
-}
+/// One decoded picture as the decoder produced it (no copy is kept).
+pub(super) use crate::media::decoded::DecodedFrame as CachedFrame;
 
 /// Frames by index, least recently used evicted first.
 pub(super) struct FrameCache {
@@ -98,6 +87,9 @@ impl FrameCache {
 
 #[cfg(test)]
 mod tests {
+    use gstreamer as gst;
+    use gstreamer_video as gst_video;
+
     use super::*;
 
     fn frame(size: usize) -> CachedFrame {

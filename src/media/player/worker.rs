@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_video as gst_video;
 
 use super::cache::{CachedFrame, FrameCache};
 use super::convert::RgbaConverter;
@@ -106,7 +105,7 @@ pub(super) struct Worker {
     /// A frame pulled to settle `held`, returned by the next pull.
     pulled_ahead: Option<CachedFrame>,
     /// Caps of the last pulled sample and their parsed info (parsing per frame is wasteful).
-    last_caps: Option<(gst::Caps, gst_video::VideoInfo)>,
+    last_caps: crate::media::decoded::CapsCache,
     playback: Option<Playback>,
     rate: f64,
 }
@@ -531,28 +530,7 @@ impl Worker {
     }
 
     fn sample_to_frame(&mut self, sample: &gst::Sample) -> Result<CachedFrame, MediaError> {
-        let buffer = sample
-            .buffer_owned()
-            .ok_or_else(|| MediaError::pipeline("decoded sample without a buffer"))?;
-        let caps = sample
-            .caps()
-            .ok_or_else(|| MediaError::pipeline("decoded sample without caps"))?;
-        let info = match &self.last_caps {
-            Some((c, info)) if c.as_ref() == caps => info.clone(),
-            _ => {
-                let info = gst_video::VideoInfo::from_caps(caps).map_err(MediaError::pipeline)?;
-                self.last_caps = Some((caps.to_owned(), info.clone()));
-                info
-            }
-        };
-        let pts = buffer
-            .pts()
-            .ok_or_else(|| MediaError::pipeline("decoded frame without a timestamp"))?;
-        Ok(CachedFrame {
-            buffer,
-            info,
-            pts_ns: crate::media::frame_table::sample_stream_ns(sample, pts),
-        })
+        CachedFrame::from_sample(sample, &mut self.last_caps)
     }
 
     fn present(&mut self, index: u64) -> Result<(), MediaError> {
