@@ -26,6 +26,8 @@ done
 #   and the X11 client libraries winit loads at run time.
 # Packaging (`make deb`, and the package check in `make test`): dpkg-dev (dpkg-shlibdeps finds
 #   the linked libraries' packages), desktop-file-utils and appstream (the validators).
+# Face detection: python3-pip fetches ONNX Runtime's library from its PyPI wheel
+#   (packaging/fetch-onnxruntime.sh, run at the end; without it faces are found with tract).
 apt_packages=(
   build-essential pkg-config libssl-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
@@ -34,6 +36,7 @@ apt_packages=(
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libegl-mesa0
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1
   dpkg-dev desktop-file-utils appstream
+  python3 python3-pip
 )
 [ "$with_ffmpeg" = 1 ] && apt_packages+=(ffmpeg)
 
@@ -62,7 +65,10 @@ for pkg in "${apt_packages[@]}"; do
   }
 done
 
+fetch_onnxruntime() { "$(dirname "$0")/fetch-onnxruntime.sh"; }
+
 if [ "${#missing[@]}" -eq 0 ]; then
+  fetch_onnxruntime
   exit 0
 fi
 
@@ -75,3 +81,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fetch_onnxruntime

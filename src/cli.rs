@@ -152,6 +152,9 @@ enum Command {
     Retention(vault_cmds::Group<vault_cmds::RetentionCommand>),
     /// Crypto-shred now.
     Delete(vault_cmds::Group<vault_cmds::DeleteCommand>),
+    /// Which engine the face detector runs on (ONNX Runtime, or tract when its library is
+    /// missing), and the library it loaded.
+    Detector(export_cmds::DetectorArgs),
     /// Benchmarks that print figures (never pass/fail).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -434,6 +437,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Testsrc(args)) => media_cmds::testsrc(&args),
         Some(Command::Probe(args)) => media_cmds::probe(&args),
+        Some(Command::Detector(args)) => export_cmds::detector(&args),
         Some(Command::Frame(args)) => media_cmds::frame(&args, &cli.vault),
         Some(Command::Init(args)) => vault_cmds::init(&args, &cli.vault.acting(&args.who)),
         Some(Command::User(g)) => vault_cmds::user(&g.cmd, &cli.vault.acting(&g.who)),

@@ -21,8 +21,9 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use serde::{Deserialize, Serialize};
 
+use crate::deid::Rect;
+use crate::deid::detector::{self, Engine};
 use crate::deid::{CoverStyle, FaceDetector, RegionSet, TrackSettings, tracks};
-use crate::deid::{Rect, detector};
 use crate::media::{MediaError, MediaInfo, MediaSource};
 use encoder::{Encoder, EncoderSpec};
 use reader::{AudioRange, VideoRange};
@@ -116,6 +117,14 @@ pub struct ClipSettings {
     pub crf: u32,
     /// x264 speed preset.
     pub preset: String,
+    /// The face detector's engine (none: ONNX Runtime when its library loads,
+    /// else tract). How the clip is made, not what it looks like: never stored.
+    #[serde(skip)]
+    pub engine: Option<Engine>,
+    /// Detector instances and threads each (none: one single-threaded
+    /// instance per core, at most four). Never stored.
+    #[serde(skip)]
+    pub detectors: Option<(usize, usize)>,
 }
 
 impl ClipSettings {
@@ -133,6 +142,8 @@ impl ClipSettings {
             audio: AudioMode::Drop,
             crf: 20,
             preset: "veryfast".into(),
+            engine: None,
+            detectors: None,
         }
     }
 
@@ -250,6 +261,20 @@ pub struct ExportReport {
     pub frames_with_faces: u64,
     /// Boxes covered over all frames (faces after tracking, plus manual regions).
     pub boxes_covered: u64,
+    /// The engine that ran the face detector (`onnxruntime` or `tract`;
+    /// none when faces were not looked for).
+    pub detector_engine: Option<Engine>,
+}
+
+/// What pass 1 found.
+#[derive(Clone, Debug, Default)]
+pub struct Faces {
+    /// The boxes to cover on every frame (index 0 = the clip's first frame).
+    pub boxes: Vec<Vec<Rect>>,
+    /// Frames on which the detector found at least one face.
+    pub frames_with_faces: u64,
+    /// The engine that ran the detector (none when faces were not looked for).
+    pub engine: Option<Engine>,
 }
 
 /// The boxes to cover on every frame of `from..=to` (index 0 = frame `from`):
@@ -260,23 +285,34 @@ pub fn detect_faces(
     settings: &ClipSettings,
     progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
-) -> Result<(Vec<Vec<Rect>>, u64), MediaError> {
+) -> Result<Faces, MediaError> {
     settings.check()?;
     let total = settings.to - settings.from + 1;
     if !settings.detect_faces {
-        return Ok((vec![Vec::new(); total as usize], 0));
+        return Ok(Faces {
+            boxes: vec![Vec::new(); total as usize],
+            ..Faces::default()
+        });
     }
-    let detector = FaceDetector::new(
+    let (w, h, net, threshold) = (
         info.width,
         info.height,
         settings.detector_width,
         settings.threshold,
-    )
+    );
+    let (workers, threads) = settings.detectors.unwrap_or_else(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        (cores.clamp(1, 4), 1)
+    });
+    let detector = match settings.engine {
+        Some(engine) => FaceDetector::on(engine, w, h, net, threshold),
+        None => FaceDetector::new(w, h, net, threshold),
+    }
+    .and_then(|d| d.with_threads(threads))
     .map_err(|e| MediaError::Pipeline(e.to_string()))?;
+    let engine = detector.engine();
     let mut video = VideoRange::open(source, info, settings.from, settings.to)?;
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 4);
+    let workers = workers.max(1);
     let mut found: Vec<Vec<Rect>> = vec![Vec::new(); total as usize];
     let result = std::thread::scope(|scope| -> Result<(), MediaError> {
         let (work_tx, work_rx) = mpsc::sync_channel::<(u64, crate::deid::PlanarFrame)>(workers * 2);
@@ -285,7 +321,9 @@ pub fn detect_faces(
         for _ in 0..workers {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
-            let det = detector.clone();
+            let det = detector
+                .another()
+                .map_err(|e| MediaError::Pipeline(e.to_string()))?;
             scope.spawn(move || {
                 loop {
                     let job = match rx.lock() {
@@ -356,7 +394,11 @@ pub fn detect_faces(
     });
     result?;
     let frames_with_faces = found.iter().filter(|b| !b.is_empty()).count() as u64;
-    Ok((tracks::build(&found, &settings.tracks), frames_with_faces))
+    Ok(Faces {
+        boxes: tracks::build(&found, &settings.tracks),
+        frames_with_faces,
+        engine: Some(engine),
+    })
 }
 
 /// `out` with `.partial` appended to its file name (see [`crate::files::partial_path`]).
@@ -428,7 +470,11 @@ fn export_to(
 ) -> Result<ExportReport, MediaError> {
     let (from, to) = (settings.from, settings.to);
     let total = to.saturating_sub(from) + 1;
-    let (faces, frames_with_faces) = detect_faces(source, info, settings, progress, cancel)?;
+    let Faces {
+        boxes: faces,
+        frames_with_faces,
+        engine,
+    } = detect_faces(source, info, settings, progress, cancel)?;
     let table = &info.table;
     let start_ns = table.pts(from).ok_or(MediaError::FrameOutOfRange {
         index: from,
@@ -529,6 +575,7 @@ fn export_to(
         bytes,
         frames_with_faces,
         boxes_covered,
+        detector_engine: engine,
     })
 }
 

@@ -845,6 +845,47 @@ fn export_clip_and_package_create_from_the_command_line() {
     ]);
     assert_eq!(clip["frames"], 30);
     assert_eq!(clip["out"], out.to_str().unwrap());
+    // The fast engine when its library is there; tract, saying so, when it is hidden.
+    let expected = match debrief::deid::detector::onnxruntime() {
+        Ok(_) => "onnxruntime",
+        Err(why) => {
+            eprintln!("note: {why}: this run checks the tract engine only");
+            "tract"
+        }
+    };
+    assert_eq!(clip["detector_engine"], expected);
+    let hidden = root.path().join("clip-tract.mp4");
+    let out_tract = env
+        .command(&[
+            "export",
+            "clip",
+            "--recording",
+            &recording,
+            "--from-frame",
+            "5",
+            "--to-frame",
+            "14",
+            "--out",
+            hidden.to_str().unwrap(),
+            "--json",
+        ])
+        .env(
+            "DEBRIEF_ONNXRUNTIME",
+            root.path().join("no-such-library.so"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out_tract.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out_tract.stderr)
+    );
+    let tract: serde_json::Value = serde_json::from_slice(&out_tract.stdout).unwrap();
+    assert_eq!(
+        tract["detector_engine"], "tract",
+        "the fallback runs without the library"
+    );
+    assert!(tract["frames_with_faces"].as_u64().unwrap() >= 8, "{tract}");
     let bytes = std::fs::read(&out).unwrap();
     use sha2::Digest as _;
     assert_eq!(clip["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));

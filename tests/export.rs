@@ -156,6 +156,12 @@ fn faces_are_covered_on_every_frame_and_the_range_is_exact() {
         report.frames_with_faces >= (to - from + 1) * 9 / 10,
         "{report:?}"
     );
+    // ONNX Runtime where its library is installed (tract otherwise), and the report says which.
+    let engine = match debrief::deid::detector::onnxruntime() {
+        Ok(_) => debrief::deid::detector::Engine::Onnxruntime,
+        Err(_) => debrief::deid::detector::Engine::Tract,
+    };
+    assert_eq!(report.detector_engine, Some(engine));
     let frames = decode_all(&out);
     assert_eq!(frames.len() as u64, to - from + 1, "output frame count");
     assert_eq!(frames.first().map(|f| f.0), Some(from), "first frame");

@@ -209,7 +209,7 @@ fn faces_in_a_phone_video_are_found_upright() {
     assert_eq!((info.width, info.height), (H, W));
     let mut settings = ClipSettings::new(0, 29);
     settings.threshold = 0.2;
-    let (boxes, _) = export::detect_faces(
+    let export::Faces { boxes, .. } = export::detect_faces(
         &source,
         &info,
         &settings,

@@ -2,8 +2,8 @@
 # Builds the .deb around an existing binary and checks it the way a
 # distribution would: control fields and runtime dependencies, every file in
 # its place, desktop entries (desktop-file-validate), AppStream metainfo
-# (appstreamcli validate), the shared-mime-info file, and the packaged binary
-# starting. `make test` runs it on the debug binary (the package layout does not
+# (appstreamcli validate), the shared-mime-info file, ONNX Runtime and its
+# notices, and the packaged binary starting and running faces on ONNX Runtime. `make test` runs it on the debug binary (the package layout does not
 # depend on the build profile); `make deb` builds the real one.
 #
 # Usage: packaging/debian/check-deb.sh [BINARY]   (default: target/debug/debrief)
@@ -17,11 +17,20 @@ for tool in dpkg-deb desktop-file-validate appstreamcli; do
 done
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked --version 3.8.0 --quiet
 
+# The package carries ONNX Runtime for the face detector: fetch it (once) if it is not there.
+packaging/fetch-onnxruntime.sh
+if [ ! -f target/onnxruntime/libonnxruntime.so.1.31.1 ]; then
+  echo "check-deb: ONNX Runtime could not be fetched (offline?), and the package carries it: package check skipped" >&2
+  exit 0
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# cargo-deb takes the binary from <target>/<profile>/: stage this one as a dist build.
+# cargo-deb takes the binary from <target>/<profile>/: stage this one as a dist build
+# (and ONNX Runtime beside it, wherever cargo-deb reads target/ assets from).
 mkdir -p "$work/target/dist"
 cp "$binary" "$work/target/dist/debrief"
+cp -r target/onnxruntime "$work/target/onnxruntime"
 CARGO_TARGET_DIR="$work/target" cargo deb --no-build --profile dist --no-strip --fast --quiet -o "$work/" >/dev/null
 deb=$(ls "$work"/debrief_*.deb)
 
@@ -54,6 +63,9 @@ for path in ./usr/bin/debrief \
     ./usr/share/debrief/codebooks/team.json \
     ./usr/share/debrief/models/centerface.onnx \
     ./usr/share/debrief/models/LICENSE \
+    ./usr/lib/debrief/libonnxruntime.so \
+    ./usr/share/doc/debrief/onnxruntime/ThirdPartyNotices.txt \
+    ./usr/share/doc/debrief/onnxruntime/LICENSE \
     ./usr/share/debrief/schemas/codebook.schema.json \
     ./usr/share/debrief/schemas/package.schema.json \
     ./usr/share/debrief/policy.default.json \
@@ -81,6 +93,10 @@ assert t.find(ns + "glob").get("pattern") == "*.dbpkg"
 PY
 cmp -s "$binary" "$root/usr/bin/debrief" || problem "the packaged binary is not the one given"
 "$root/usr/bin/debrief" --version >/dev/null || problem "the packaged binary does not start"
+# Installed, the binary finds /usr/lib/debrief/libonnxruntime.so; here it is told where the unpacked one is.
+engine=$(DEBRIEF_ONNXRUNTIME="$root/usr/lib/debrief/libonnxruntime.so" "$root/usr/bin/debrief" detector --json) \
+  || problem "the packaged binary's face detector does not start: $engine"
+grep -q '"engine":"onnxruntime"' <<<"$engine" || problem "the packaged ONNX Runtime does not load: $engine"
 
 if [ "$fail" = 0 ]; then
   echo "check-deb: $(basename "$deb") ($(du -h "$deb" | cut -f1)) is complete and valid"

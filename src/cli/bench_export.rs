@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
+use crate::deid::detector::{self, Engine};
 use crate::export::{self, ClipSettings};
 use crate::media::testsrc::{self, TestSrcSpec};
 use crate::media::{self, MediaSource};
@@ -25,6 +26,15 @@ pub struct ExportBenchArgs {
     /// with detection.
     #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "640,320")]
     detector_widths: Vec<u32>,
+    /// Engines to time face detection on (`onnxruntime`, `tract`); one whose library is
+    /// missing is skipped with a note.
+    #[arg(long, value_delimiter = ',', default_value = "onnxruntime,tract", value_parser = engine)]
+    engines: Vec<Engine>,
+    /// How the detection is spread over the cores, as INSTANCESxTHREADS (`2x1`: two
+    /// single-threaded detectors on alternating frames; `1x2`: one detector with two
+    /// threads); `auto` is the export's own choice.
+    #[arg(long, value_delimiter = ',', default_value = "auto", value_parser = layout)]
+    detectors: Vec<Option<(usize, usize)>>,
     /// Runs of the plain export and of ffmpeg, alternating (one run each varies by ±5 %
     /// here); the medians are reported.
     #[arg(long, default_value_t = 3)]
@@ -34,9 +44,35 @@ pub struct ExportBenchArgs {
     dir: Option<PathBuf>,
     /// Print one JSON object: seconds, frames, plain_s, plain_x_realtime, ffmpeg_s,
     /// plain_vs_ffmpeg (medians), plain_runs_s, ffmpeg_runs_s,
-    /// faces [{detector_width, s, x_realtime, frames_with_faces}].
+    /// faces [{detector_width, engine, detectors, s, x_realtime, frames_with_faces}].
     #[arg(long)]
     json: bool,
+}
+
+fn engine(text: &str) -> Result<Engine, String> {
+    match text {
+        "onnxruntime" => Ok(Engine::Onnxruntime),
+        "tract" => Ok(Engine::Tract),
+        other => Err(format!(
+            "'{other}' is not an engine: use onnxruntime or tract"
+        )),
+    }
+}
+
+fn layout(text: &str) -> Result<Option<(usize, usize)>, String> {
+    if text == "auto" {
+        return Ok(None);
+    }
+    let parsed = text
+        .split_once('x')
+        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        .filter(|&(a, b): &(usize, usize)| (1..=16).contains(&a) && (1..=16).contains(&b));
+    match parsed {
+        Some(p) => Ok(Some(p)),
+        None => Err(format!(
+            "'{text}' is not a layout: write INSTANCESxTHREADS like 2x1, or auto"
+        )),
+    }
 }
 
 pub fn export(args: &ExportBenchArgs) -> anyhow::Result<()> {
@@ -68,15 +104,20 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
     let source = MediaSource::file(&input);
     let info = media::probe(&source)?;
     let media_s = info.duration_ns as f64 / 1e9;
-    let run = |faces: Option<u32>| -> anyhow::Result<(f64, u64)> {
+    type Detection = (u32, Engine, Option<(usize, usize)>);
+    let run = |faces: Option<Detection>| -> anyhow::Result<(f64, u64)> {
         let out = dir.join(match faces {
-            Some(w) => format!("faces-{w}.mp4"),
+            Some((w, engine, _)) => format!("faces-{w}-{engine}.mp4"),
             None => "plain.mp4".into(),
         });
         let _ = std::fs::remove_file(&out);
         let mut settings = ClipSettings::new(0, info.frames() - 1);
         settings.detect_faces = faces.is_some();
-        settings.detector_width = faces.unwrap_or(settings.detector_width);
+        if let Some((width, engine, detectors)) = faces {
+            settings.detector_width = width;
+            settings.engine = Some(engine);
+            settings.detectors = detectors;
+        }
         settings.preset = args.preset.clone();
         let t = Instant::now();
         let report = export::export_clip(
@@ -136,14 +177,25 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
     let plain_s = median(&mut plain_runs).context("no plain run")?;
     let ffmpeg_s = median(&mut ffmpeg_runs);
     let mut faces = Vec::new();
+    let mut engines = args.engines.clone();
+    if let Err(why) = detector::onnxruntime() {
+        engines.retain(|&e| e != Engine::Onnxruntime);
+        eprintln!("note: {why}: skipping the onnxruntime runs");
+    }
     for &width in &args.detector_widths {
-        let (s, found) = run(Some(width))?;
-        faces.push(serde_json::json!({
-            "detector_width": width,
-            "s": round(s),
-            "x_realtime": round(media_s / s),
-            "frames_with_faces": found,
-        }));
+        for &engine in &engines {
+            for &detectors in &args.detectors {
+                let (s, found) = run(Some((width, engine, detectors)))?;
+                faces.push(serde_json::json!({
+                    "detector_width": width,
+                    "engine": engine,
+                    "detectors": detectors.map_or("auto".to_owned(), |(n, t)| format!("{n}x{t}")),
+                    "s": round(s),
+                    "x_realtime": round(media_s / s),
+                    "frames_with_faces": found,
+                }));
+            }
+        }
     }
     let result = serde_json::json!({
         "seconds": round(media_s),

@@ -211,16 +211,68 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 "bytes": report.bytes,
                 "frames_with_faces": report.frames_with_faces,
                 "boxes_covered": report.boxes_covered,
+                "detector_engine": report.detector_engine,
                 "warnings": settings.warnings(),
             })
         )?;
     } else {
+        let engine = match report.detector_engine {
+            Some(crate::deid::detector::Engine::Tract) => {
+                " with tract: ONNX Runtime is not installed, run packaging/fetch-onnxruntime.sh \
+                 for twice the speed"
+                    .to_owned()
+            }
+            Some(engine) => format!(" with {engine}"),
+            None => String::new(),
+        };
         eprintln!(
-            "Wrote clip {clip_id}: {} ({} frames, faces found on {} frames).",
+            "Wrote clip {clip_id}: {} ({} frames, faces found on {} frames{engine}).",
             report.out.display(),
             report.frames,
             report.frames_with_faces
         );
+    }
+    Ok(())
+}
+
+/// `debrief detector`.
+#[derive(Debug, Args)]
+pub struct DetectorArgs {
+    /// Print one JSON object: engine ("onnxruntime" or "tract"), library (the ONNX
+    /// Runtime file loaded, or null), why_not (why it is not used, or null), model_sha256.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `debrief detector`: the face detector's engine, loaded as an export would.
+pub fn detector(args: &DetectorArgs) -> anyhow::Result<()> {
+    use crate::deid::detector::{self, Engine, FaceDetector};
+    // Loading a detector checks the bundled model and starts the engine for real.
+    let det = FaceDetector::new(
+        640,
+        360,
+        detector::DEFAULT_WIDTH,
+        detector::DEFAULT_THRESHOLD,
+    )?;
+    let (library, why_not) = match detector::onnxruntime() {
+        Ok(path) => (Some(path.display().to_string()), None),
+        Err(why) => (None, Some(why.to_owned())),
+    };
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "engine": det.engine(),
+                "library": library,
+                "why_not": why_not,
+                "model_sha256": detector::MODEL_SHA256,
+            })
+        )?;
+    } else {
+        match (det.engine(), library, why_not) {
+            (Engine::Onnxruntime, Some(lib), _) => outln!("onnxruntime ({lib})")?,
+            (engine, _, why) => outln!("{engine} ({})", why.unwrap_or_default())?,
+        }
     }
     Ok(())
 }

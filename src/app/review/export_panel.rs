@@ -25,7 +25,7 @@ use crate::vault::{Clip, Vault};
 
 /// What a finished job hands back.
 enum Done {
-    Preview(Result<(Vec<Vec<Rect>>, u64), String>),
+    Preview(Result<export::Faces, String>),
     /// The export's outcome, and the granted job to record it (or abandon it) with.
     Export(Result<ExportReport, String>, Box<ClipJob>),
     /// The job's thread ended without a word.
@@ -101,6 +101,17 @@ impl Default for ExportState {
     }
 }
 
+/// Which engine found the faces, for the messages (tract is the slow fallback).
+fn engine_note(engine: Option<crate::deid::detector::Engine>) -> String {
+    match engine {
+        Some(crate::deid::detector::Engine::Tract) => {
+            " (faces found with tract: ONNX Runtime is not installed, so this is slower)".into()
+        }
+        Some(engine) => format!(" (faces found with {engine})"),
+        None => String::new(),
+    }
+}
+
 /// A neutral default file name in the user's videos folder.
 fn default_out(n: usize) -> String {
     let dir = directories::UserDirs::new()
@@ -162,26 +173,29 @@ impl ExportState {
         };
         let Some(job) = self.job.take() else { return };
         match done {
-            Done::Preview(Ok((boxes, frames_with_faces))) => {
+            Done::Preview(Ok(faces)) => {
                 self.message = Some(format!(
-                    "Faces found on {frames_with_faces} of {} frames: check every covered box, then confirm.",
-                    boxes.len()
+                    "Faces found on {} of {} frames{}: check every covered box, then confirm.",
+                    faces.frames_with_faces,
+                    faces.boxes.len(),
+                    engine_note(faces.engine)
                 ));
                 self.preview = Some(Preview {
                     from: job.settings.from,
-                    boxes,
-                    frames_with_faces,
+                    boxes: faces.boxes,
+                    frames_with_faces: faces.frames_with_faces,
                     settings: job.settings,
                 });
             }
             Done::Export(Ok(report), clip) => match clip.record(vault, &report, true) {
                 Ok(id) => {
                     self.message = Some(format!(
-                        "Exported clip {} to {} ({} frames, SHA-256 {}…).",
+                        "Exported clip {} to {} ({} frames, SHA-256 {}…){}.",
                         crate::model::redacted(&id),
                         report.out.display(),
                         report.frames,
-                        &report.sha256[..12]
+                        &report.sha256[..12],
+                        engine_note(report.detector_engine)
                     ));
                     self.clips = vault.clips(recording_id).ok();
                     self.out = default_out(self.clips.as_ref().map_or(0, Vec::len) + 1);
