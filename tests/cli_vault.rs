@@ -855,8 +855,8 @@ fn export_clip_and_package_create_from_the_command_line() {
     };
     assert_eq!(clip["detector_engine"], expected);
     let hidden = root.path().join("clip-tract.mp4");
-    let out_tract = env
-        .command(&[
+    let tract = common::cli::json_of(
+        env.command(&[
             "export",
             "clip",
             "--recording",
@@ -872,15 +872,8 @@ fn export_clip_and_package_create_from_the_command_line() {
         .env(
             "DEBRIEF_ONNXRUNTIME",
             root.path().join("no-such-library.so"),
-        )
-        .output()
-        .unwrap();
-    assert!(
-        out_tract.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out_tract.stderr)
+        ),
     );
-    let tract: serde_json::Value = serde_json::from_slice(&out_tract.stdout).unwrap();
     assert_eq!(
         tract["detector_engine"], "tract",
         "the fallback runs without the library"

@@ -171,6 +171,8 @@ enum Runner {
 /// its own with [`FaceDetector::another`].
 pub struct FaceDetector {
     runner: Runner,
+    /// The model's bytes, for the sessions of other threads.
+    model: Arc<[u8]>,
     src: (u32, u32),
     net: (usize, usize),
     threshold: f32,
@@ -283,6 +285,7 @@ impl FaceDetector {
         };
         Ok(Self {
             runner,
+            model: Arc::from(bytes),
             src: (width, height),
             net,
             threshold,
@@ -294,7 +297,7 @@ impl FaceDetector {
     /// exports run one detector per core instead).
     pub fn with_threads(mut self, threads: usize) -> Result<Self, DetectorError> {
         if let Runner::Ort(_) = self.runner {
-            self.runner = Runner::Ort(Mutex::new(ort_session(model()?, threads)?));
+            self.runner = Runner::Ort(Mutex::new(ort_session(&self.model, threads)?));
             self.ort_threads = threads;
         }
         Ok(self)
@@ -305,14 +308,12 @@ impl FaceDetector {
     pub fn another(&self) -> Result<Self, DetectorError> {
         let runner = match &self.runner {
             Runner::Tract(plan) => Runner::Tract(Arc::clone(plan)),
-            Runner::Ort(_) => Runner::Ort(Mutex::new(ort_session(model()?, self.ort_threads)?)),
+            Runner::Ort(_) => Runner::Ort(Mutex::new(ort_session(&self.model, self.ort_threads)?)),
         };
         Ok(Self {
             runner,
-            src: self.src,
-            net: self.net,
-            threshold: self.threshold,
-            ort_threads: self.ort_threads,
+            model: Arc::clone(&self.model),
+            ..*self
         })
     }
 

@@ -55,14 +55,7 @@ impl Env {
 
     /// Runs a command that must succeed and prints one JSON object.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+        json_of(&mut self.command(args))
     }
 
     pub fn ok(&self, args: &[&str]) {
@@ -73,6 +66,18 @@ impl Env {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Runs a prepared command that must succeed and prints one JSON object.
+pub fn json_of(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().expect("run debrief");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Asserts exit 2 with one line on stderr containing `expect`.
