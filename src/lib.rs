@@ -18,3 +18,4 @@ pub mod package;
 pub mod plenary;
 pub mod time;
 pub mod vault;
+pub mod views;
