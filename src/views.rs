@@ -10,6 +10,7 @@
 //!
 //! Pure logic over frame tables: no media is opened here.
 
+pub mod audio;
 pub mod marks;
 
 use serde::{Deserialize, Serialize};
