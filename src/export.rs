@@ -318,12 +318,19 @@ pub fn detect_faces(
         let (work_tx, work_rx) = mpsc::sync_channel::<(u64, crate::deid::PlanarFrame)>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = mpsc::channel::<(u64, Result<Vec<Rect>, String>)>();
-        for _ in 0..workers {
+        // The first worker runs the detector made above; each other one its own.
+        let mut detectors = Vec::with_capacity(workers);
+        for _ in 1..workers {
+            detectors.push(
+                detector
+                    .another()
+                    .map_err(|e| MediaError::Pipeline(e.to_string()))?,
+            );
+        }
+        detectors.push(detector);
+        for det in detectors {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
-            let det = detector
-                .another()
-                .map_err(|e| MediaError::Pipeline(e.to_string()))?;
             scope.spawn(move || {
                 loop {
                     let job = match rx.lock() {

@@ -296,7 +296,10 @@ impl FaceDetector {
     /// On ONNX Runtime, run each picture on `threads` threads (default one:
     /// exports run one detector per core instead).
     pub fn with_threads(mut self, threads: usize) -> Result<Self, DetectorError> {
-        if let Runner::Ort(_) = self.runner {
+        // A session is made only when the thread count changes.
+        if let Runner::Ort(_) = self.runner
+            && threads != self.ort_threads
+        {
             self.runner = Runner::Ort(Mutex::new(ort_session(&self.model, threads)?));
             self.ort_threads = threads;
         }
