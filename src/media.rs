@@ -59,19 +59,23 @@ pub fn init() -> Result<(), MediaError> {
 /// overlaps the probe (which needs only demuxers and parsers) instead of
 /// stalling the first decode.
 pub fn preload_decoders() {
+    // Once per process: a window runner and the command before it may both ask.
+    static STARTED: std::sync::Once = std::sync::Once::new();
     if init().is_err() {
         return;
     }
-    let _ = std::thread::Builder::new()
-        .name("debrief-preload".into())
-        .spawn(|| {
-            let registry = gst::Registry::get();
-            for name in ["libav", "vpx", "jpeg"] {
-                if let Some(plugin) = registry.find_plugin(name) {
-                    let _ = plugin.load();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("debrief-preload".into())
+            .spawn(|| {
+                let registry = gst::Registry::get();
+                for name in ["libav", "vpx", "jpeg"] {
+                    if let Some(plugin) = registry.find_plugin(name) {
+                        let _ = plugin.load();
+                    }
                 }
-            }
-        });
+            });
+    });
 }
 
 /// How much parsing `parsebin` does after the demuxer.
