@@ -77,7 +77,7 @@ pub fn view_frame(
 
 /// The view's frame whose presentation interval contains view time `view_ns`.
 pub fn view_frame_at(view: &FrameTable, view_ns: i64) -> Shown {
-    let (Some(first), false) = (view.pts(0), view.is_empty()) else {
+    let Some(first) = view.pts(0) else {
         return Shown::Outside;
     };
     if view_ns < first || view_ns >= view.end_ns() {
@@ -91,11 +91,10 @@ pub fn view_frame_at(view: &FrameTable, view_ns: i64) -> Shown {
 pub fn coverage(reference: &FrameTable, view: &FrameTable, mapping: Mapping) -> Option<(u64, u64)> {
     let first = view.pts(0)?;
     let (start, end) = (mapping.ref_ns(first), mapping.ref_ns(view.end_ns()));
-    let from = (0..reference.len()).find(|&i| reference.pts(i).is_some_and(|p| p >= start))?;
-    let to = (0..reference.len())
-        .rev()
-        .find(|&i| reference.pts(i).is_some_and(|p| p < end))?;
-    (from <= to).then_some((from, to))
+    let pts = reference.all_pts();
+    let from = pts.partition_point(|&p| p < start);
+    let to = pts.partition_point(|&p| p < end).checked_sub(1)?;
+    (from <= to).then_some((from as u64, to as u64))
 }
 
 #[cfg(test)]
