@@ -130,6 +130,9 @@ enum Command {
     Consent(vault_cmds::Group<vault_cmds::ConsentCommand>),
     /// Encrypt a recording into the vault.
     Import(vault_cmds::ImportArgs),
+    /// A recording's camera views: how each follows the reference (offset, drift, what set
+    /// it); set one by hand, nudge it, or find every view's by its sound (--auto).
+    Sync(vault_cmds::SyncArgs),
     /// A case's recordings.
     Recording(vault_cmds::Group<vault_cmds::RecordingCommand>),
     /// Annotations on a recording.
@@ -451,6 +454,7 @@ pub fn main() -> ExitCode {
         Some(Command::Policy(g)) => vault_cmds::policy(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Consent(g)) => vault_cmds::consent(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Import(args)) => vault_cmds::import(&args, &cli.vault.acting(&args.who)),
+        Some(Command::Sync(args)) => vault_cmds::sync(&args, &cli.vault.acting(&args.who)),
         Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotate(g)) => vault_cmds::annotate(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotations(g)) => vault_cmds::annotations(&g.cmd, &cli.vault.acting(&g.who)),

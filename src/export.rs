@@ -13,7 +13,6 @@
 //! durations kept.
 
 pub mod encoder;
-pub mod reader;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::deid::Rect;
 use crate::deid::detector::{self, Engine};
 use crate::deid::{CoverStyle, FaceDetector, RegionSet, TrackSettings, tracks};
+use crate::media::reader::{AudioRange, VideoRange};
 use crate::media::{MediaError, MediaInfo, MediaSource};
 use encoder::{Encoder, EncoderSpec};
-use reader::{AudioRange, VideoRange};
 
 /// Upper edge of the disguised voice's band (telephone band).
 pub const DISGUISE_CUTOFF_HZ: f32 = 3400.0;

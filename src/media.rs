@@ -27,6 +27,7 @@ pub mod orientation;
 pub mod planar;
 pub mod player;
 pub mod probe;
+pub mod reader;
 pub mod source;
 pub mod still;
 pub mod testsrc;

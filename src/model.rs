@@ -172,6 +172,9 @@ pub struct Recording {
     pub imported_at: String,
     /// Set once crypto-shredded: when, and why.
     pub shredded: Option<(String, String)>,
+    /// For a camera view of a recording: that recording's id (the view's
+    /// frames are its own; the recording's are its reference view's).
+    pub view_of: Option<String>,
 }
 
 /// An annotation on a recording: a point event or a duration, frame-exact.

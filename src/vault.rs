@@ -28,6 +28,7 @@ pub mod keys;
 pub mod media_store;
 mod packages;
 mod recordings;
+mod views;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub(crate) use clips::NewClip;
 pub use consent_store::{ConsentReport, NewConsent};
 pub use error::VaultError;
 pub use recordings::{ImportOptions, Imported};
+pub use views::{AUDIO_MAX_LAG_S, MAX_VIEWS, SyncChange};
 
 use crate::model::{Policy, Role, User};
 

@@ -12,6 +12,7 @@
 
 pub mod audio;
 pub mod marks;
+pub mod players;
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +48,93 @@ impl Mapping {
         Self {
             offset_ns: self.offset_ns + delta_ns,
             ..self
+        }
+    }
+}
+
+/// What set a view's mapping (the reviewer always sees which).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncSource {
+    /// The reference view itself: its time is the recording's.
+    Reference,
+    /// Added and not synchronised yet (offset 0, no drift).
+    Unsynced,
+    /// Found by matching the view's sound with the reference's.
+    Audio,
+    /// Fitted from sync marks of the same events on both views.
+    Marks,
+    /// Typed in or nudged by a reviewer.
+    Manual,
+    /// Recorded together with the reference, on one clock.
+    Capture,
+}
+
+impl SyncSource {
+    /// The name stored and printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reference => "reference",
+            Self::Unsynced => "unsynced",
+            Self::Audio => "audio",
+            Self::Marks => "marks",
+            Self::Manual => "manual",
+            Self::Capture => "capture",
+        }
+    }
+}
+
+impl std::str::FromStr for SyncSource {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            Self::Reference,
+            Self::Unsynced,
+            Self::Audio,
+            Self::Marks,
+            Self::Manual,
+            Self::Capture,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| format!("'{s}' is not a sync source"))
+    }
+}
+
+/// One camera view of a recording, as stored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct View {
+    /// The view's id (the reference view's is the recording's own).
+    pub view_id: String,
+    /// Camera label ("overhead", "team", "monitor").
+    pub camera: Option<String>,
+    /// True for the reference view (the first).
+    pub reference: bool,
+    /// Its mapping onto the reference's time (zero for the reference).
+    pub mapping: Mapping,
+    /// What set the mapping.
+    pub source: SyncSource,
+    /// How sure that was (audio: the weakest window's correlation, 0–1).
+    pub score: Option<f64>,
+    /// The view's own frames.
+    pub frames: u64,
+}
+
+impl Mapping {
+    /// Where the view's time 0 falls on the reference's timeline, in ns
+    /// (positive: the view started later). What `debrief sync` prints as `offset_ms`.
+    pub fn start_ns(&self) -> i64 {
+        self.ref_ns(0)
+    }
+
+    /// The mapping of a view whose time 0 falls at reference time `start_ns`
+    /// and whose clock runs `drift_ppm` fast (the inverse of [`Mapping::start_ns`]).
+    pub fn starting_at(start_ns: i64, drift_ppm: f64) -> Self {
+        let offset = -(start_ns as f64) * (1.0 + drift_ppm / 1e6);
+        Self {
+            offset_ns: offset.round() as i64,
+            drift_ppm,
         }
     }
 }
@@ -159,6 +247,26 @@ mod tests {
             fast.nudged(-10_000_000).view_ns(100_000_000_000),
             100_000_000_000
         );
+    }
+
+    #[test]
+    fn the_start_on_the_reference_is_the_printed_offset() {
+        let later = Mapping::starting_at(1_234_000_000, 100.0);
+        assert_eq!(later.start_ns(), 1_234_000_000);
+        // At reference 1.234 s the view is at its own 0; 10 s later its clock reads 10.001 s.
+        assert_eq!(later.view_ns(1_234_000_000), 0);
+        assert_eq!(later.view_ns(11_234_000_000), 10_001_000_000);
+        for source in [
+            "reference",
+            "unsynced",
+            "audio",
+            "marks",
+            "manual",
+            "capture",
+        ] {
+            assert_eq!(source.parse::<SyncSource>().unwrap().as_str(), source);
+        }
+        assert!("guess".parse::<SyncSource>().is_err());
     }
 
     #[test]

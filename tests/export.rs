@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::vault::{Fixture, fixture};
 use debrief::deid::{FaceDetector, PlanarFrame, Rect, RegionSet};
-use debrief::export::reader::{AudioRange, VideoRange};
 use debrief::export::{self, AudioMode, ClipSettings};
+use debrief::media::reader::{AudioRange, VideoRange};
 use debrief::media::testsrc::{TestSrcSpec, faces, tags};
 use debrief::media::{self, MediaSource, frame_code};
 use debrief::vault::VaultError;

@@ -77,9 +77,13 @@ pub struct FrameArgs {
     /// A vault recording instead of a file (its consent must permit viewing; the view is audited).
     #[arg(long, value_name = "R")]
     recording: Option<String>,
+    /// With --recording: the frame this camera view (id or camera label) shows at
+    /// reference frame --index, by its mapping (exit 2 where the view has no video).
+    #[arg(long, value_name = "V", requires = "recording")]
+    view: Option<String>,
     #[command(flatten)]
     who: super::vault_cmds::Who,
-    /// Frame number (0-based, presentation order).
+    /// Frame number (0-based, presentation order; with --view, the reference's).
     #[arg(long, value_name = "N")]
     index: u64,
     /// Where to write the PNG.
@@ -128,6 +132,7 @@ pub fn testsrc(args: &TestsrcArgs) -> anyhow::Result<()> {
         faststart: args.faststart,
         faces: args.faces,
         plant_tags: args.plant_tags,
+        scene_sound: None,
     };
     let bar = progress_bar(args.frames, "encoding");
     media::testsrc::write(&args.out, &spec, &mut |n| bar.set_position(n))?;
@@ -181,6 +186,7 @@ pub fn frame(args: &FrameArgs, vault_args: &super::vault_cmds::VaultArgs) -> any
         .into());
     }
     let t = std::time::Instant::now();
+    let mut index = args.index;
     media::preload_decoders();
     // One frame: no audio, and a cache just big enough for the GOP being decoded.
     let config = PlayerConfig {
@@ -192,26 +198,66 @@ pub fn frame(args: &FrameArgs, vault_args: &super::vault_cmds::VaultArgs) -> any
         (Some(file), _) => Player::probe_and_open(MediaSource::file(file), config)?,
         (None, Some(recording)) => {
             let mut vault = vault_args.acting(&args.who).unlock()?;
+            let id = match &args.view {
+                Some(view) => {
+                    let (id, shown) = view_frame(&vault, recording, view, args.index)?;
+                    index = shown;
+                    id
+                }
+                None => recording.clone(),
+            };
             // Check the whole ciphertext first: a damaged file shows no frame at all.
-            let (source, info) = vault.open_media(recording, true)?;
+            let (source, info) = vault.open_media(&id, true)?;
             Player::open(source, info, config)?
         }
         (None, None) => return Err(BadInput("name a FILE or --recording R".into()).into()),
     };
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "probed and opened");
     let frames = player.info().frames();
-    if args.index >= frames {
-        return Err(media::MediaError::FrameOutOfRange {
-            index: args.index,
-            frames,
-        }
-        .into());
+    if index >= frames {
+        return Err(media::MediaError::FrameOutOfRange { index, frames }.into());
     }
-    let frame = player.seek_wait(args.index, Duration::from_secs(60))?;
+    let frame = player.seek_wait(index, Duration::from_secs(60))?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "decoded");
     media::still::write_png(&args.out, &frame)?;
     tracing::debug!(ms = t.elapsed().as_millis() as u64, "written");
     Ok(())
+}
+
+/// The view's id and its frame at reference frame `index`, or why it has none.
+fn view_frame(
+    vault: &crate::vault::Vault,
+    recording: &str,
+    view: &str,
+    index: u64,
+) -> anyhow::Result<(String, u64)> {
+    use crate::views::{self, Shown};
+    let view = vault.view(recording, view)?;
+    let reference = vault.media_info(recording)?;
+    if index >= reference.frames() {
+        return Err(media::MediaError::FrameOutOfRange {
+            index,
+            frames: reference.frames(),
+        }
+        .into());
+    }
+    if view.reference {
+        return Ok((view.view_id, index));
+    }
+    let own = vault.media_info(&view.view_id)?;
+    match views::view_frame(&reference.table, &own.table, view.mapping, index) {
+        Shown::Frame(n) => Ok((view.view_id, n)),
+        Shown::Outside => {
+            let covered = views::coverage(&reference.table, &own.table, view.mapping)
+                .map(|(a, b)| format!("it covers reference frames {a}–{b}"))
+                .unwrap_or_else(|| "it overlaps the reference nowhere: check its sync".into());
+            Err(BadInput(format!(
+                "view '{}' has no video at reference frame {index} ({covered})",
+                view.camera.as_deref().unwrap_or(&view.view_id)
+            ))
+            .into())
+        }
+    }
 }
 
 pub fn play(args: &PlayArgs, gui: &GuiArgs) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@ mod cases;
 mod codebooks;
 mod consent;
 mod recordings;
+mod views;
 
 pub use accounts::*;
 pub use annotations::*;
@@ -20,6 +21,7 @@ pub use cases::*;
 pub use codebooks::*;
 pub use consent::*;
 pub use recordings::*;
+pub use views::*;
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};

@@ -21,8 +21,8 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
-use super::reader::DecodedFrame;
 use super::{AudioMode, ClipFormat};
+use crate::media::decoded::DecodedFrame;
 use crate::media::planar::PlanarFrame;
 use crate::media::{MediaError, make_element, pending_write_error as bus_error};
 use crate::time::FrameRate;

@@ -125,6 +125,41 @@ pub struct TestSrcSpec {
     pub faces: u32,
     /// Plant sentinel metadata (see [`tags`]).
     pub plant_tags: bool,
+    /// With `audio`: instead of the tone, the sound of one scene (seeded noise
+    /// in bursts, the same for every camera) as this camera heard it.
+    pub scene_sound: Option<SceneCamera>,
+}
+
+/// A camera in a scene (multi-view tests): it started `start_ns` into the
+/// scene and its clock runs `drift_ppm` fast, so at its own time `t` it hears
+/// the scene at `t / (1 + ppm/10⁶) + start`. Two cameras of one scene have
+/// the mapping `views::Mapping::starting_at(b.start − a.start, ≈ b.ppm − a.ppm)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SceneCamera {
+    /// Where the camera's time 0 falls in the scene, in ns.
+    pub start_ns: i64,
+    /// How fast its clock runs, in parts per million.
+    pub drift_ppm: f64,
+}
+
+impl SceneCamera {
+    /// The scene's sound heard at this camera's time `t_ns`: noise held for
+    /// 1/8000 s at a time (so it survives resampling and lossy coding), in
+    /// bursts three times a second.
+    pub fn sample(&self, t_ns: i64) -> f32 {
+        let scene_s = t_ns as f64 / 1e9 / (1.0 + self.drift_ppm / 1e6) + self.start_ns as f64 / 1e9;
+        if scene_s < 0.0 {
+            return 0.0;
+        }
+        let n = (scene_s * 8000.0) as u64;
+        let noise = (splitmix64(n ^ 0x5ce4e) >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+        let burst = if (scene_s * 3.0).fract() < 0.4 {
+            0.8
+        } else {
+            0.15
+        };
+        noise * burst
+    }
 }
 
 impl Default for TestSrcSpec {
@@ -142,6 +177,7 @@ impl Default for TestSrcSpec {
             faststart: false,
             faces: 0,
             plant_tags: false,
+            scene_sound: None,
         }
     }
 }
@@ -304,9 +340,14 @@ fn run(
     let pts = spec.frame_pts();
     let end_ns = pts.last().copied().unwrap_or(0)
         + spec.frame_duration(spec.frames - 1, pts.last().copied().unwrap_or(0));
-    if spec.audio {
-        add_audio(&pipeline, &mux, container, end_ns)?;
-    }
+    let scene_audio = match (spec.audio, spec.scene_sound) {
+        (true, Some(camera)) => Some((add_scene_audio(&pipeline, &mux, container)?, camera)),
+        (true, None) => {
+            add_audio(&pipeline, &mux, container, end_ns)?;
+            None
+        }
+        (false, _) => None,
+    };
 
     let bus = pipeline
         .bus()
@@ -316,6 +357,11 @@ fn run(
             .unwrap_or_else(|| MediaError::pipeline("cannot start the encoder"))
     })?;
 
+    if let Some((src, camera)) = scene_audio {
+        // Queued whole before the video (the appsrc does not block), so the
+        // muxer always has both streams to interleave.
+        push_scene_audio(&src, camera, end_ns);
+    }
     let (w, h) = (spec.width, spec.height);
     for (i, &p) in pts.iter().enumerate() {
         let index = i as u64;
@@ -423,6 +469,77 @@ fn muxer(container: Container, faststart: bool) -> Result<gst::Element, MediaErr
         Container::Webm => make_element("webmmux")?,
         Container::Avi => make_element("avimux")?,
     })
+}
+
+const SCENE_RATE: i64 = 16_000;
+
+/// `appsrc (F32 mono) -> audioconvert -> encoder -> queue -> mux`, for the scene's sound.
+fn add_scene_audio(
+    pipeline: &gst::Pipeline,
+    mux: &gst::Element,
+    container: Container,
+) -> Result<gstreamer_app::AppSrc, MediaError> {
+    let src = gstreamer_app::AppSrc::builder()
+        .caps(
+            &gst::Caps::builder("audio/x-raw")
+                .field("format", "F32LE")
+                .field("layout", "interleaved")
+                .field("rate", SCENE_RATE as i32)
+                .field("channels", 1i32)
+                .build(),
+        )
+        .format(gst::Format::Time)
+        .block(false)
+        .max_bytes(0)
+        .build();
+    let mut chain = vec![
+        src.clone().upcast::<gst::Element>(),
+        make_element("audioconvert")?,
+    ];
+    chain.push(make_element("audioresample")?);
+    chain.push(match container {
+        Container::Mp4 | Container::Mov | Container::Mkv => make_element("avenc_aac")?,
+        Container::Webm => make_element("opusenc")?,
+        Container::Avi => {
+            return Err(MediaError::InvalidArgument(
+                "scene sound needs .mp4, .mov, .mkv or .webm".into(),
+            ));
+        }
+    });
+    chain.push(make_element("queue")?);
+    pipeline
+        .add_many(chain.iter())
+        .map_err(MediaError::pipeline)?;
+    gst::Element::link_many(chain.iter()).map_err(MediaError::pipeline)?;
+    chain
+        .last()
+        .ok_or_else(|| MediaError::pipeline("empty audio chain"))?
+        .link(mux)
+        .map_err(|e| MediaError::Pipeline(format!("cannot link audio into the muxer: {e}")))?;
+    Ok(src)
+}
+
+fn push_scene_audio(src: &gstreamer_app::AppSrc, camera: SceneCamera, end_ns: i64) {
+    const CHUNK: i64 = 1600;
+    let total = end_ns * SCENE_RATE / crate::time::NS_PER_SEC;
+    let ns = |n: i64| n * crate::time::NS_PER_SEC / SCENE_RATE;
+    let mut n = 0;
+    while n < total {
+        let len = CHUNK.min(total - n);
+        let bytes: Vec<u8> = (n..n + len)
+            .flat_map(|i| camera.sample(ns(i)).to_le_bytes())
+            .collect();
+        let mut buffer = gst::Buffer::from_mut_slice(bytes);
+        if let Some(b) = buffer.get_mut() {
+            b.set_pts(gst::ClockTime::from_nseconds(ns(n) as u64));
+            b.set_duration(gst::ClockTime::from_nseconds((ns(n + len) - ns(n)) as u64));
+        }
+        if src.push_buffer(buffer).is_err() {
+            return; // the reason is on the bus
+        }
+        n += len;
+    }
+    let _ = src.end_of_stream();
 }
 
 fn add_audio(

@@ -280,7 +280,7 @@ impl Vault {
 
     /// Checks code and frames against the codebook and recording, and sets the PTS.
     fn place(&self, row: &mut Row, start: u64, end: Option<u64>) -> Result<(), VaultError> {
-        let rec = self.live_recording(&row.recording_id)?;
+        let rec = self.live_reference(&row.recording_id)?;
         let case = self.case(&rec.case_id)?;
         let book = self.codebook(&case.codebook_id)?;
         let Some(code) = book.code(&row.code) else {

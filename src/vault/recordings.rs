@@ -35,13 +35,16 @@ impl Default for ImportOptions {
 /// What an import produced.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Imported {
-    /// New recording id.
+    /// The recording: the new one, or the one a new camera view was added to.
     pub recording_id: String,
+    /// The new camera view's id, when a view was added to a recording.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_id: Option<String>,
     /// Video frames.
     pub frames: u64,
 }
 
-const RECORDING_COLUMNS: &str = "id, case_id, purpose, camera, offset_ns, frames, fps_num, fps_den, duration_ns, width, height, imported_at, shredded_at, shred_reason";
+const RECORDING_COLUMNS: &str = "id, case_id, purpose, camera, offset_ns, frames, fps_num, fps_den, duration_ns, width, height, imported_at, shredded_at, shred_reason, view_of";
 
 fn recording_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Recording, String)> {
     let purpose: String = r.get(2)?;
@@ -62,6 +65,7 @@ fn recording_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Recording, Str
             height: r.get(10)?,
             imported_at: r.get(11)?,
             shredded: shredded_at.map(|at| (at, reason.unwrap_or_default())),
+            view_of: r.get(14)?,
         },
         purpose,
     ))
@@ -77,6 +81,19 @@ impl Vault {
         case_id: &str,
         file: &Path,
         options: ImportOptions,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<Imported, VaultError> {
+        self.import_media(case_id, file, options, None, progress)
+    }
+
+    /// [`Vault::import`], or with `view_of` a camera view of that recording
+    /// (the caller has checked the recording takes another view).
+    pub(super) fn import_media(
+        &mut self,
+        case_id: &str,
+        file: &Path,
+        options: ImportOptions,
+        view_of: Option<&str>,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<Imported, VaultError> {
         self.require_instructor("import recordings")?;
@@ -134,17 +151,20 @@ impl Vault {
             zeroize::Zeroizing::new(identity.to_string().expose_secret().to_owned())
         };
         let (now, user_id) = (self.now_string(), self.user.id);
-        let detail = format!(
+        let mut detail = format!(
             "frames={} bytes={size} purpose={}",
             info.frames(),
             options.purpose
         );
+        if let Some(parent) = view_of {
+            detail.push_str(&format!(" view_of={parent}"));
+        }
         let result = self.write("recording.import", Some(&id), Some(&detail), |tx| {
             tx.execute(
                 "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
                  duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
-                 orientation, source_sha256, frame_order)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                 orientation, source_sha256, frame_order, view_of, sync_source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
                 params![
                     id,
                     case_id,
@@ -169,6 +189,8 @@ impl Vault {
                     info.orientation.as_str(),
                     source_sha256,
                     info.frame_order.as_str(),
+                    view_of,
+                    if view_of.is_some() { "unsynced" } else { "reference" },
                 ],
             )?;
             tx.execute("INSERT INTO recording_keys (recording_id, identity) VALUES (?1, ?2)", params![id, secret.as_str()])?;
@@ -178,17 +200,26 @@ impl Vault {
             let _ = std::fs::remove_file(&dest);
             return Err(err);
         }
-        Ok(Imported {
-            recording_id: id,
-            frames: info.frames(),
+        Ok(match view_of {
+            Some(parent) => Imported {
+                recording_id: parent.to_owned(),
+                view_id: Some(id),
+                frames: info.frames(),
+            },
+            None => Imported {
+                recording_id: id,
+                view_id: None,
+                frames: info.frames(),
+            },
         })
     }
 
-    /// The recordings of a case (shredded ones included, marked), if visible.
+    /// The recordings of a case (shredded ones included, marked), if visible;
+    /// a recording's other camera views are not listed here ([`Vault::views`]).
     pub fn recordings(&self, case_id: &str) -> Result<Vec<Recording>, VaultError> {
         self.check_case_visible(case_id)?;
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {RECORDING_COLUMNS} FROM recordings WHERE case_id = ?1 ORDER BY imported_at, id"
+            "SELECT {RECORDING_COLUMNS} FROM recordings WHERE case_id = ?1 AND view_of IS NULL ORDER BY imported_at, id"
         ))?;
         let rows = stmt.query_map([case_id], recording_from_row)?;
         let mut out = Vec::new();
@@ -200,7 +231,8 @@ impl Vault {
         Ok(out)
     }
 
-    /// One recording, if its case is visible.
+    /// One recording (or one camera view of a recording: its `view_of` says
+    /// which), if its case is visible.
     pub fn recording(&self, id: &str) -> Result<Recording, VaultError> {
         let row = self
             .conn
@@ -235,6 +267,21 @@ impl Vault {
                 at,
                 reason,
             });
+        }
+        Ok(rec)
+    }
+
+    /// A live recording that is not a camera view of another: annotations and
+    /// clips belong to the recording, whose frames are its reference view's.
+    pub(crate) fn live_reference(&self, id: &str) -> Result<Recording, VaultError> {
+        let rec = self.live_recording(id)?;
+        if let Some(parent) = &rec.view_of {
+            return Err(VaultError::Invalid(format!(
+                "{} is a camera view of recording {}: annotations and clips belong to the \
+                 recording (name it instead; clips of one view take --view)",
+                crate::model::redacted(id),
+                crate::model::redacted(parent)
+            )));
         }
         Ok(rec)
     }
@@ -423,26 +470,38 @@ impl Vault {
         self.shred(id, reason)
     }
 
-    /// Deletes the recording's key (the media can no longer be decrypted,
-    /// whatever copies exist), checkpoints the WAL so the key leaves it too,
-    /// and removes the file.
+    /// Deletes the keys of the recording and of every camera view of it (the
+    /// media can no longer be decrypted, whatever copies exist) in one
+    /// transaction, checkpoints the WAL so the keys leave it too, and removes
+    /// the files.
     pub(crate) fn shred(&mut self, id: &str, reason: &str) -> Result<(), VaultError> {
         let now = self.now_string();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM recordings WHERE id = ?1 OR view_of = ?1")?;
+        let all: Vec<String> = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
         self.write("recording.shred", Some(id), Some(reason), |tx| {
-            tx.execute("DELETE FROM recording_keys WHERE recording_id = ?1", [id])?;
-            tx.execute(
-                "UPDATE recordings SET shredded_at = ?2, shred_reason = ?3 WHERE id = ?1",
-                params![id, now, reason],
-            )?;
+            for one in &all {
+                tx.execute("DELETE FROM recording_keys WHERE recording_id = ?1", [one])?;
+                tx.execute(
+                    "UPDATE recordings SET shredded_at = ?2, shred_reason = ?3 WHERE id = ?1",
+                    params![one, now, reason],
+                )?;
+            }
             Ok(())
         })?;
         self.checkpoint()?;
-        match std::fs::remove_file(media_path(&self.dir, id)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(
-                "shredded recording's file could not be removed (it is undecryptable anyway): {e}"
-            ),
+        for one in &all {
+            match std::fs::remove_file(media_path(&self.dir, one)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(
+                    "shredded recording's file could not be removed (it is undecryptable anyway): {e}"
+                ),
+            }
         }
         tracing::info!(
             recording = crate::model::redacted(id),
@@ -458,7 +517,7 @@ impl Vault {
         let due_before = self.now() - chrono::Duration::days(i64::from(self.policy.retention_days));
         let mut stmt = self
             .conn
-            .prepare("SELECT id, case_id, imported_at FROM recordings WHERE shredded_at IS NULL")?;
+            .prepare("SELECT id, case_id, imported_at FROM recordings WHERE shredded_at IS NULL AND view_of IS NULL")?;
         let live: Vec<(String, String, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;

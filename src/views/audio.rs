@@ -2,8 +2,9 @@
 //! several windows spread through the recording is found in the view's audio
 //! by FFT cross-correlation; each window's match is a sync mark, and the marks
 //! are fitted as the reviewer's would be ([`super::marks::fit`]): offset, a
-//! drift across the windows, and a confidence (the weakest window's
-//! normalised correlation).
+//! drift across the windows, and a confidence (the median of the matching
+//! windows' normalised correlations: lossy audio codecs lower a quiet
+//! window's correlation without making its match wrong).
 //!
 //! Windows are short (1–2 s): a clock 100 ppm fast stretches a 4 s window by
 //! 0.4 ms, enough to blur the correlation of broadband sound. Works on mono
@@ -23,7 +24,7 @@ use super::marks::{Mark, fit};
 pub struct AudioSync {
     /// The mapping fitted through the windows that matched.
     pub mapping: Mapping,
-    /// The weakest matching window's normalised correlation (0–1).
+    /// The median normalised correlation of the windows that matched (0–1).
     pub confidence: f64,
     /// Windows that matched, of those tried.
     pub windows: (usize, usize),
@@ -47,6 +48,9 @@ pub enum AudioSyncError {
 /// Below this normalised correlation a window is not a match.
 pub const MIN_CORRELATION: f64 = 0.5;
 
+/// Below this confidence a match is shown for the reviewer to confirm, not kept by itself.
+pub const CONFIRM_BELOW: f64 = 0.7;
+
 /// Finds `view` (mono samples at `rate` Hz) in `reference`'s time: `windows`
 /// windows of `window_s` seconds spread through the reference, each searched
 /// for within ±`max_lag_s` of where the view's sound would be with no offset.
@@ -61,10 +65,10 @@ pub fn sync(
     let rate_f = f64::from(rate);
     let w = (window_s * rate_f) as usize;
     let lag = (max_lag_s * rate_f) as usize;
-    if energy(reference) == 0.0 || reference.len() < w {
+    if silent(reference) || reference.len() < w {
         return Err(AudioSyncError::NoAudio("reference"));
     }
-    if energy(view) == 0.0 {
+    if silent(view) {
         return Err(AudioSyncError::NoAudio("view"));
     }
     let n = (w + 2 * lag).next_power_of_two() * 2;
@@ -72,7 +76,7 @@ pub fn sync(
     let (forward, inverse) = (planner.plan_fft_forward(n), planner.plan_fft_inverse(n));
     let span = reference.len() - w;
     let mut marks = Vec::new();
-    let mut weakest = f64::INFINITY;
+    let mut scores = Vec::new();
     let mut best = 0f64;
     let tried = windows.max(1);
     for k in 0..tried {
@@ -99,7 +103,7 @@ pub fn sync(
         if ncc < MIN_CORRELATION {
             continue;
         }
-        weakest = weakest.min(ncc);
+        scores.push(ncc);
         let ns = |samples: usize| (samples as f64 * 1e9 / rate_f).round() as i64;
         marks.push(Mark {
             ref_ns: ns(start),
@@ -109,9 +113,23 @@ pub fn sync(
     let fitted = fit(&marks).map_err(|_| AudioSyncError::NoMatch(best))?;
     Ok(AudioSync {
         mapping: fitted.mapping,
-        confidence: weakest,
+        confidence: median(&mut scores),
         windows: (marks.len(), tried),
     })
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Quieter than -80 dBFS throughout (a codec's idea of silence need not be zeros).
+fn silent(samples: &[f32]) -> bool {
+    energy(samples) <= 1e-8 * samples.len() as f64
 }
 
 fn energy(samples: &[f32]) -> f64 {

@@ -9,9 +9,13 @@ pub struct ImportArgs {
     pub who: Who,
     /// The recording to import (it is only read, never changed).
     file: PathBuf,
-    /// Case id.
-    #[arg(long)]
-    case: String,
+    /// Case id (not with --view-of: a view joins its recording's case).
+    #[arg(long, required_unless_present = "view_of", conflicts_with = "view_of")]
+    case: Option<String>,
+    /// Add the file as another camera view of this recording (with --camera),
+    /// not as a recording of its own. At most 4 views per recording.
+    #[arg(long, value_name = "R", requires = "camera")]
+    view_of: Option<String>,
     /// Why it was recorded: quality-improvement, education, clinical-care or research.
     #[arg(long, value_parser = parse::<Purpose>, default_value = "quality-improvement")]
     purpose: Purpose,
@@ -21,7 +25,7 @@ pub struct ImportArgs {
     /// Offset in ns from the case's first recording (multi-camera sync).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     offset_ns: i64,
-    /// Print `{"recording_id", "frames"}`.
+    /// Print `{"recording_id", "frames"}` (with --view-of also `"view_id"`).
     #[arg(long)]
     json: bool,
 }
@@ -30,21 +34,37 @@ pub fn import(args: &ImportArgs, v: &VaultArgs) -> anyhow::Result<()> {
     let mut vault = v.unlock()?;
     let size = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(size, "encrypting");
-    let options = ImportOptions {
-        purpose: args.purpose,
-        camera: args.camera.clone(),
-        offset_ns: args.offset_ns,
-    };
     let cancel = crate::cli::cancel_on_signals();
-    let imported = vault.import(&args.case, &args.file, options, &mut |done, _| {
+    let mut progress = |done, _| {
         bar.set_position(done);
         !cancel.load(std::sync::atomic::Ordering::Relaxed)
-    })?;
+    };
+    let imported = match (&args.view_of, &args.case) {
+        (Some(recording), _) => {
+            let camera = args.camera.as_deref().unwrap_or_default();
+            vault.add_view(recording, &args.file, camera, &mut progress)?
+        }
+        (None, Some(case)) => {
+            let options = ImportOptions {
+                purpose: args.purpose,
+                camera: args.camera.clone(),
+                offset_ns: args.offset_ns,
+            };
+            vault.import(case, &args.file, options, &mut progress)?
+        }
+        (None, None) => return Err(BadInput("name the case: --case C".into()).into()),
+    };
     bar.finish_and_clear();
     if args.json {
         print_json(&serde_json::to_value(&imported)?)?;
     } else {
-        outln!("{}", imported.recording_id)?;
+        outln!(
+            "{}",
+            imported
+                .view_id
+                .as_deref()
+                .unwrap_or(&imported.recording_id)
+        )?;
     }
     Ok(())
 }

@@ -253,11 +253,10 @@ impl Worker {
             }
             positional => {
                 let base = self.displayed.unwrap_or(0);
-                let (Some(mut target), mut fill) =
-                    (self.resolve(&positional, base), fill_for(&positional))
-                else {
+                let Some(mut target) = self.resolve(&positional, base) else {
                     return;
                 };
+                let mut fill = fill_for(&positional, base, target);
                 // Stepping is frame-by-frame inspection: it pauses playback.
                 if matches!(positional, PlayerCommand::Step(_)) && self.playback.is_some() {
                     self.pause();
@@ -266,8 +265,8 @@ impl Worker {
                 while let Ok(next) = self.commands.try_recv() {
                     match self.resolve(&next, target) {
                         Some(t) => {
+                            fill = fill_for(&next, target, t);
                             target = t;
-                            fill = fill_for(&next);
                         }
                         None => {
                             self.deferred.push_back(next);
@@ -396,7 +395,7 @@ impl Worker {
         while let Ok(next) = self.commands.try_recv() {
             let base = newest.map_or(current, |(t, _)| t);
             match self.resolve(&next, base) {
-                Some(t) => newest = Some((t, fill_for(&next))),
+                Some(t) => newest = Some((t, fill_for(&next, base, t))),
                 None => self.deferred.push_back(next),
             }
         }
@@ -784,9 +783,14 @@ impl Worker {
     }
 }
 
-fn fill_for(command: &PlayerCommand) -> Fill {
+/// How to fill the cache on the way to `target` from `base`: a step back, or
+/// a seek to just behind the frame shown (another camera view following the
+/// reference's step back), decodes the whole GOP so the next steps back are
+/// cache hits.
+fn fill_for(command: &PlayerCommand, base: u64, target: u64) -> Fill {
     match command {
         PlayerCommand::Step(delta) if *delta < 0 => Fill::WholeGop,
+        PlayerCommand::Seek(_) if target < base && base - target <= 2 => Fill::WholeGop,
         _ => Fill::FromTarget,
     }
 }

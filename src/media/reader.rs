@@ -1,4 +1,5 @@
-//! Decoding an exact frame range of a recording, in order, for export.
+//! Decoding an exact frame range of a recording, in order (export, composites),
+//! and its sound (export; the whole sound as mono samples to match camera views by).
 //!
 //! ```text
 //! {source} -> parsebin -(video)-> decodebin -> videoconvert -> I420 [-> videoflip] -> [appsink sync=false, never drops]
@@ -273,18 +274,29 @@ pub struct AudioChunk {
 }
 
 impl AudioRange {
-    /// Opens the audio of `source` between `start_ns` and `end_ns` (stream time).
+    /// Opens the audio of `source` between `start_ns` and `end_ns` (stream
+    /// time), in its own rate and channels.
     pub fn open(source: &MediaSource, start_ns: i64, end_ns: i64) -> Result<Self, MediaError> {
+        Self::open_as(source, start_ns, end_ns, None)
+    }
+
+    /// [`AudioRange::open`], mixed down to one channel at `mono_rate` Hz when given.
+    pub fn open_as(
+        source: &MediaSource,
+        start_ns: i64,
+        end_ns: i64,
+        mono_rate: Option<u32>,
+    ) -> Result<Self, MediaError> {
         let convert = make_element("audioconvert")?;
         let resample = make_element("audioresample")?;
         let caps = make_element("capsfilter")?;
-        caps.set_property(
-            "caps",
-            gst::Caps::builder("audio/x-raw")
-                .field("format", "F32LE")
-                .field("layout", "interleaved")
-                .build(),
-        );
+        let mut format = gst::Caps::builder("audio/x-raw")
+            .field("format", "F32LE")
+            .field("layout", "interleaved");
+        if let Some(rate) = mono_rate {
+            format = format.field("rate", rate as i32).field("channels", 1i32);
+        }
+        caps.set_property("caps", format.build());
         let appsink = gst_app::AppSink::builder()
             .sync(false)
             .max_buffers(16)
@@ -360,6 +372,41 @@ impl AudioRange {
         }
         Ok(None)
     }
+}
+
+/// The whole sound of `source` as mono samples at `rate` Hz, sample `i` at
+/// stream time `i / rate` (gaps filled with silence), for matching camera
+/// views by sound. `progress(done_ns, total_ns)` returning false stops it
+/// with [`MediaError::Cancelled`].
+pub fn mono_samples(
+    source: &MediaSource,
+    duration_ns: i64,
+    rate: u32,
+    progress: &mut dyn FnMut(i64, i64) -> bool,
+) -> Result<Vec<f32>, MediaError> {
+    super::init()?;
+    // Audio may run on past the last frame: read to twice the video's length.
+    let end_ns = duration_ns.saturating_mul(2).max(1);
+    let mut range = AudioRange::open_as(source, 0, end_ns, Some(rate))?;
+    let rate = i64::from(rate);
+    let mut samples: Vec<f32> = Vec::with_capacity((duration_ns * rate / 1_000_000_000) as usize);
+    while let Some(chunk) = range.next_chunk()? {
+        if !progress(chunk.pts_ns.min(duration_ns), duration_ns) {
+            return Err(MediaError::Cancelled);
+        }
+        let at = (chunk.pts_ns.max(0) as i128 * rate as i128 / 1_000_000_000) as usize;
+        let values = chunk
+            .bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        if at > samples.len() {
+            samples.resize(at, 0.0);
+        }
+        // A chunk that overlaps the previous one by rounding overwrites its tail.
+        samples.truncate(at);
+        samples.extend(values);
+    }
+    Ok(samples)
 }
 
 impl Drop for AudioRange {

@@ -1,0 +1,479 @@
+//! Several camera views of one recording: adding them, syncing them by sound,
+//! every view showing the frame its mapping gives, refusals, migration and
+//! crypto-shredding.
+//!
+//! The views are two cameras of one generated scene (`SceneCamera`): the
+//! same sound, heard by a second camera that started 1.234 s later with a
+//! clock 100 ppm fast; every picture carries its own frame index.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::cli::{Env, refused, setup};
+use common::vault::{fixture, pass};
+use common::{Rng, TIMEOUT, code_of, generate};
+use debrief::media::testsrc::{SceneCamera, TestSrcSpec};
+use debrief::media::{MediaSource, PlayerConfig, frame_code};
+use debrief::vault::{Vault, VaultError};
+use debrief::views::players::{Players, ViewPlayer};
+use debrief::views::{Mapping, Shown, SyncSource};
+
+const START_NS: i64 = 1_234_000_000;
+const PPM: f64 = 100.0;
+
+fn camera(frames: u64, start_ns: i64, drift_ppm: f64, audio: bool) -> TestSrcSpec {
+    TestSrcSpec {
+        frames,
+        width: 256,
+        height: 144,
+        gop: 60,
+        bframes: true,
+        audio,
+        scene_sound: Some(SceneCamera {
+            start_ns,
+            drift_ppm,
+        }),
+        ..Default::default()
+    }
+}
+
+/// The reference: 30 s of the scene.
+fn overhead() -> TestSrcSpec {
+    camera(900, 0, 0.0, true)
+}
+
+/// The later, faster camera: 28 s by its own clock.
+fn team(dir: &Path) -> PathBuf {
+    generate(dir, "team.mp4", &camera(840, START_NS, PPM, true))
+}
+
+fn truth() -> Mapping {
+    Mapping::starting_at(START_NS, PPM)
+}
+
+#[test]
+fn cli_adds_a_camera_syncs_it_by_sound_and_shows_its_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(dir.path());
+    let (overhead, team) = (
+        generate(dir.path(), "overhead.mp4", &overhead()),
+        team(dir.path()),
+    );
+    let (case, _p, rec) = setup(&env, &overhead);
+    let added = env.json(&[
+        "import",
+        team.to_str().unwrap(),
+        "--view-of",
+        &rec,
+        "--camera",
+        "team",
+        "--json",
+    ]);
+    assert_eq!(added["recording_id"], rec.as_str());
+    assert_eq!(added["frames"], 840);
+    let view_id = added["view_id"].as_str().unwrap().to_owned();
+    // A view is not a recording of its own in the case's list.
+    let list = env.json(&["recording", "list", "--case", &case, "--json"]);
+    assert_eq!(list["recordings"].as_array().unwrap().len(), 1);
+
+    let before = env.json(&["sync", "--recording", &rec, "--json"]);
+    assert_eq!(before["views"][0]["reference"], true);
+    assert_eq!(before["views"][0]["source"], "reference");
+    assert_eq!(before["views"][1]["source"], "unsynced");
+
+    let synced = env.json(&["sync", "--recording", &rec, "--auto", "--json"]);
+    let view = &synced["views"][1];
+    assert_eq!(view["view_id"], view_id.as_str());
+    assert_eq!(view["camera"], "team");
+    assert_eq!(view["source"], "audio");
+    let offset_ms = view["offset_ms"].as_f64().unwrap();
+    assert!(
+        (offset_ms - 1234.0).abs() < 1000.0 / 30.0,
+        "offset within one frame: {synced}"
+    );
+    assert!(
+        (view["ppm"].as_f64().unwrap() - PPM).abs() <= 20.0,
+        "drift within 20 ppm: {synced}"
+    );
+    assert!(view["score"].as_f64().unwrap() >= 0.7, "{synced}");
+
+    // The frame the view shows at a reference frame, by name or id.
+    let png = dir.path().join("f.png");
+    let mapping = Mapping::starting_at(
+        (offset_ms * 1e6).round() as i64,
+        view["ppm"].as_f64().unwrap(),
+    );
+    let table = |file: &Path| {
+        debrief::media::probe(&MediaSource::file(file))
+            .unwrap()
+            .table
+    };
+    let (overhead_table, team_table) = (table(&overhead), table(&team));
+    for (name, index) in [("team", 600u64), (view_id.as_str(), 100), ("team", 876)] {
+        env.ok(&[
+            "frame",
+            "--recording",
+            &rec,
+            "--view",
+            name,
+            "--index",
+            &index.to_string(),
+            "--out",
+            png.to_str().unwrap(),
+        ]);
+        let (w, h, rgba) = debrief::media::still::read_png(&png).unwrap();
+        let code = frame_code::read_rgba(&rgba, w, h, w as usize * 4).unwrap();
+        let Shown::Frame(expected) =
+            debrief::views::view_frame(&overhead_table, &team_table, mapping, index)
+        else {
+            panic!("reference frame {index} is inside the view");
+        };
+        assert_eq!(code, expected, "reference frame {index}");
+    }
+    // Before the team camera started: no video there, said in one line.
+    refused(
+        &env.run(&[
+            "frame",
+            "--recording",
+            &rec,
+            "--view",
+            "team",
+            "--index",
+            "10",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "view 'team' has no video at reference frame 10 (it covers reference frames 3",
+    );
+
+    // A camera without sound, and one that heard only silence: the mapping stays.
+    let mute = generate(dir.path(), "mute.mp4", &camera(300, 0, 0.0, false));
+    let silent = generate(
+        dir.path(),
+        "silent.mp4",
+        &camera(300, -1_000_000_000_000, 0.0, true),
+    );
+    env.json(&[
+        "import",
+        mute.to_str().unwrap(),
+        "--view-of",
+        &rec,
+        "--camera",
+        "monitor",
+        "--json",
+    ]);
+    refused(
+        &env.run(&["sync", "--recording", &rec, "--auto", "--view", "monitor"]),
+        "monitor: cannot sync by audio: the view has no audio",
+    );
+    env.json(&[
+        "import",
+        silent.to_str().unwrap(),
+        "--view-of",
+        &rec,
+        "--camera",
+        "door",
+        "--json",
+    ]);
+    refused(
+        &env.run(&["sync", "--recording", &rec, "--auto", "--view", "door"]),
+        "door: cannot sync by audio: the view has no audio (or only silence)",
+    );
+    let after = env.json(&["sync", "--recording", &rec, "--json"]);
+    assert_eq!(after["views"][2]["source"], "unsynced");
+    assert_eq!(after["views"][3]["source"], "unsynced");
+    assert_eq!(after["views"][1], synced["views"][1], "team unchanged");
+
+    // By hand: offset and drift, then a nudge of one frame.
+    env.json(&[
+        "sync",
+        "--recording",
+        &rec,
+        "--view",
+        "monitor",
+        "--offset-ms",
+        "-250",
+        "--ppm",
+        "12",
+        "--json",
+    ]);
+    let moved = env.json(&[
+        "sync",
+        "--recording",
+        &rec,
+        "--view",
+        "monitor",
+        "--nudge-ms",
+        "33.3",
+        "--json",
+    ]);
+    let monitor = &moved["views"][2];
+    assert!(
+        (monitor["offset_ms"].as_f64().unwrap() - -216.7).abs() < 0.01,
+        "{moved}"
+    );
+    assert_eq!(monitor["ppm"], 12.0);
+    assert_eq!(monitor["source"], "manual");
+
+    // Four views is the most; labels are unique; annotations stay on the recording.
+    let fifth = generate(dir.path(), "fifth.mp4", &camera(30, 0, 0.0, false));
+    refused(
+        &env.run(&[
+            "import",
+            fifth.to_str().unwrap(),
+            "--view-of",
+            &rec,
+            "--camera",
+            "wall",
+        ]),
+        "already has 4 camera views",
+    );
+    refused(
+        &env.run(&[
+            "annotate",
+            "add",
+            "--recording",
+            &view_id,
+            "--code",
+            "birth",
+            "--frame",
+            "5",
+        ]),
+        "is a camera view of recording",
+    );
+    refused(
+        &env.run(&[
+            "sync",
+            "--recording",
+            &rec,
+            "--view",
+            "overhead",
+            "--offset-ms",
+            "5",
+        ]),
+        "the reference view sets the recording's time",
+    );
+
+    // Every view's sync change is audited.
+    let audit = env.json(&["audit", "verify", "--json"]);
+    assert_eq!(audit["ok"], true);
+
+    // Shredding the recording shreds every view.
+    let media = env.vault.join("media");
+    let count = || std::fs::read_dir(&media).unwrap().count();
+    assert_eq!(count(), 4);
+    env.ok(&["delete", "recording", &rec]);
+    assert_eq!(count(), 0, "no view's media file is left");
+    refused(
+        &env.run(&[
+            "frame",
+            "--recording",
+            &rec,
+            "--view",
+            "team",
+            "--index",
+            "600",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "deleted",
+    );
+}
+
+/// The vault, the recording and its second view, synced by sound.
+fn synced_pair(dir: &Path) -> (Vault, String, String, Mapping) {
+    let team = team(dir);
+    let mut f = fixture(dir, &overhead(), true);
+    let view_id = f
+        .vault
+        .add_view(&f.recording_id, &team, "team", &mut |_, _| true)
+        .unwrap()
+        .view_id
+        .unwrap();
+    let found = f
+        .vault
+        .sync_view_by_audio(&view_id, &mut |_, _| true)
+        .unwrap();
+    f.vault
+        .set_view_mapping(
+            &view_id,
+            found.mapping,
+            SyncSource::Audio,
+            Some(found.confidence),
+        )
+        .unwrap();
+    (f.vault, f.recording_id, view_id, found.mapping)
+}
+
+#[test]
+fn every_view_shows_the_frame_its_mapping_gives_after_random_seeks_and_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, rec, view_id, found) = synced_pair(dir.path());
+    let err = (found.start_ns() - START_NS).abs();
+    assert!(err < 33_333_333, "offset off by {err} ns");
+    assert!((found.drift_ppm - PPM).abs() <= 20.0, "{found:?}");
+
+    let opened = vault.open_views(&rec, true).unwrap();
+    assert_eq!(opened.len(), 2);
+    assert_eq!(opened[1].0.view_id, view_id);
+    assert_eq!(opened[1].0.source, SyncSource::Audio);
+    let players = opened
+        .into_iter()
+        .map(|(view, source, info)| ViewPlayer {
+            view,
+            player: debrief::media::Player::open(
+                source,
+                info,
+                PlayerConfig {
+                    audio: false,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        })
+        .collect();
+    let mut players = Players::new(players).unwrap();
+    let frames = players.reference().frames();
+    let mut rng = Rng(16);
+    let mut at = 500u64;
+    let (mut outside, mut off_truth) = (0, 0);
+    for round in 0..300 {
+        at = match rng.below(4) {
+            0 => at.saturating_sub(1),
+            1 => (at + 1).min(frames - 1),
+            _ => rng.below(frames),
+        };
+        let shown = players.show_wait(at, TIMEOUT).unwrap();
+        assert_eq!(
+            code_of(shown[0].as_ref().unwrap()),
+            Some(at),
+            "round {round}"
+        );
+        match players.targets(at)[1] {
+            Shown::Frame(n) => {
+                let code = code_of(shown[1].as_ref().unwrap()).unwrap();
+                assert_eq!(code, n, "round {round}: reference frame {at}");
+                // Within a frame of where the true clocks put it.
+                let reference = &players.reference().table;
+                let view = &players.views()[1].player.info().table;
+                if let Shown::Frame(t) = debrief::views::view_frame(reference, view, truth(), at) {
+                    assert!(code.abs_diff(t) <= 1, "round {round}: {code} vs true {t}");
+                    off_truth += usize::from(code != t);
+                }
+            }
+            Shown::Outside => {
+                assert!(shown[1].is_none());
+                outside += 1;
+                // Before the team camera began (1.234 s = 37 frames), or after it ended.
+                assert!(!(38..=870).contains(&at), "round {round}: {at}");
+            }
+        }
+    }
+    assert!(outside < 60, "{outside} of 300 outside the view");
+    assert!(
+        off_truth < 30,
+        "{off_truth} of 300 a frame off the true clocks"
+    );
+
+    // A nudge moves only the view, by exactly one frame.
+    let before = players.targets(500)[1];
+    players.set_mapping(1, found.nudged(33_333_334)).unwrap();
+    match (before, players.targets(500)[1]) {
+        (Shown::Frame(a), Shown::Frame(b)) => assert_eq!(b, a + 1),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        players.set_mapping(0, found).is_err(),
+        "the reference cannot move"
+    );
+}
+
+#[test]
+fn shredding_a_recording_leaves_no_view_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, rec, view_id, _) = synced_pair(dir.path());
+    let media = vault.dir().join("media").join(format!("{view_id}.age"));
+    let copy = dir.path().join("leftover.age");
+    std::fs::copy(&media, &copy).unwrap();
+    vault.delete_recording(&rec, "test").unwrap();
+    assert!(!media.exists());
+    let keys: i64 = vault
+        .connection()
+        .query_row("SELECT count(*) FROM recording_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(keys, 0, "no recording or view key is left");
+    assert!(matches!(
+        vault.open_media(&view_id, false),
+        Err(VaultError::Shredded { .. })
+    ));
+    // The view's mapping history survives the media (what was done is kept).
+    assert_eq!(vault.view_sync_history(&view_id).unwrap().len(), 1);
+    // Retention never lists a view by itself.
+    assert!(vault.run_retention().unwrap().is_empty());
+    drop(vault);
+    let vault = Vault::unlock(&dir.path().join("vault"), "alice", &pass("alice")).unwrap();
+    assert!(vault.audit_verify().unwrap().ok);
+}
+
+#[test]
+fn single_view_recordings_from_the_previous_schema_open_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let key = debrief::vault::keys::new_db_key();
+    let migrations = debrief::vault::db::MIGRATIONS;
+    {
+        // A database as schema 7 left it, with a recording in it.
+        drop(debrief::vault::fsutil::create_private_file(&path).unwrap());
+        let conn = debrief::vault::db::open(&path, &key).unwrap();
+        for step in &migrations[..7] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO codebooks (id, json, created_at) VALUES ('cb', '{}', '2025-01-01T00:00:00Z');
+             INSERT INTO cases (id, title, codebook_id, created_at) VALUES ('c1', 'Old case', 'cb', '2025-01-01T00:00:00Z');
+             INSERT INTO recordings (id, case_id, purpose, camera, sha256, size, frames, fps_num, fps_den, vfr,
+                 duration_ns, width, height, video_codec, container, frame_table, imported_at)
+             VALUES ('r1', 'c1', 'education', 'overhead', 'x', 1, 90, 30, 1, 0, 3000000000, 320, 240, 'h264', 'mp4', x'', '2025-01-01T00:00:00Z');",
+        )
+        .unwrap();
+    }
+    let conn = debrief::vault::db::open(&path, &key).unwrap();
+    debrief::vault::db::migrate(&conn).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, debrief::vault::db::schema_version());
+    assert!(version >= 8);
+    let row: (Option<String>, i64, f64, String, Option<f64>, String) = conn
+        .query_row(
+            "SELECT view_of, sync_offset_ns, drift_ppm, sync_source, sync_score, camera FROM recordings WHERE id = 'r1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        row,
+        (None, 0, 0.0, "reference".into(), None, "overhead".into()),
+        "the old recording is its own reference view"
+    );
+    let history: i64 = conn
+        .query_row("SELECT count(*) FROM view_sync_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(history, 0);
+    debrief::vault::db::migrate(&conn).unwrap();
+}
+
+#[test]
+fn a_fresh_single_view_recording_is_its_own_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture(dir.path(), &TestSrcSpec::default(), true);
+    let views = f.vault.views(&f.recording_id).unwrap();
+    assert_eq!(views.len(), 1);
+    assert!(views[0].reference);
+    assert_eq!(views[0].view_id, f.recording_id);
+    assert_eq!(views[0].source, SyncSource::Reference);
+    assert_eq!(views[0].mapping, Mapping::default());
+    assert_eq!(views[0].frames, 90);
+}
