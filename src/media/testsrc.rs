@@ -473,7 +473,7 @@ fn muxer(container: Container, faststart: bool) -> Result<gst::Element, MediaErr
 
 const SCENE_RATE: i64 = 16_000;
 
-/// `appsrc (F32 mono) -> audioconvert -> encoder -> queue -> mux`, for the scene's sound.
+/// `appsrc (F32 mono) -> audioconvert -> audioresample -> encoder -> queue -> mux`, for the scene's sound.
 fn add_scene_audio(
     pipeline: &gst::Pipeline,
     mux: &gst::Element,
@@ -497,25 +497,7 @@ fn add_scene_audio(
         make_element("audioconvert")?,
     ];
     chain.push(make_element("audioresample")?);
-    chain.push(match container {
-        Container::Mp4 | Container::Mov | Container::Mkv => make_element("avenc_aac")?,
-        Container::Webm => make_element("opusenc")?,
-        Container::Avi => {
-            return Err(MediaError::InvalidArgument(
-                "scene sound needs .mp4, .mov, .mkv or .webm".into(),
-            ));
-        }
-    });
-    chain.push(make_element("queue")?);
-    pipeline
-        .add_many(chain.iter())
-        .map_err(MediaError::pipeline)?;
-    gst::Element::link_many(chain.iter()).map_err(MediaError::pipeline)?;
-    chain
-        .last()
-        .ok_or_else(|| MediaError::pipeline("empty audio chain"))?
-        .link(mux)
-        .map_err(|e| MediaError::Pipeline(format!("cannot link audio into the muxer: {e}")))?;
+    encode_into_mux(pipeline, mux, container, chain)?;
     Ok(src)
 }
 
@@ -567,8 +549,17 @@ fn add_audio(
             .build(),
     );
     let convert = make_element("audioconvert")?;
-    let queue = make_element("queue")?;
-    let mut chain = vec![src, caps, convert];
+    encode_into_mux(pipeline, mux, container, vec![src, caps, convert])
+}
+
+/// Ends an audio `chain` with the container's codec (AAC, Opus, or 16-bit
+/// PCM in AVI) and a queue, adds it to `pipeline` and links it into `mux`.
+fn encode_into_mux(
+    pipeline: &gst::Pipeline,
+    mux: &gst::Element,
+    container: Container,
+    mut chain: Vec<gst::Element>,
+) -> Result<(), MediaError> {
     match container {
         Container::Mp4 | Container::Mov | Container::Mkv => chain.push(make_element("avenc_aac")?),
         Container::Webm => chain.push(make_element("opusenc")?),
@@ -583,7 +574,7 @@ fn add_audio(
             chain.push(pcm);
         }
     }
-    chain.push(queue);
+    chain.push(make_element("queue")?);
     pipeline
         .add_many(chain.iter())
         .map_err(MediaError::pipeline)?;

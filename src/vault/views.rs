@@ -284,13 +284,14 @@ impl Vault {
         };
         let no_audio =
             |which: &'static str| VaultError::Invalid(AudioSyncError::NoAudio(which).to_string());
-        if self.media_info(&parent)?.audio_codec.is_none() {
+        let reference_info = self.media_info(&parent)?;
+        if reference_info.audio_codec.is_none() {
             return Err(no_audio("reference"));
         }
         if self.media_info(view_id)?.audio_codec.is_none() {
             return Err(no_audio("view"));
         }
-        let total = self.media_info(&parent)?.duration_ns + rec.duration_ns;
+        let total = reference_info.duration_ns + rec.duration_ns;
         let mut done = 0;
         let mut sound = |vault: &mut Self, id: &str| -> Result<Vec<f32>, VaultError> {
             let (source, info) = vault.open_media(id, true)?;

@@ -56,17 +56,8 @@ impl Players {
         let reference = &self.reference().table;
         self.views
             .iter()
-            .map(|v| {
-                if v.view.reference {
-                    if ref_index < reference.len() {
-                        Shown::Frame(ref_index)
-                    } else {
-                        Shown::Outside
-                    }
-                } else {
-                    view_frame(reference, &v.player.info().table, v.view.mapping, ref_index)
-                }
-            })
+            // The reference's own mapping is the identity: its frame is `ref_index`.
+            .map(|v| view_frame(reference, &v.player.info().table, v.view.mapping, ref_index))
             .collect()
     }
 
