@@ -864,3 +864,48 @@ fn a_recording_is_verified_once_per_session() {
     assert!(err.contains("cancelled"), "{err}");
     assert!(!again.is_verified(&id));
 }
+
+/// The first vaults a process opens may be opened on several threads at once
+/// (parallel tests, the app's background jobs). Each round runs in a fresh
+/// copy of this test binary, so SQLCipher starts up during the race.
+#[test]
+fn vaults_opened_on_many_threads_at_once_in_a_fresh_process_all_open() {
+    if std::env::var_os("DEBRIEF_FIRST_OPEN_CHILD").is_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let barrier = Arc::new(std::sync::Barrier::new(16));
+        let threads: Vec<_> = (0..16)
+            .map(|i| {
+                let root = dir.path().join(format!("v{i}"));
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    std::fs::create_dir_all(&root).unwrap();
+                    barrier.wait();
+                    debrief::vault::keys::set_test_work_factor(10);
+                    Vault::init(&root.join("vault"), "alice", &pass("alice"), None).map(drop)
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap().expect("every vault opens");
+        }
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    for round in 0..20 {
+        let out = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "vaults_opened_on_many_threads_at_once_in_a_fresh_process_all_open",
+                "--nocapture",
+            ])
+            .env("DEBRIEF_FIRST_OPEN_CHILD", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "round {round}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

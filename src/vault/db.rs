@@ -63,6 +63,27 @@ pub fn open_existing(path: &Path, key: &DbKey) -> Result<Connection, VaultError>
     Ok(conn)
 }
 
+/// Initialises SQLite and SQLCipher once, on one thread, before any database
+/// is opened.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's own set-up, so
+/// a second thread opening a database at that moment skips the wait and its
+/// `PRAGMA key` fails ("An error occurred with PRAGMA key or rekey"). That
+/// happened to parallel tests; a desktop app that opens a vault while a
+/// background job opens another could meet it too. Opening an in-memory
+/// database under a `OnceLock` finishes the set-up before anyone else starts.
+fn sqlcipher_ready() -> Result<(), VaultError> {
+    static READY: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            Connection::open_in_memory()
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|e| VaultError::Crypto(format!("SQLCipher could not start: {e}")))
+}
+
 /// Opens an existing encrypted database and checks the key fits.
 pub fn open(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
     let mut header = [0u8; 16];
@@ -72,6 +93,7 @@ pub fn open(path: &Path, key: &DbKey) -> Result<Connection, VaultError> {
             return Err(VaultError::PlaintextDatabase(path.to_path_buf()));
         }
     }
+    sqlcipher_ready()?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
