@@ -12,6 +12,7 @@ mod code_panel;
 mod consent_panel;
 mod export_panel;
 mod transport;
+pub mod views;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -79,8 +80,35 @@ pub enum ReviewCmd {
     Report(PathBuf),
     /// Write the case's printable consent information sheet (HTML) to this file.
     ConsentSheet(PathBuf),
+    /// Choose a camera view (0: the reference): drawn large, nudged by Alt+arrows.
+    ChooseView(usize),
+    /// Arrange the camera views.
+    SetLayout(views::Layout),
+    /// Move the chosen view's pictures this many ns later (negative: earlier).
+    Nudge(i64),
+    /// Open or close the sync window.
+    SyncWindow(bool),
+    /// Match this view's sound with the reference's (index among the other views).
+    SyncBySound(usize),
+    /// Use (true) or drop the weak sound match waiting for an answer.
+    AcceptWeak(bool),
+    /// Add a sync mark for this view at the frames on screen.
+    AddMark(usize),
+    /// Set this view's sync from its marks.
+    FitMarks(usize),
+    /// Forget the sync marks.
+    ClearMarks,
     /// Back to the library.
     Back,
+}
+
+/// What an undo step undoes: the review keeps the order of both kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Edit {
+    /// An annotation change (undone by the vault).
+    Annotation,
+    /// A camera view's sync.
+    Sync,
 }
 
 /// What the review screen tells the app after applying commands.
@@ -108,8 +136,12 @@ pub struct ReviewState {
     pub case: Case,
     /// The case's codebook.
     pub codebook: Codebook,
-    /// The player, its probe data and frame table, and the picture.
+    /// The reference view's player (with sound), its probe data and frame table, and the picture.
     pub host: PlayerHost,
+    /// The recording's other camera views, following the reference.
+    pub views: views::ViewsState,
+    /// This session's edits, newest last: what Ctrl+Z undoes next.
+    edits: Vec<Edit>,
     /// Go-to field and volume.
     pub(crate) transport: Transport,
     /// Annotations, as stored.
@@ -163,7 +195,8 @@ impl ReviewState {
             .open_media(recording_id, true)
             .map_err(|e| format!("{e:#}"))?;
         let audio = PlayerConfig::default().audio;
-        let host = PlayerHost::open(source, info, wake, audio)?;
+        let host = PlayerHost::open(source, info, std::sync::Arc::clone(&wake), audio)?;
+        let (views, notice) = views::ViewsState::open(vault, recording_id, &wake);
         let lanes = codebook
             .categories
             .iter()
@@ -181,6 +214,8 @@ impl ReviewState {
             case,
             codebook,
             host,
+            views,
+            edits: Vec::new(),
             transport: Transport::default(),
             annotations,
             selected: None,
@@ -192,7 +227,7 @@ impl ReviewState {
             export: export_panel::ExportState::default(),
             consent_open: false,
             sheet_open: false,
-            message: None,
+            message: notice,
             shuttle: 0,
             last_shuttle_step: Instant::now(),
             lanes,
@@ -250,6 +285,12 @@ impl ReviewState {
         }
         if pumped.eos {
             self.shuttle = 0;
+        }
+        if let Some(e) = self.views.pump(ctx) {
+            self.message = Some(e);
+        }
+        if self.host.view.has_frame() {
+            self.views.follow(&self.host.info.table, self.shown_frame());
         }
         // Backward shuttle: the player plays forwards only, so step back on a timer
         // (cached backward steps make this smooth after the first GOP).
@@ -358,14 +399,38 @@ impl ReviewState {
                 });
         }
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            let response = self.host.view.ui(ui);
-            if self.export.open && self.host.view.has_frame() {
-                let picture = self.host.view.picture_rect(response.rect);
-                export_panel::overlay(ui, picture, self);
-            } else if response.clicked() {
-                cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
+            // The export panel works on the reference's picture alone.
+            if self.views.angles.is_empty() || self.export.open {
+                let response = self.host.view.ui(ui);
+                if self.export.open && self.host.view.has_frame() {
+                    let picture = self.host.view.picture_rect(response.rect);
+                    export_panel::overlay(ui, picture, self);
+                } else if response.clicked() {
+                    cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
+                }
+                return;
+            }
+            views::bar_ui(ui, &self.views, &mut cmds);
+            match views::pictures_ui(ui, &self.host, &self.views) {
+                Some(views::PictureClick::TogglePlay) => {
+                    cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
+                }
+                Some(views::PictureClick::Choose(n)) => cmds.push(ReviewCmd::ChooseView(n)),
+                None => {}
             }
         });
+        if let Some(result) = self.views.poll(vault) {
+            if result.is_ok() && self.views.weak.is_none() {
+                self.edits.push(Edit::Sync);
+            }
+            self.message = Some(result.unwrap_or_else(|e| e));
+        }
+        if self.views.busy() {
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
+        if self.views.sync_open && !self.views.angles.is_empty() {
+            views::sync_window_ui(ui.ctx(), &self.views, &mut cmds);
+        }
         self.export.poll(vault, &self.recording.id);
         if self.export.busy() {
             ui.ctx().request_repaint_after(Duration::from_millis(100));
@@ -418,6 +483,7 @@ impl ReviewState {
         }
         let mut actions = Vec::new();
         timeline::timeline_ui(ui, &mut self.timeline, &input, &mut actions);
+        views::coverage_ui(ui, &self.timeline, &self.views, self.host.info.frames());
         for action in actions {
             cmds.push(match action {
                 TimelineAction::Seek(f) => ReviewCmd::Player(PlayerCommand::Seek(f)),
@@ -477,13 +543,29 @@ impl ReviewState {
                     continue;
                 }
                 Action::Back => {
-                    if self.sheet_open || self.consent_open {
+                    if self.sheet_open || self.consent_open || self.views.sync_open {
                         self.sheet_open = false;
                         self.consent_open = false;
+                        self.views.sync_open = false;
                         continue;
                     }
                     ReviewCmd::Back
                 }
+                Action::NudgeViewFrameBack | Action::NudgeViewFrameForward => {
+                    let Some(i) = self.views.target_angle() else {
+                        continue;
+                    };
+                    let frame = self.views.frame_ns(i);
+                    ReviewCmd::Nudge(if action == Action::NudgeViewFrameBack {
+                        -frame
+                    } else {
+                        frame
+                    })
+                }
+                Action::NudgeView10msBack => ReviewCmd::Nudge(-10_000_000),
+                Action::NudgeView10msForward => ReviewCmd::Nudge(10_000_000),
+                Action::ChooseView(n) => ReviewCmd::ChooseView(usize::from(n)),
+                Action::NextLayout => ReviewCmd::SetLayout(self.views.layout.next()),
             });
         }
         // Codebook hotkeys.
@@ -522,6 +604,7 @@ impl ReviewState {
                 }
                 ReviewCmd::Code(code) => {
                     reload = true;
+                    self.edits.push(Edit::Annotation);
                     self.add_code(vault, &code)
                 }
                 ReviewCmd::Select(id) => {
@@ -542,6 +625,7 @@ impl ReviewState {
                 }
                 ReviewCmd::Move { id, start, end } => {
                     reload = true;
+                    self.edits.push(Edit::Annotation);
                     let edit = AnnotationEdit {
                         start_frame: Some(start),
                         end_frame: end.map(Some),
@@ -553,10 +637,12 @@ impl ReviewState {
                 }
                 ReviewCmd::SaveEdit => {
                     reload = true;
+                    self.edits.push(Edit::Annotation);
                     self.save_edit(vault)
                 }
                 ReviewCmd::Delete(id) => {
                     reload = true;
+                    self.edits.push(Edit::Annotation);
                     if self.selected.as_deref() == Some(id.as_str()) {
                         self.select(None);
                     }
@@ -564,16 +650,27 @@ impl ReviewState {
                 }
                 ReviewCmd::Undo => {
                     reload = true;
-                    match vault.undo(&self.recording.id) {
-                        Ok(Some(_)) => Ok(()),
-                        Ok(None) => Err("nothing to undo".into()),
-                        Err(e) => Err(format!("{e:#}")),
+                    // The newest edit first, sync or annotation; annotations
+                    // from earlier sessions after this session's edits.
+                    match self.edits.pop() {
+                        Some(Edit::Sync) => self
+                            .views
+                            .undo(vault)
+                            .map(|()| self.message = Some("Undid the sync change.".into())),
+                        _ => match vault.undo(&self.recording.id) {
+                            Ok(Some(_)) => Ok(()),
+                            Ok(None) => Err("nothing to undo".into()),
+                            Err(e) => Err(format!("{e:#}")),
+                        },
                     }
                 }
                 ReviewCmd::Redo => {
                     reload = true;
                     match vault.redo(&self.recording.id) {
-                        Ok(Some(_)) => Ok(()),
+                        Ok(Some(_)) => {
+                            self.edits.push(Edit::Annotation);
+                            Ok(())
+                        }
                         Ok(None) => Err("nothing to redo".into()),
                         Err(e) => Err(format!("{e:#}")),
                     }
@@ -666,6 +763,62 @@ impl ReviewState {
                 ReviewCmd::Back => {
                     self.commit_pending(vault);
                     outcome.close = Some(None);
+                    Ok(())
+                }
+                ReviewCmd::ChooseView(n) => {
+                    if n < self.views.count() {
+                        self.views.chosen = n;
+                    }
+                    Ok(())
+                }
+                ReviewCmd::SetLayout(layout) => {
+                    self.views.layout = layout;
+                    Ok(())
+                }
+                ReviewCmd::SyncWindow(open) => {
+                    self.views.sync_open = open && !self.views.angles.is_empty();
+                    Ok(())
+                }
+                ReviewCmd::Nudge(delta_ns) => match self.views.target_angle() {
+                    Some(i) => self.views.nudge(vault, i, delta_ns).map(|()| self.edits.push(Edit::Sync)),
+                    None => Err("This recording has one camera view: add another from the library to nudge it.".into()),
+                },
+                ReviewCmd::SyncBySound(i) => self.views.start_sync(vault, i),
+                ReviewCmd::AcceptWeak(accept) => match self.views.weak.take() {
+                    Some((i, found)) if accept => self
+                        .views
+                        .set_mapping(vault, i, found.mapping, crate::views::SyncSource::Audio, Some(found.confidence))
+                        .map(|()| self.edits.push(Edit::Sync)),
+                    _ => Ok(()),
+                },
+                ReviewCmd::AddMark(i) => match self.host.view.shown {
+                    Some((_, ref_ns)) => self.views.add_mark(i, ref_ns),
+                    None => Ok(()),
+                },
+                ReviewCmd::FitMarks(i) => {
+                    let marks = match &self.views.marks {
+                        Some((j, m)) if *j == i => m.clone(),
+                        _ => Vec::new(),
+                    };
+                    match crate::views::marks::fit(&marks) {
+                        Ok(fit) => self
+                            .views
+                            .set_mapping(vault, i, fit.mapping, crate::views::SyncSource::Marks, None)
+                            .map(|()| {
+                                self.edits.push(Edit::Sync);
+                                let worst = fit.residuals_ns.iter().map(|r| r.abs()).max().unwrap_or(0);
+                                self.message = Some(format!(
+                                    "Synchronised from {} mark{} (largest residual {:.1} ms).",
+                                    marks.len(),
+                                    if marks.len() == 1 { "" } else { "s" },
+                                    worst as f64 / 1e6
+                                ));
+                            }),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+                ReviewCmd::ClearMarks => {
+                    self.views.marks = None;
                     Ok(())
                 }
             };

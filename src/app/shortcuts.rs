@@ -50,6 +50,18 @@ pub enum Action {
     ShortcutSheet,
     /// Back to the library.
     Back,
+    /// The chosen camera view's pictures one frame earlier.
+    NudgeViewFrameBack,
+    /// The chosen camera view's pictures one frame later.
+    NudgeViewFrameForward,
+    /// The chosen camera view's pictures 10 ms earlier.
+    NudgeView10msBack,
+    /// The chosen camera view's pictures 10 ms later.
+    NudgeView10msForward,
+    /// Choose camera view n (0: the reference).
+    ChooseView(u8),
+    /// The next arrangement of the camera views.
+    NextLayout,
 }
 
 /// One row of a key table: the action, its keys, and what the sheet says it does.
@@ -63,6 +75,52 @@ pub const fn key(key: Key) -> KeyboardShortcut {
 
 /// The review screen's bindings, in the order the sheet lists them.
 pub const BINDINGS: &[Binding<Action>] = &[
+    // Alt first: egui matches a pattern without Alt (or Shift) whether or not it is held.
+    (
+        Action::NudgeView10msBack,
+        KeyboardShortcut::new(Modifiers::ALT.plus(Modifiers::SHIFT), Key::ArrowLeft),
+        "Chosen camera view 10 ms earlier",
+    ),
+    (
+        Action::NudgeView10msForward,
+        KeyboardShortcut::new(Modifiers::ALT.plus(Modifiers::SHIFT), Key::ArrowRight),
+        "Chosen camera view 10 ms later",
+    ),
+    (
+        Action::NudgeViewFrameBack,
+        KeyboardShortcut::new(Modifiers::ALT, Key::ArrowLeft),
+        "Chosen camera view one frame earlier",
+    ),
+    (
+        Action::NudgeViewFrameForward,
+        KeyboardShortcut::new(Modifiers::ALT, Key::ArrowRight),
+        "Chosen camera view one frame later",
+    ),
+    (
+        Action::ChooseView(0),
+        KeyboardShortcut::new(Modifiers::ALT, Key::Num1),
+        "Choose camera view 1 (the reference)",
+    ),
+    (
+        Action::ChooseView(1),
+        KeyboardShortcut::new(Modifiers::ALT, Key::Num2),
+        "Choose camera view 2",
+    ),
+    (
+        Action::ChooseView(2),
+        KeyboardShortcut::new(Modifiers::ALT, Key::Num3),
+        "Choose camera view 3",
+    ),
+    (
+        Action::ChooseView(3),
+        KeyboardShortcut::new(Modifiers::ALT, Key::Num4),
+        "Choose camera view 4",
+    ),
+    (
+        Action::NextLayout,
+        KeyboardShortcut::new(Modifiers::ALT, Key::V),
+        "Next arrangement of the camera views",
+    ),
     (
         Action::PlayPause,
         KeyboardShortcut::new(Modifiers::NONE, Key::Space),
