@@ -971,3 +971,150 @@ fn a_plenary_package_is_made_in_the_app() {
         "the passphrase is not kept after writing"
     );
 }
+
+/// The state of the second camera view on the review screen: the frame it
+/// shows and the frame it was asked for.
+fn angle(app: &DebriefApp) -> Option<(Option<u64>, Option<debrief::views::Shown>)> {
+    let review = app.session.as_ref()?.review.as_ref()?;
+    let a = review.views.angles.first()?;
+    Some((a.host.view.shown.map(|(i, _)| i), a.target))
+}
+
+#[test]
+fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotations() {
+    use debrief::views::{Mapping, Shown, SyncSource};
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    // Longer, so not the same file as the reference.
+    let team_spec = TestSrcSpec {
+        frames: 120,
+        ..video()
+    };
+    let team = common::generate(dir.path(), "team.mp4", &team_spec);
+    let added = vault
+        .add_view(&rec, &team, "team", &mut |_, _| true)
+        .unwrap();
+    let view_id = added.view_id.clone().unwrap();
+    // The team camera started one second (30 frames) after the reference.
+    vault
+        .set_view_mapping(
+            &view_id,
+            Mapping::starting_at(1_000_000_000, 0.0),
+            SyncSource::Manual,
+            None,
+        )
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    run_until(&mut h, "no team video before it started", |a| {
+        angle(a).map(|x| x.1) == Some(Some(Shown::Outside))
+    });
+
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    h.step();
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    run_until(&mut h, "reference 60, team 30", |a| {
+        shown(a) == Some(60) && angle(a).and_then(|x| x.0) == Some(30)
+    });
+    // Stepping keeps them in step, backwards too.
+    press_times(&mut h, Key::ArrowLeft, 3);
+    run_until(&mut h, "reference 57, team 27", |a| {
+        shown(a) == Some(57) && angle(a).and_then(|x| x.0) == Some(27)
+    });
+
+    // Alt+2 chooses the team view; Alt+→ shows its pictures a frame later.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num2);
+    h.step();
+    assert_eq!(
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .review
+            .as_ref()
+            .unwrap()
+            .views
+            .chosen,
+        1
+    );
+    h.key_press_modifiers(Modifiers::ALT, Key::ArrowRight);
+    run_until(&mut h, "team one frame later: 26", |a| {
+        angle(a).and_then(|x| x.0) == Some(26)
+    });
+    assert_eq!(shown(h.state()), Some(57), "the reference did not move");
+    let stored = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .vault
+        .view(&rec, "team")
+        .unwrap();
+    assert_eq!(stored.source, SyncSource::Manual);
+    assert!(
+        (stored.mapping.start_ns() - 1_033_333_333).abs() < 1_000,
+        "{:?}",
+        stored.mapping
+    );
+
+    // A code lands on the reference frame, whatever the team view shows.
+    h.key_press(Key::B);
+    run_until(&mut h, "the birth event", |a| {
+        annotations(a, &rec).iter().any(|x| x.code == "birth")
+    });
+    let birth = annotations(h.state(), &rec)
+        .into_iter()
+        .find(|x| x.code == "birth")
+        .unwrap();
+    assert_eq!(birth.start_frame, 57);
+
+    // Undo takes the newest edit first: the annotation, then the nudge.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    run_until(&mut h, "the birth event undone", |a| {
+        annotations(a, &rec).is_empty()
+    });
+    assert_eq!(
+        angle(h.state()).and_then(|x| x.0),
+        Some(26),
+        "the nudge stays"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    run_until(&mut h, "the nudge undone: team 27", |a| {
+        angle(a).and_then(|x| x.0) == Some(27)
+    });
+    let stored = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .vault
+        .view(&rec, "team")
+        .unwrap();
+    assert!((stored.mapping.start_ns() - 1_000_000_000).abs() < 1_000);
+
+    // Alt+V goes through the layouts.
+    let layout = |h: &Harness<'static, DebriefApp>| {
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .review
+            .as_ref()
+            .unwrap()
+            .views
+            .layout
+    };
+    let before = layout(&h);
+    h.key_press_modifiers(Modifiers::ALT, Key::V);
+    h.step();
+    assert_ne!(layout(&h), before);
+    h.get_by_label("2 × 2").click();
+    h.step();
+    h.step();
+    assert_eq!(layout(&h), debrief::app::review::views::Layout::Grid);
+}
