@@ -7,10 +7,11 @@ use std::path::Path;
 
 use age::secrecy::SecretString;
 
-use crate::media::testsrc::{self, TestSrcSpec};
+use crate::media::testsrc::{self, SceneCamera, TestSrcSpec};
 use crate::model::{ConsentMethod, Purpose, Role};
 use crate::time::FrameRate;
 use crate::vault::{ImportOptions, NewAnnotation, NewCase, Vault, VaultError};
+use crate::views::SyncSource;
 
 /// The demo's passphrase (both users).
 pub const PASSPHRASE: &str = "demo";
@@ -67,11 +68,30 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
         audio: true,
         // Real (public-domain) faces, so the export window's redaction preview has work to show.
         faces: 2,
+        // The room's sound, heard by both demo cameras: "Sync by sound" has something to match.
+        scene_sound: Some(SceneCamera::default()),
         ..Default::default()
+    };
+    // A second camera (the team's), switched on 1.5 s later with a clock
+    // 40 ppm fast: the demo shows two views in step.
+    let team_media = work.join("demo-team.mp4");
+    let team_spec = TestSrcSpec {
+        frames: 3500,
+        width: 854,
+        height: 480,
+        faces: 1,
+        scene_sound: Some(SceneCamera {
+            start_ns: 1_500_000_000,
+            drift_ppm: 40.0,
+        }),
+        ..spec.clone()
     };
     let result = (|| {
         testsrc::write(&media, &spec, &mut |n| {
             progress("generating the demo recording", n, spec.frames)
+        })?;
+        testsrc::write(&team_media, &team_spec, &mut |n| {
+            progress("generating its second camera", n, team_spec.frames)
         })?;
         let mut vault = Vault::init_demo(dir, USER, &passphrase())?;
         vault.add_member("provider", Role::Provider, &passphrase())?;
@@ -105,6 +125,19 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
             &imported.recording_id,
             demo_annotations(&imported.recording_id),
         )?;
+        let team = vault.add_view(&imported.recording_id, &team_media, "team", &mut |_, _| {
+            true
+        })?;
+        if let Some(view) = team.view_id {
+            progress("synchronising the cameras by sound", 0, 1);
+            let found = vault.sync_view_by_audio(&view, &mut |_, _| true)?;
+            vault.set_view_mapping(
+                &view,
+                found.mapping,
+                SyncSource::Audio,
+                Some(found.confidence),
+            )?;
+        }
         Ok(DemoIds {
             case_id,
             recording_id: imported.recording_id,

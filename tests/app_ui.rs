@@ -1117,4 +1117,36 @@ fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotati
     h.step();
     h.step();
     assert_eq!(layout(&h), debrief::app::review::views::Layout::Grid);
+
+    // The sync window's sound match runs in the background and refuses a
+    // camera without sound by name, leaving the sync as it was.
+    h.get_by_label("Sync…").click();
+    run_until(&mut h, "the sync window", |a| {
+        a.session
+            .as_ref()
+            .and_then(|s| s.review.as_ref())
+            .is_some_and(|r| r.views.sync_open)
+    });
+    for _ in 0..3 {
+        h.step(); // a new window is sized on its first frame, shown on the next
+    }
+    h.get_by_label("Sync by sound").click();
+    let message = |a: &DebriefApp| {
+        a.session
+            .as_ref()
+            .and_then(|s| s.review.as_ref())
+            .and_then(|r| r.message.clone())
+    };
+    run_until(&mut h, "the sound match's answer", |a| {
+        message(a).is_some_and(|m| m.contains("cannot sync by audio"))
+    });
+    let stored = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .vault
+        .view(&rec, "team")
+        .unwrap();
+    assert!((stored.mapping.start_ns() - 1_000_000_000).abs() < 1_000);
 }

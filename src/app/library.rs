@@ -123,6 +123,10 @@ pub struct LibraryState {
     pub packages: crate::app::packages::PackagesState,
     import: Option<ImportJob>,
     loaded: bool,
+    /// The signed-in user may add camera angles (set on each layout).
+    instructor: bool,
+    /// A camera angle picked this frame: the recording and the file.
+    add_angle: Option<(String, PathBuf)>,
 }
 
 /// What the library asks of the app.
@@ -149,6 +153,12 @@ impl LibraryState {
     }
 
     fn start_import(&mut self, vault: &Vault, file: PathBuf) {
+        self.start_import_as(vault, file, None);
+    }
+
+    /// Imports `file` into the selected case, or, with `view_of`, as another
+    /// camera view of that recording (labelled by the file's name).
+    fn start_import_as(&mut self, vault: &Vault, file: PathBuf, view_of: Option<String>) {
         let Some(case) = self.selected.clone() else {
             self.message = Some("Select a case first, then import its recording.".into());
             return;
@@ -176,10 +186,19 @@ impl LibraryState {
         let spawned = std::thread::Builder::new()
             .name("debrief-import".into())
             .spawn(move || {
-                let result = handle.import(&case, &file, options, &mut |bytes, _| {
+                let mut progress = |bytes, _| {
                     d.store(bytes, Ordering::Relaxed);
                     !c.load(Ordering::Relaxed)
-                });
+                };
+                let result = match &view_of {
+                    Some(rec) => {
+                        let camera = file
+                            .file_stem()
+                            .map_or("camera".into(), |s| s.to_string_lossy().into_owned());
+                        handle.add_view(rec, &file, &camera, &mut progress)
+                    }
+                    None => handle.import(&case, &file, options, &mut progress),
+                };
                 let _ = tx.send(result);
             });
         match spawned {
@@ -232,6 +251,10 @@ impl LibraryState {
             self.start_import(vault, file);
         }
         let instructor = vault.user().role == Role::Instructor;
+        self.instructor = instructor;
+        if let Some((rec, file)) = self.add_angle.take() {
+            self.start_import_as(vault, file, Some(rec));
+        }
         egui::Panel::top("library-top").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Cases");
@@ -445,6 +468,25 @@ impl LibraryState {
                                     .clicked()
                                 {
                                     action = Some(LibraryAction::Open(rec.id.clone()));
+                                }
+                                if self.instructor
+                                    && ui
+                                        .add_enabled(
+                                            self.import.is_none(),
+                                            egui::Button::new("Add camera angle…"),
+                                        )
+                                        .on_hover_text(
+                                            "Add another camera's recording of this event as a view, named after its file (up to 4 views)",
+                                        )
+                                        .clicked()
+                                {
+                                    self.selected = Some(row.case.id.clone());
+                                    if let Some(file) = rfd::FileDialog::new()
+                                        .add_filter("video", &["mp4", "mov", "mkv", "webm", "avi"])
+                                        .pick_file()
+                                    {
+                                        self.add_angle = Some((rec.id.clone(), file));
+                                    }
                                 }
                             }
                         }

@@ -629,106 +629,6 @@ pub fn coverage_ui(ui: &mut egui::Ui, timeline: &TimelineState, views: &ViewsSta
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn area() -> Rect {
-        Rect::from_min_size(pos2(10.0, 20.0), vec2(1600.0, 900.0))
-    }
-
-    fn check(layout: Layout, views: usize, chosen: usize) -> Vec<Tile> {
-        let tiles = tiles(layout, views, chosen, area());
-        let mut seen: Vec<usize> = tiles.iter().map(|t| t.view).collect();
-        seen.sort_unstable();
-        assert_eq!(
-            seen,
-            (0..views).collect::<Vec<_>>(),
-            "{layout:?}: every view once"
-        );
-        for (i, a) in tiles.iter().enumerate() {
-            assert!(
-                area().expand(0.01).contains_rect(a.rect),
-                "{layout:?} {a:?} inside"
-            );
-            assert!(
-                a.rect.width() > 10.0 && a.rect.height() > 10.0,
-                "{layout:?} {a:?} visible"
-            );
-            for b in &tiles[i + 1..] {
-                assert!(
-                    !a.rect.shrink(0.01).intersects(b.rect.shrink(0.01)),
-                    "{layout:?}: {a:?} overlaps {b:?}"
-                );
-            }
-        }
-        assert_eq!(tiles.iter().filter(|t| t.chosen).count(), 1);
-        tiles
-    }
-
-    #[test]
-    fn every_layout_shows_every_view_once_without_overlap() {
-        for layout in Layout::ALL {
-            for views in 1..=4 {
-                for chosen in 0..views {
-                    check(layout, views, chosen);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn the_chosen_view_is_the_large_one_in_single_and_large_small() {
-        for layout in [Layout::Single, Layout::LargeSmall] {
-            let tiles = check(layout, 4, 2);
-            let largest = tiles
-                .iter()
-                .max_by(|a, b| a.rect.area().total_cmp(&b.rect.area()))
-                .unwrap();
-            assert_eq!(largest.view, 2, "{layout:?}");
-            assert!(largest.chosen);
-            let others: f32 = tiles
-                .iter()
-                .filter(|t| !t.chosen)
-                .map(|t| t.rect.area())
-                .sum();
-            assert!(
-                largest.rect.area() > others,
-                "{layout:?}: the large view dominates"
-            );
-        }
-    }
-
-    #[test]
-    fn side_by_side_and_grid_keep_the_views_in_order_and_equal() {
-        let row = check(Layout::SideBySide, 3, 1);
-        assert!(row.windows(2).all(|w| w[0].rect.left() < w[1].rect.left()));
-        assert!(
-            row.iter()
-                .all(|t| (t.rect.area() - row[0].rect.area()).abs() < 1.0)
-        );
-        let grid = check(Layout::Grid, 4, 0);
-        assert_eq!(
-            grid[2].rect.left(),
-            grid[0].rect.left(),
-            "view 3 starts the second row"
-        );
-        assert!(grid[2].rect.top() > grid[0].rect.bottom());
-    }
-
-    #[test]
-    fn alt_v_goes_through_every_layout() {
-        let mut l = Layout::Single;
-        let mut seen = vec![l];
-        for _ in 0..3 {
-            l = l.next();
-            seen.push(l);
-        }
-        assert_eq!(seen, Layout::ALL.to_vec());
-        assert_eq!(l.next(), Layout::Single);
-    }
-}
-
 /// The row above the pictures: layouts, the chosen view's nudges, the sync window.
 pub fn bar_ui(ui: &mut egui::Ui, views: &ViewsState, cmds: &mut Vec<ReviewCmd>) {
     ui.horizontal(|ui| {
@@ -746,7 +646,7 @@ pub fn bar_ui(ui: &mut egui::Ui, views: &ViewsState, cmds: &mut Vec<ReviewCmd>) 
         if let Some(i) = views.target_angle() {
             let a = &views.angles[i];
             let frame = views.frame_ns(i);
-            ui.label(format!("Nudge {}", a.name(i)));
+            ui.label(a.name(i));
             for (text, delta, hint) in [
                 ("−1 frame", -frame, "Its pictures one frame earlier (Alt+←)"),
                 ("+1 frame", frame, "Its pictures one frame later (Alt+→)"),
@@ -767,7 +667,7 @@ pub fn bar_ui(ui: &mut egui::Ui, views: &ViewsState, cmds: &mut Vec<ReviewCmd>) 
             }
             ui.label(
                 egui::RichText::new(format!(
-                    "starts at {:+.1} ms · {:+.1} ppm · set by {}",
+                    "{:+.1} ms · {:+.1} ppm · {}",
                     a.view.mapping.start_ns() as f64 / 1e6,
                     a.view.mapping.drift_ppm,
                     a.view.source.as_str()
@@ -777,7 +677,7 @@ pub fn bar_ui(ui: &mut egui::Ui, views: &ViewsState, cmds: &mut Vec<ReviewCmd>) 
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
-                .selectable_label(views.sync_open, "Sync views…")
+                .selectable_label(views.sync_open, "Sync…")
                 .on_hover_text("Synchronise the views by sound or by marks")
                 .clicked()
             {
@@ -916,5 +816,105 @@ pub fn sync_window_ui(ctx: &egui::Context, views: &ViewsState, cmds: &mut Vec<Re
         });
     if open != views.sync_open {
         cmds.push(ReviewCmd::SyncWindow(open));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area() -> Rect {
+        Rect::from_min_size(pos2(10.0, 20.0), vec2(1600.0, 900.0))
+    }
+
+    fn check(layout: Layout, views: usize, chosen: usize) -> Vec<Tile> {
+        let tiles = tiles(layout, views, chosen, area());
+        let mut seen: Vec<usize> = tiles.iter().map(|t| t.view).collect();
+        seen.sort_unstable();
+        assert_eq!(
+            seen,
+            (0..views).collect::<Vec<_>>(),
+            "{layout:?}: every view once"
+        );
+        for (i, a) in tiles.iter().enumerate() {
+            assert!(
+                area().expand(0.01).contains_rect(a.rect),
+                "{layout:?} {a:?} inside"
+            );
+            assert!(
+                a.rect.width() > 10.0 && a.rect.height() > 10.0,
+                "{layout:?} {a:?} visible"
+            );
+            for b in &tiles[i + 1..] {
+                assert!(
+                    !a.rect.shrink(0.01).intersects(b.rect.shrink(0.01)),
+                    "{layout:?}: {a:?} overlaps {b:?}"
+                );
+            }
+        }
+        assert_eq!(tiles.iter().filter(|t| t.chosen).count(), 1);
+        tiles
+    }
+
+    #[test]
+    fn every_layout_shows_every_view_once_without_overlap() {
+        for layout in Layout::ALL {
+            for views in 1..=4 {
+                for chosen in 0..views {
+                    check(layout, views, chosen);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_chosen_view_is_the_large_one_in_single_and_large_small() {
+        for layout in [Layout::Single, Layout::LargeSmall] {
+            let tiles = check(layout, 4, 2);
+            let largest = tiles
+                .iter()
+                .max_by(|a, b| a.rect.area().total_cmp(&b.rect.area()))
+                .unwrap();
+            assert_eq!(largest.view, 2, "{layout:?}");
+            assert!(largest.chosen);
+            let others: f32 = tiles
+                .iter()
+                .filter(|t| !t.chosen)
+                .map(|t| t.rect.area())
+                .sum();
+            assert!(
+                largest.rect.area() > others,
+                "{layout:?}: the large view dominates"
+            );
+        }
+    }
+
+    #[test]
+    fn side_by_side_and_grid_keep_the_views_in_order_and_equal() {
+        let row = check(Layout::SideBySide, 3, 1);
+        assert!(row.windows(2).all(|w| w[0].rect.left() < w[1].rect.left()));
+        assert!(
+            row.iter()
+                .all(|t| (t.rect.area() - row[0].rect.area()).abs() < 1.0)
+        );
+        let grid = check(Layout::Grid, 4, 0);
+        assert_eq!(
+            grid[2].rect.left(),
+            grid[0].rect.left(),
+            "view 3 starts the second row"
+        );
+        assert!(grid[2].rect.top() > grid[0].rect.bottom());
+    }
+
+    #[test]
+    fn alt_v_goes_through_every_layout() {
+        let mut l = Layout::Single;
+        let mut seen = vec![l];
+        for _ in 0..3 {
+            l = l.next();
+            seen.push(l);
+        }
+        assert_eq!(seen, Layout::ALL.to_vec());
+        assert_eq!(l.next(), Layout::Single);
     }
 }
