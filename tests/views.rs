@@ -477,3 +477,87 @@ fn a_fresh_single_view_recording_is_its_own_reference() {
     assert_eq!(views[0].mapping, Mapping::default());
     assert_eq!(views[0].frames, 90);
 }
+
+#[test]
+fn json_and_eaf_exports_carry_every_views_mapping() {
+    use debrief::model::interchange::ExportFormat;
+    use debrief::vault::{ImportFormat, NewAnnotation};
+    let dir = tempfile::tempdir().unwrap();
+    let team = team(dir.path());
+    let mut f = fixture(dir.path(), &overhead(), true);
+    let view_id = f
+        .vault
+        .add_view(&f.recording_id, &team, "team", &mut |_, _| true)
+        .unwrap()
+        .view_id
+        .unwrap();
+    f.vault
+        .set_view_mapping(&view_id, truth(), SyncSource::Manual, None)
+        .unwrap();
+    f.vault
+        .add_annotation(NewAnnotation {
+            recording_id: f.recording_id.clone(),
+            code: "birth".into(),
+            start_frame: 90,
+            ..Default::default()
+        })
+        .unwrap();
+
+    let json = f
+        .vault
+        .export_annotations(&f.recording_id, ExportFormat::Json)
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let views = doc["views"].as_array().expect("views listed");
+    assert_eq!(views.len(), 2);
+    assert_eq!(views[0]["reference"], true);
+    assert_eq!(views[1]["camera"], "team");
+    assert_eq!(views[1]["source"], "manual");
+    assert!((views[1]["offset_ms"].as_f64().unwrap() - 1234.0).abs() < 0.01);
+    assert!((views[1]["ppm"].as_f64().unwrap() - PPM).abs() < 1e-6);
+    assert_eq!(
+        doc["annotations"][0]["start_frame"], 90,
+        "on the reference's frames"
+    );
+    // What Debrief writes, Debrief reads (the schema admits the views).
+    let n = f
+        .vault
+        .import_annotations(&f.recording_id, ImportFormat::Json, &json, "views.json")
+        .unwrap();
+    assert_eq!(n, 1);
+
+    let eaf = f
+        .vault
+        .export_annotations(&f.recording_id, ExportFormat::Eaf)
+        .unwrap();
+    let xml = roxmltree::Document::parse(&eaf).unwrap();
+    let media: Vec<_> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("MEDIA_DESCRIPTOR"))
+        .collect();
+    assert_eq!(media.len(), 2);
+    assert_eq!(
+        media[0].attribute("TIME_ORIGIN"),
+        None,
+        "the reference is time 0"
+    );
+    assert_eq!(media[1].attribute("RELATIVE_MEDIA_URL"), Some("./team.mp4"));
+    // At the document's time 0 the team camera had not started: 1234 ms × (1 + 100 ppm) before its 0.
+    assert_eq!(media[1].attribute("TIME_ORIGIN"), Some("-1234"));
+    let header = xml
+        .descendants()
+        .find(|n| n.has_tag_name("HEADER"))
+        .unwrap();
+    let tags: Vec<&str> = header
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    let first_property = tags.iter().position(|t| *t == "PROPERTY");
+    let last_media = tags.iter().rposition(|t| *t == "MEDIA_DESCRIPTOR");
+    assert!(
+        last_media < first_property,
+        "EAF 3.0 wants media before properties"
+    );
+    assert!(eaf.contains("ppm=100.000 source=manual"));
+}

@@ -60,6 +60,9 @@ pub struct ExportInput<'a> {
     pub annotations: &'a [Annotation],
     /// When the export is made (RFC 3339), written into EAF and JSON.
     pub exported_at: &'a str,
+    /// The recording's camera views, the reference first; empty or one for
+    /// a single-camera recording (then nothing about views is written).
+    pub views: &'a [crate::views::View],
 }
 
 /// One annotation, resolved to frames and times.
@@ -204,6 +207,26 @@ impl ExportInput<'_> {
             "codebook": { "id": self.codebook.id, "version": self.codebook.version },
             "annotations": items,
         });
+        let mut doc = doc;
+        if self.views.len() > 1 {
+            // Annotations are on the reference's frames; each view's mapping says where it falls.
+            doc["views"] = self
+                .views
+                .iter()
+                .map(|v| {
+                    serde_json::json!({
+                        "view_id": v.view_id,
+                        "camera": v.camera,
+                        "reference": v.reference,
+                        "offset_ms": v.mapping.start_ns() as f64 / 1e6,
+                        "ppm": v.mapping.drift_ppm,
+                        "source": v.source.as_str(),
+                        "score": v.score,
+                        "frames": v.frames,
+                    })
+                })
+                .collect();
+        }
         let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         text.push('\n');
         text
@@ -229,6 +252,48 @@ impl ExportInput<'_> {
             ];
             out.push_str(&row.join(","));
             out.push('\n');
+        }
+        out
+    }
+
+    /// One MEDIA_DESCRIPTOR per camera view (several views only): the media
+    /// stay in the vault, so each names the file a reviewer would place
+    /// beside the EAF, `<camera>.mp4`, and its TIME_ORIGIN, the ms into that
+    /// file at the document's time 0 (ELAN has no drift: the
+    /// `debrief:view:` property keeps the whole mapping).
+    fn eaf_media(&self) -> String {
+        let mut out = String::new();
+        if self.views.len() < 2 {
+            return out;
+        }
+        for (i, v) in self.views.iter().enumerate() {
+            let name = v
+                .camera
+                .clone()
+                .unwrap_or_else(|| format!("view-{}", i + 1));
+            let origin = time::ns_to_ms_round(v.mapping.view_ns(0));
+            let _ = writeln!(
+                out,
+                "        <MEDIA_DESCRIPTOR MEDIA_URL=\"file:///{0}.mp4\" RELATIVE_MEDIA_URL=\"./{0}.mp4\" MIME_TYPE=\"video/mp4\"{1}/>",
+                xml(&name),
+                if origin != 0 {
+                    format!(" TIME_ORIGIN=\"{origin}\"")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for v in self.views {
+            let _ = writeln!(
+                out,
+                "        <PROPERTY NAME=\"debrief:view:{}\">camera={} reference={} offset_ms={:.3} ppm={:.3} source={}</PROPERTY>",
+                xml(&v.view_id),
+                xml(v.camera.as_deref().unwrap_or("")),
+                v.reference,
+                v.mapping.start_ns() as f64 / 1e6,
+                v.mapping.drift_ppm,
+                v.source.as_str()
+            );
         }
         out
     }
@@ -268,12 +333,13 @@ impl ExportInput<'_> {
              <ANNOTATION_DOCUMENT AUTHOR=\"Debrief\" DATE=\"{}\" FORMAT=\"3.0\" VERSION=\"3.0\" \
              xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
              xsi:noNamespaceSchemaLocation=\"http://www.mpi.nl/tools/elan/EAFv3.0.xsd\">\n\
-             \x20   <HEADER MEDIA_FILE=\"\" TIME_UNITS=\"milliseconds\">\n\
+             \x20   <HEADER MEDIA_FILE=\"\" TIME_UNITS=\"milliseconds\">\n{}\
              \x20       <PROPERTY NAME=\"debrief:recording\">{}</PROPERTY>\n\
              \x20       <PROPERTY NAME=\"lastUsedAnnotationId\">{}</PROPERTY>\n\
              \x20   </HEADER>\n\
              \x20   <TIME_ORDER>\n",
             xml(self.exported_at),
+            self.eaf_media(),
             xml(self.recording_id),
             spans.len()
                 + spans

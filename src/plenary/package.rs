@@ -200,6 +200,7 @@ pub fn create_package(
             codebook: &book,
             annotations: &annotations,
             exported_at: &now,
+            views: &[],
         };
         let vtt = input.render(ExportFormat::Vtt);
         let manifest_annotations: Vec<ManifestAnnotation> = input

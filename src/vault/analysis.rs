@@ -67,6 +67,7 @@ impl Vault {
                 codebook: &book,
                 annotations: &annotations,
                 exported_at: &generated_at,
+                views: &[],
             },
             unit: case.unit.as_deref(),
             date: case.date.as_deref(),

@@ -408,6 +408,7 @@ impl Vault {
         let info = self.media_info(recording_id)?;
         let annotations = self.annotations(recording_id)?;
         let exported_at = self.now_string();
+        let views = self.views(recording_id)?;
         let text = ExportInput {
             recording_id,
             rate: info.rate,
@@ -416,6 +417,7 @@ impl Vault {
             codebook: &codebook,
             annotations: &annotations,
             exported_at: &exported_at,
+            views: &views,
         }
         .render(format);
         let detail = format!("format={format} annotations={}", annotations.len());
