@@ -1150,3 +1150,99 @@ fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotati
         .unwrap();
     assert!((stored.mapping.start_ns() - 1_000_000_000).abs() < 1_000);
 }
+
+#[test]
+fn sync_marks_from_the_app_set_the_mapping_and_show_their_residuals() {
+    use debrief::views::SyncSource;
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    let team_spec = TestSrcSpec {
+        frames: 120,
+        ..video()
+    };
+    let team = common::generate(dir.path(), "team.mp4", &team_spec);
+    vault
+        .add_view(&rec, &team, "team", &mut |_, _| true)
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    let review = |h: &Harness<'static, DebriefApp>| {
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .review
+            .as_ref()
+            .unwrap()
+            .views
+            .target_angle()
+    };
+    assert_eq!(
+        review(&h),
+        Some(0),
+        "the team view is the one the sync tools act on"
+    );
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    run_until(&mut h, "both at 30", |a| {
+        shown(a) == Some(30) && angle(a).and_then(|x| x.0) == Some(30)
+    });
+    // The reviewer sees the team camera is 3 frames late for the same moment.
+    for _ in 0..3 {
+        h.key_press_modifiers(Modifiers::ALT, Key::ArrowRight);
+        h.step();
+    }
+    run_until(&mut h, "team at 27", |a| {
+        angle(a).and_then(|x| x.0) == Some(27)
+    });
+    h.get_by_label("Sync…").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    h.get_by_label("Add mark for team").click();
+    h.step();
+    h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
+    run_until(&mut h, "reference 60, team 57", |a| {
+        shown(a) == Some(60) && angle(a).and_then(|x| x.0) == Some(57)
+    });
+    h.get_by_label("Add mark for team").click();
+    h.step();
+    h.step();
+    assert_eq!(
+        h.query_all_by_label_contains("residual +0.0 ms").count(),
+        2,
+        "each mark's residual is shown"
+    );
+    h.get_by_label("Sync team from 2 marks").click();
+    run_until(&mut h, "the fitted sync", |a| {
+        a.session
+            .as_ref()
+            .and_then(|s| s.review.as_ref())
+            .and_then(|r| r.message.clone())
+            .is_some_and(|m| m.contains("Synchronised from 2 marks"))
+    });
+    let stored = h
+        .state()
+        .session
+        .as_ref()
+        .unwrap()
+        .vault
+        .view(&rec, "team")
+        .unwrap();
+    assert_eq!(stored.source, SyncSource::Marks);
+    assert!(
+        (stored.mapping.start_ns() - 100_000_000).abs() < 1_000,
+        "{:?}",
+        stored.mapping
+    );
+    assert!(stored.mapping.drift_ppm.abs() < 1e-6);
+    assert_eq!(
+        angle(h.state()).and_then(|x| x.0),
+        Some(57),
+        "the picture stays"
+    );
+}
