@@ -419,8 +419,8 @@ impl ReviewState {
                 None => {}
             }
         });
-        if let Some(result) = self.views.poll(vault) {
-            if result.is_ok() && self.views.weak.is_none() {
+        if let Some((result, stored)) = self.views.poll(vault) {
+            if stored {
                 self.edits.push(Edit::Sync);
             }
             self.message = Some(result.unwrap_or_else(|e| e));

@@ -416,8 +416,9 @@ impl ViewsState {
     }
 
     /// Checks on a running sound match: a strong match is stored at once, a
-    /// weak one waits for the reviewer. Returns a notice or an error.
-    pub fn poll(&mut self, vault: &mut Vault) -> Option<Result<String, String>> {
+    /// weak one waits for the reviewer. Returns a notice or an error, and
+    /// whether a mapping was stored (an edit to undo).
+    pub fn poll(&mut self, vault: &mut Vault) -> Option<(Result<String, String>, bool)> {
         let job = self.job.as_ref()?;
         let result = match job.result.try_recv() {
             Ok(r) => r,
@@ -431,30 +432,40 @@ impl ViewsState {
         self.job = None;
         let name = self.angles.get(i).map(|a| a.name(i)).unwrap_or_default();
         Some(match result {
-            Err(_) if cancelled => Ok(format!(
-                "Sound match for {name} cancelled; its sync is unchanged."
-            )),
-            Err(e) => Err(format!("{e:#}")),
-            Ok(found) if found.confidence >= CONFIRM_BELOW => self
-                .set_mapping(
-                    vault,
-                    i,
-                    found.mapping,
-                    SyncSource::Audio,
-                    Some(found.confidence),
-                )
-                .map(|()| {
-                    format!(
-                        "{name} synchronised by sound (score {:.2}, {} of {} windows matched).",
-                        found.confidence, found.windows.0, found.windows.1
+            Err(_) if cancelled => (
+                Ok(format!(
+                    "Sound match for {name} cancelled; its sync is unchanged."
+                )),
+                false,
+            ),
+            Err(e) => (Err(format!("{e:#}")), false),
+            Ok(found) if found.confidence >= CONFIRM_BELOW => {
+                let stored = self
+                    .set_mapping(
+                        vault,
+                        i,
+                        found.mapping,
+                        SyncSource::Audio,
+                        Some(found.confidence),
                     )
-                }),
+                    .map(|()| {
+                        format!(
+                            "{name} synchronised by sound (score {:.2}, {} of {} windows matched).",
+                            found.confidence, found.windows.0, found.windows.1
+                        )
+                    });
+                let changed = stored.is_ok();
+                (stored, changed)
+            }
             Ok(found) => {
                 self.weak = Some((i, found));
                 self.sync_open = true;
-                Ok(format!(
-                    "The sound of {name} matched only weakly: confirm it in the sync window."
-                ))
+                (
+                    Ok(format!(
+                        "The sound of {name} matched only weakly: confirm it in the sync window."
+                    )),
+                    false,
+                )
             }
         })
     }
