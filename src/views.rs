@@ -121,6 +121,23 @@ pub struct View {
     pub frames: u64,
 }
 
+impl View {
+    /// The view as `debrief sync --json` and the JSON annotation export
+    /// write it: `offset_ms` is where it starts on the reference's timeline.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "view_id": self.view_id,
+            "camera": self.camera,
+            "reference": self.reference,
+            "offset_ms": self.mapping.start_ns() as f64 / 1e6,
+            "ppm": self.mapping.drift_ppm,
+            "source": self.source.as_str(),
+            "score": self.score,
+            "frames": self.frames,
+        })
+    }
+}
+
 impl Mapping {
     /// Where the view's time 0 falls on the reference's timeline, in ns
     /// (positive: the view started later). What `debrief sync` prints as `offset_ms`.

@@ -980,36 +980,39 @@ fn angle(app: &DebriefApp) -> Option<(Option<u64>, Option<debrief::views::Shown>
     Some((a.host.view.shown.map(|(i, _)| i), a.target))
 }
 
-#[test]
-fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotations() {
-    use debrief::views::{Mapping, Shown, SyncSource};
-    let dir = tempfile::tempdir().unwrap();
+/// A recording with a second camera view, "team" (its own file: longer
+/// than the reference), mapped by `mapping` when given; returns the vault
+/// folder and the recording.
+fn with_team(dir: &Path, mapping: Option<debrief::views::Mapping>) -> (std::path::PathBuf, String) {
     let Fixture {
         mut vault,
         recording_id: rec,
         ..
-    } = fixture(dir.path(), &video(), true);
-    // Longer, so not the same file as the reference.
+    } = fixture(dir, &video(), true);
     let team_spec = TestSrcSpec {
         frames: 120,
         ..video()
     };
-    let team = common::generate(dir.path(), "team.mp4", &team_spec);
-    let added = vault
+    let team = common::generate(dir, "team.mp4", &team_spec);
+    let view_id = vault
         .add_view(&rec, &team, "team", &mut |_, _| true)
+        .unwrap()
+        .view_id
         .unwrap();
-    let view_id = added.view_id.clone().unwrap();
+    if let Some(mapping) = mapping {
+        vault
+            .set_view_mapping(&view_id, mapping, debrief::views::SyncSource::Manual, None)
+            .unwrap();
+    }
+    (vault.dir().to_path_buf(), rec)
+}
+
+#[test]
+fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotations() {
+    use debrief::views::{Mapping, Shown, SyncSource};
+    let dir = tempfile::tempdir().unwrap();
     // The team camera started one second (30 frames) after the reference.
-    vault
-        .set_view_mapping(
-            &view_id,
-            Mapping::starting_at(1_000_000_000, 0.0),
-            SyncSource::Manual,
-            None,
-        )
-        .unwrap();
-    let vdir = vault.dir().to_path_buf();
-    drop(vault);
+    let (vdir, rec) = with_team(dir.path(), Some(Mapping::starting_at(1_000_000_000, 0.0)));
     let mut h = open_review(&vdir, &rec);
     run_until(&mut h, "no team video before it started", |a| {
         angle(a).map(|x| x.1) == Some(Some(Shown::Outside))
@@ -1155,21 +1158,7 @@ fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotati
 fn sync_marks_from_the_app_set_the_mapping_and_show_their_residuals() {
     use debrief::views::SyncSource;
     let dir = tempfile::tempdir().unwrap();
-    let Fixture {
-        mut vault,
-        recording_id: rec,
-        ..
-    } = fixture(dir.path(), &video(), true);
-    let team_spec = TestSrcSpec {
-        frames: 120,
-        ..video()
-    };
-    let team = common::generate(dir.path(), "team.mp4", &team_spec);
-    vault
-        .add_view(&rec, &team, "team", &mut |_, _| true)
-        .unwrap();
-    let vdir = vault.dir().to_path_buf();
-    drop(vault);
+    let (vdir, rec) = with_team(dir.path(), None);
     let mut h = open_review(&vdir, &rec);
     let review = |h: &Harness<'static, DebriefApp>| {
         h.state()

@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::cli::{Env, refused, setup};
-use common::vault::{fixture, pass};
+use common::vault::{Fixture, fixture, pass};
 use common::{Rng, TIMEOUT, code_of, generate};
 use debrief::media::testsrc::{SceneCamera, TestSrcSpec};
 use debrief::media::{MediaSource, PlayerConfig, frame_code};
@@ -281,8 +281,8 @@ fn cli_adds_a_camera_syncs_it_by_sound_and_shows_its_frames() {
     );
 }
 
-/// The vault, the recording and its second view, synced by sound.
-fn synced_pair(dir: &Path) -> (Vault, String, String, Mapping) {
+/// The overhead recording with the team camera added as its second view (not yet synced).
+fn with_team(dir: &Path) -> (Fixture, String) {
     let team = team(dir);
     let mut f = fixture(dir, &overhead(), true);
     let view_id = f
@@ -291,6 +291,12 @@ fn synced_pair(dir: &Path) -> (Vault, String, String, Mapping) {
         .unwrap()
         .view_id
         .unwrap();
+    (f, view_id)
+}
+
+/// The vault, the recording and its second view, synced by sound.
+fn synced_pair(dir: &Path) -> (Vault, String, String, Mapping) {
+    let (mut f, view_id) = with_team(dir);
     let found = f
         .vault
         .sync_view_by_audio(&view_id, &mut |_, _| true)
@@ -483,14 +489,7 @@ fn json_and_eaf_exports_carry_every_views_mapping() {
     use debrief::model::interchange::ExportFormat;
     use debrief::vault::{ImportFormat, NewAnnotation};
     let dir = tempfile::tempdir().unwrap();
-    let team = team(dir.path());
-    let mut f = fixture(dir.path(), &overhead(), true);
-    let view_id = f
-        .vault
-        .add_view(&f.recording_id, &team, "team", &mut |_, _| true)
-        .unwrap()
-        .view_id
-        .unwrap();
+    let (mut f, view_id) = with_team(dir.path());
     f.vault
         .set_view_mapping(&view_id, truth(), SyncSource::Manual, None)
         .unwrap();

@@ -196,7 +196,7 @@ impl ExportInput<'_> {
                 })
             })
             .collect();
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "format": "debrief-annotations",
             "version": 1,
             "exported_at": self.exported_at,
@@ -207,25 +207,9 @@ impl ExportInput<'_> {
             "codebook": { "id": self.codebook.id, "version": self.codebook.version },
             "annotations": items,
         });
-        let mut doc = doc;
         if self.views.len() > 1 {
             // Annotations are on the reference's frames; each view's mapping says where it falls.
-            doc["views"] = self
-                .views
-                .iter()
-                .map(|v| {
-                    serde_json::json!({
-                        "view_id": v.view_id,
-                        "camera": v.camera,
-                        "reference": v.reference,
-                        "offset_ms": v.mapping.start_ns() as f64 / 1e6,
-                        "ppm": v.mapping.drift_ppm,
-                        "source": v.source.as_str(),
-                        "score": v.score,
-                        "frames": v.frames,
-                    })
-                })
-                .collect();
+            doc["views"] = self.views.iter().map(crate::views::View::to_json).collect();
         }
         let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         text.push('\n');

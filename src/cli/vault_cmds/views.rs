@@ -61,19 +61,6 @@ fn ms_to_ns(ms: f64) -> Result<i64, BadInput> {
     Ok((ms * 1e6).round() as i64)
 }
 
-fn view_json(v: &View) -> serde_json::Value {
-    serde_json::json!({
-        "view_id": v.view_id,
-        "camera": v.camera,
-        "reference": v.reference,
-        "offset_ms": v.mapping.start_ns() as f64 / 1e6,
-        "ppm": v.mapping.drift_ppm,
-        "source": v.source.as_str(),
-        "score": v.score,
-        "frames": v.frames,
-    })
-}
-
 pub fn sync(args: &SyncArgs, v: &VaultArgs) -> anyhow::Result<()> {
     let mut vault = v.unlock()?;
     let mut refused = Vec::new();
@@ -145,7 +132,7 @@ pub fn sync(args: &SyncArgs, v: &VaultArgs) -> anyhow::Result<()> {
     if args.json {
         print_json(&serde_json::json!({
             "recording_id": args.recording,
-            "views": views.iter().map(view_json).collect::<Vec<_>>(),
+            "views": views.iter().map(View::to_json).collect::<Vec<_>>(),
         }))?;
     } else {
         for v in &views {
