@@ -12,6 +12,7 @@
 //! timestamps are rebased so the clip starts at 0, with the source's frame
 //! durations kept.
 
+pub mod composite;
 pub mod encoder;
 
 use std::path::{Path, PathBuf};
@@ -91,6 +92,28 @@ impl AudioMode {
     }
 }
 
+/// Which camera views a clip shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClipViews {
+    /// The recording's reference view (a single-camera recording's only one).
+    #[default]
+    Reference,
+    /// Another camera view (its id), frames following the reference.
+    View(String),
+    /// Every view in one row.
+    SideBySide,
+    /// Every view, two to a row (2×2 for four).
+    Grid,
+}
+
+impl ClipViews {
+    /// True for the reference alone (what every clip was before views).
+    pub fn is_reference(&self) -> bool {
+        *self == Self::Reference
+    }
+}
+
 /// Everything that decides what a clip looks and sounds like (audited with it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClipSettings {
@@ -116,6 +139,10 @@ pub struct ClipSettings {
     pub crf: u32,
     /// x264 speed preset.
     pub preset: String,
+    /// The camera views shown (stored only when not the reference alone,
+    /// so clips from before views read back unchanged).
+    #[serde(default, skip_serializing_if = "ClipViews::is_reference")]
+    pub views: ClipViews,
     /// The face detector's engine (none: ONNX Runtime when its library loads,
     /// else tract). How the clip is made, not what it looks like: never stored.
     #[serde(skip)]
@@ -141,6 +168,7 @@ impl ClipSettings {
             audio: AudioMode::Drop,
             crf: 20,
             preset: "veryfast".into(),
+            views: ClipViews::Reference,
             engine: None,
             detectors: None,
         }
@@ -419,6 +447,53 @@ pub fn export_clip(
     progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
 ) -> Result<ExportReport, MediaError> {
+    write_clip(info, out, settings, |partial, format| {
+        export_to(source, info, partial, format, settings, progress, cancel)
+    })
+}
+
+/// Exports the reference frames `settings.from..=settings.to` of a clip
+/// showing the camera views `tiles` (see [`composite`]), de-identified, with
+/// the reference's sound as the settings say.
+#[allow(clippy::too_many_arguments)]
+pub fn export_views(
+    reference: &MediaSource,
+    reference_info: &MediaInfo,
+    tiles: &[composite::Tile],
+    arrangement: composite::Arrangement,
+    out: &Path,
+    settings: &ClipSettings,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<ExportReport, MediaError> {
+    if !settings.regions.regions.is_empty() && !tiles.iter().any(|t| t.reference) {
+        return Err(MediaError::InvalidArgument(
+            "manual regions are drawn on the reference view: export the reference or a composite with it, or leave out --regions".into(),
+        ));
+    }
+    write_clip(reference_info, out, settings, |partial, format| {
+        composite::export_tiles(
+            reference,
+            reference_info,
+            tiles,
+            arrangement,
+            partial,
+            format,
+            settings,
+            progress,
+            cancel,
+        )
+    })
+}
+
+/// The checks every clip passes before a byte is written, then `write` into
+/// `<out>.partial`, renamed to `out` only when complete.
+fn write_clip(
+    info: &MediaInfo,
+    out: &Path,
+    settings: &ClipSettings,
+    write: impl FnOnce(&Path, ClipFormat) -> Result<ExportReport, MediaError>,
+) -> Result<ExportReport, MediaError> {
     crate::media::init()?;
     settings.check()?;
     let format = ClipFormat::from_path(out)?;
@@ -451,15 +526,7 @@ pub fn export_clip(
     // Written under `<out>.partial` with the writer's lock (see `crate::files`):
     // removed on failure or cancel, recognisable after a kill.
     let file = crate::files::AtomicFile::create(out, false).map_err(io)?;
-    let mut report = export_to(
-        source,
-        info,
-        file.partial(),
-        format,
-        settings,
-        progress,
-        cancel,
-    )?;
+    let mut report = write(file.partial(), format)?;
     file.commit().map_err(io)?;
     report.out = out.to_path_buf();
     Ok(report)
@@ -481,50 +548,20 @@ fn export_to(
         frames_with_faces,
         engine,
     } = detect_faces(source, info, settings, progress, cancel)?;
-    let table = &info.table;
-    let start_ns = table.pts(from).ok_or(MediaError::FrameOutOfRange {
-        index: from,
-        frames: table.len(),
-    })?;
-    let end_ns = table.pts(to).unwrap_or(start_ns) + table.duration_ns(to);
-    let mut audio = match settings.audio {
-        AudioMode::Drop => None,
-        _ => Some(AudioRange::open(source, start_ns, end_ns)?),
-    };
-    let mut next_audio = match audio.as_mut() {
-        Some(a) => a.next_chunk()?,
-        None => None,
-    };
-    let audio_spec = match (&next_audio, settings.audio) {
-        (Some(chunk), mode) if mode != AudioMode::Drop => Some((mode, chunk.caps.clone())),
-        _ => None,
-    };
     let mut video = VideoRange::open(source, info, from, to)?;
-    let spec = EncoderSpec {
-        path: partial,
+    let mut writer = ClipWriter::open(
+        source,
+        info,
+        partial,
         format,
-        width: info.width,
-        height: info.height,
-        rate: (!info.vfr).then_some(info.rate),
-        crf: settings.crf,
-        preset: &settings.preset,
-        audio: audio_spec,
-    };
-    let encoder = Encoder::start(&spec)?;
+        (info.width, info.height),
+        settings,
+    )?;
     let mut written = 0u64;
     let mut boxes_covered = 0u64;
     while let Some((index, decoded)) = video.next_decoded()? {
         if cancel.load(Ordering::Relaxed) {
             return Err(MediaError::Cancelled);
-        }
-        let pts = table.pts(index).unwrap_or(start_ns) - start_ns;
-        // Audio up to this frame's time first: both streams reach the muxer in order.
-        while let Some(chunk) = next_audio.take_if(|c| c.pts_ns <= pts) {
-            encoder.push_audio(chunk.bytes, chunk.pts_ns, chunk.duration_ns)?;
-            next_audio = match audio.as_mut() {
-                Some(a) => a.next_chunk()?,
-                None => None,
-            };
         }
         let slot = (index - from) as usize;
         let boxes = faces.get(slot).map_or(&[][..], Vec::as_slice);
@@ -536,25 +573,12 @@ fn export_to(
             .collect();
         if boxes.is_empty() && regions.is_empty() {
             // Nothing to cover: the decoder's picture goes on without a copy.
-            encoder.push_decoded(decoded, pts, table.duration_ns(index))?;
+            writer.push(index, Picture::Decoded(decoded))?;
         } else {
             let mut frame = decoded.to_planar()?;
             drop(decoded);
-            // Count a box only where it covered pixels: a region that missed the
-            // picture must not read as covered.
-            for r in boxes {
-                let covered = frame.cover(*r, crate::deid::Shape::Rect, settings.cover);
-                boxes_covered += u64::from(covered > 0);
-            }
-            for (region, r) in &regions {
-                let covered = if region.invert {
-                    frame.cover_outside(*r, region.shape)
-                } else {
-                    frame.cover(*r, region.shape, settings.cover)
-                };
-                boxes_covered += u64::from(covered > 0);
-            }
-            encoder.push_video(frame, pts, table.duration_ns(index))?;
+            boxes_covered += cover(&mut frame, boxes, &regions, settings.cover);
+            writer.push(index, Picture::Planar(frame))?;
         }
         written += 1;
         progress(Progress {
@@ -563,16 +587,8 @@ fn export_to(
             total,
         });
     }
-    while let Some(chunk) = next_audio.take() {
-        encoder.push_audio(chunk.bytes, chunk.pts_ns, chunk.duration_ns)?;
-        next_audio = match audio.as_mut() {
-            Some(a) => a.next_chunk()?,
-            None => None,
-        };
-    }
     drop(video);
-    drop(audio);
-    encoder.finish()?;
+    writer.finish()?;
     let (sha256, bytes) = hash_file(partial)?;
     Ok(ExportReport {
         out: partial.to_path_buf(),
@@ -583,6 +599,131 @@ fn export_to(
         boxes_covered,
         detector_engine: engine,
     })
+}
+
+/// Covers the face `boxes` and the manual `regions` (each with its place on
+/// this frame) on `frame`; returns how many covered pixels. A box that
+/// missed the picture is not counted: it must not read as covered.
+pub(crate) fn cover(
+    frame: &mut crate::deid::PlanarFrame,
+    boxes: &[Rect],
+    regions: &[(&crate::deid::ManualRegion, Rect)],
+    style: CoverStyle,
+) -> u64 {
+    let mut covered = 0;
+    for r in boxes {
+        covered += u64::from(frame.cover(*r, crate::deid::Shape::Rect, style) > 0);
+    }
+    for (region, r) in regions {
+        let n = if region.invert {
+            frame.cover_outside(*r, region.shape)
+        } else {
+            frame.cover(*r, region.shape, style)
+        };
+        covered += u64::from(n > 0);
+    }
+    covered
+}
+
+/// One output picture: the decoder's own (nothing covered) or a drawn-on copy.
+pub(crate) enum Picture {
+    Decoded(crate::media::decoded::DecodedFrame),
+    Planar(crate::deid::PlanarFrame),
+}
+
+/// The encoder with the clip's sound beside it: pictures go in at the
+/// reference's frame times (rebased to 0), and the audio up to each
+/// picture's time goes in first, so both streams reach the muxer in order.
+pub(crate) struct ClipWriter<'a> {
+    encoder: Encoder,
+    audio: Option<AudioRange>,
+    next_audio: Option<crate::media::reader::AudioChunk>,
+    table: &'a crate::media::FrameTable,
+    start_ns: i64,
+}
+
+impl<'a> ClipWriter<'a> {
+    /// Starts the encoder for `size` pictures at the times of `info`'s frames
+    /// `settings.from..=settings.to`, with `source`'s sound as `settings.audio` says.
+    pub(crate) fn open(
+        source: &MediaSource,
+        info: &'a MediaInfo,
+        partial: &Path,
+        format: ClipFormat,
+        size: (u32, u32),
+        settings: &ClipSettings,
+    ) -> Result<Self, MediaError> {
+        let (from, to) = (settings.from, settings.to);
+        let table = &info.table;
+        let start_ns = table.pts(from).ok_or(MediaError::FrameOutOfRange {
+            index: from,
+            frames: table.len(),
+        })?;
+        let end_ns = table.pts(to).unwrap_or(start_ns) + table.duration_ns(to);
+        let mut audio = match settings.audio {
+            AudioMode::Drop => None,
+            _ => Some(AudioRange::open(source, start_ns, end_ns)?),
+        };
+        let next_audio = match audio.as_mut() {
+            Some(a) => a.next_chunk()?,
+            None => None,
+        };
+        let audio_spec = match (&next_audio, settings.audio) {
+            (Some(chunk), mode) if mode != AudioMode::Drop => Some((mode, chunk.caps.clone())),
+            _ => None,
+        };
+        let encoder = Encoder::start(&EncoderSpec {
+            path: partial,
+            format,
+            width: size.0,
+            height: size.1,
+            rate: (!info.vfr).then_some(info.rate),
+            crf: settings.crf,
+            preset: &settings.preset,
+            audio: audio_spec,
+        })?;
+        Ok(Self {
+            encoder,
+            audio,
+            next_audio,
+            table,
+            start_ns,
+        })
+    }
+
+    /// The picture of reference frame `index`.
+    pub(crate) fn push(&mut self, index: u64, picture: Picture) -> Result<(), MediaError> {
+        let pts = self.table.pts(index).unwrap_or(self.start_ns) - self.start_ns;
+        while self.next_audio.as_ref().is_some_and(|c| c.pts_ns <= pts) {
+            self.push_audio()?;
+        }
+        let duration = self.table.duration_ns(index);
+        match picture {
+            Picture::Decoded(decoded) => self.encoder.push_decoded(decoded, pts, duration),
+            Picture::Planar(frame) => self.encoder.push_video(frame, pts, duration),
+        }
+    }
+
+    fn push_audio(&mut self) -> Result<(), MediaError> {
+        if let Some(chunk) = self.next_audio.take() {
+            self.encoder
+                .push_audio(chunk.bytes, chunk.pts_ns, chunk.duration_ns)?;
+            self.next_audio = match self.audio.as_mut() {
+                Some(a) => a.next_chunk()?,
+                None => None,
+            };
+        }
+        Ok(())
+    }
+
+    /// The rest of the sound, then the end of both streams.
+    pub(crate) fn finish(mut self) -> Result<(), MediaError> {
+        while self.next_audio.is_some() {
+            self.push_audio()?;
+        }
+        drop(self.audio.take());
+        self.encoder.finish()
+    }
 }
 
 /// SHA-256 (hex) and length of a file.

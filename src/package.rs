@@ -770,6 +770,13 @@ pub struct Deidentification {
     pub metadata: String,
     /// The reviewer confirmed the redaction in the app's preview.
     pub reviewed: bool,
+    /// The camera views shown, in tile order, each de-identified on its own
+    /// (`layout` says how they are placed); empty for the reference alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<String>,
+    /// `side-by-side` or `grid` for a composite of several views.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
 }
 
 /// The consent behind a clip's plenary use.

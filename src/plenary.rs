@@ -15,5 +15,5 @@
 pub mod clip;
 pub mod package;
 
-pub use clip::{ClipJob, export_clip, settings_of};
+pub use clip::{ClipJob, check_views, export_clip, settings_of};
 pub use package::{PackageReport, create_package};

@@ -119,6 +119,8 @@ pub struct View {
     pub score: Option<f64>,
     /// The view's own frames.
     pub frames: u64,
+    /// Its length by its own clock, in ns.
+    pub duration_ns: i64,
 }
 
 impl View {

@@ -61,6 +61,31 @@ fn cli_adds_a_camera_syncs_it_by_sound_and_shows_its_frames() {
         team(dir.path()),
     );
     let (case, _p, rec) = setup(&env, &overhead);
+    let grid = dir.path().join("grid.mp4");
+    let clip = |layout: &str| {
+        vec![
+            "export".to_owned(),
+            "clip".into(),
+            "--recording".into(),
+            rec.clone(),
+            "--from-frame".into(),
+            "600".into(),
+            "--to-frame".into(),
+            "629".into(),
+            "--out".into(),
+            grid.display().to_string(),
+            "--faces".into(),
+            "none".into(),
+            layout.into(),
+        ]
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    refused(
+        &env.run(&args(&[clip("--layout"), vec!["grid".into()]].concat())),
+        "the recording has one camera view: a composite needs two or more",
+    );
     let added = env.json(&[
         "import",
         team.to_str().unwrap(),
@@ -215,6 +240,47 @@ fn cli_adds_a_camera_syncs_it_by_sound_and_shows_its_frames() {
     );
     assert_eq!(monitor["ppm"], 12.0);
     assert_eq!(monitor["source"], "manual");
+
+    // Clips: a 2×2 composite of the four views, and one view alone, frames
+    // following the reference's (the later views have no video there: black).
+    let mut grid_args = clip("--layout");
+    grid_args.extend(["grid".into(), "--json".into()]);
+    assert_eq!(env.json(&args(&grid_args))["frames"], 30);
+    let (w, h, frames) = clip_frames(&grid);
+    assert_eq!((w, h), (512, 288));
+    for (k, frame) in frames.iter().enumerate() {
+        let index = 600 + k as u64;
+        assert_eq!(code_in(frame, 0, 0, 256, 144), Some(index));
+        let Shown::Frame(n) =
+            debrief::views::view_frame(&overhead_table, &team_table, mapping, index)
+        else {
+            panic!("reference frame {index} is inside the team view");
+        };
+        assert_eq!(code_in(frame, 256, 0, 256, 144), Some(n), "team at {index}");
+        assert!(
+            mean_luma(frame, 0, 144, 512, 144) < 20.0,
+            "monitor and door end at 10 s"
+        );
+    }
+    let one = dir.path().join("one.mp4");
+    let mut one_args = clip("--view");
+    one_args[9] = one.display().to_string();
+    one_args.push("team".into());
+    env.ok(&args(&one_args));
+    let (w, h, frames) = clip_frames(&one);
+    assert_eq!((w, h, frames.len()), (256, 144, 30));
+    let Shown::Frame(first) =
+        debrief::views::view_frame(&overhead_table, &team_table, mapping, 600)
+    else {
+        panic!()
+    };
+    assert_eq!(code_in(&frames[0], 0, 0, 256, 144), Some(first));
+    one_args.extend(["--layout".into(), "grid".into()]);
+    assert_eq!(
+        env.run(&args(&one_args)).status.code(),
+        Some(2),
+        "--view or --layout"
+    );
 
     // Four views is the most; labels are unique; annotations stay on the recording.
     let fifth = generate(dir.path(), "fifth.mp4", &camera(30, 0, 0.0, false));
@@ -559,4 +625,238 @@ fn json_and_eaf_exports_carry_every_views_mapping() {
         "EAF 3.0 wants media before properties"
     );
     assert!(eaf.contains("ppm=100.000 source=manual"));
+
+    // BORIS: one player per view, each with its offset in seconds (BORIS
+    // shows player n at observation time − offset n).
+    let boris = f
+        .vault
+        .export_annotations(&f.recording_id, ExportFormat::Boris)
+        .unwrap();
+    let project: serde_json::Value = serde_json::from_str(&boris).unwrap();
+    let observation = project["observations"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(observation["file"]["1"][0], "view-1.mp4");
+    assert_eq!(observation["file"]["2"][0], "team.mp4");
+    assert_eq!(observation["file"]["3"].as_array().unwrap().len(), 0);
+    let media = &observation["media_info"];
+    assert_eq!(media["offset"]["1"], 0.0);
+    assert_eq!(media["offset"]["2"], 1.234);
+    // The team camera's own length (840 frames at 30 fps) and rate.
+    assert!((media["length"]["team.mp4"].as_f64().unwrap() - 28.0).abs() < 0.01);
+    assert!((media["fps"]["team.mp4"].as_f64().unwrap() - 30.0).abs() < 0.01);
+}
+
+/// Every frame of a clip file, decoded.
+fn clip_frames(path: &Path) -> (u32, u32, Vec<debrief::deid::PlanarFrame>) {
+    let source = MediaSource::file(path);
+    let info = debrief::media::probe(&source).unwrap();
+    let mut range =
+        debrief::media::reader::VideoRange::open(&source, &info, 0, info.frames() - 1).unwrap();
+    let mut out = Vec::new();
+    while let Some((_, frame)) = range.next_frame().unwrap() {
+        out.push(frame);
+    }
+    (info.width, info.height, out)
+}
+
+/// The `w` × `h` part of `frame` at (`x`, `y`) (even numbers), as a frame of its own.
+fn crop(
+    frame: &debrief::deid::PlanarFrame,
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+) -> debrief::deid::PlanarFrame {
+    let mut out = debrief::deid::PlanarFrame::black(w, h);
+    for p in 0..3 {
+        let sub = if p == 0 { 1 } else { 2 };
+        let plane = out.planes[p];
+        for row in 0..plane.height {
+            for col in 0..plane.width {
+                let v = frame.at(p, (x / sub) as usize + col, (y / sub) as usize + row);
+                out.set(p, col, row, v);
+            }
+        }
+    }
+    out
+}
+
+/// The frame code of a picture inside a frame, if readable.
+fn code_in(frame: &debrief::deid::PlanarFrame, x: u32, y: u32, w: u32, h: u32) -> Option<u64> {
+    let part = crop(frame, x, y, w, h);
+    frame_code::read_luma(&part.data, w, h, part.planes[0].stride)
+}
+
+/// Mean luma of a part of a frame.
+fn mean_luma(frame: &debrief::deid::PlanarFrame, x: u32, y: u32, w: u32, h: u32) -> f64 {
+    let part = crop(frame, x, y, w, h);
+    let mut sum = 0u64;
+    for row in 0..h as usize {
+        for col in 0..w as usize {
+            sum += u64::from(part.at(0, col, row));
+        }
+    }
+    sum as f64 / f64::from(w * h)
+}
+
+#[test]
+fn clips_of_one_view_or_a_composite_follow_the_reference_with_every_tiles_faces_covered() {
+    use debrief::deid::FaceDetector;
+    use debrief::export::{ClipSettings, ClipViews};
+    let dir = tempfile::tempdir().unwrap();
+    let faces = |width, height| TestSrcSpec {
+        frames: 60,
+        width,
+        height,
+        faces: 2,
+        gop: 30,
+        ..Default::default()
+    };
+    // A 1280×720 reference and a 640×360 camera that started 1 s (30 frames) later.
+    let team = generate(dir.path(), "team.mp4", &faces(640, 360));
+    let mut f = fixture(dir.path(), &faces(1280, 720), true);
+    let view_id = f
+        .vault
+        .add_view(&f.recording_id, &team, "team", &mut |_, _| true)
+        .unwrap()
+        .view_id
+        .unwrap();
+    let mapping = Mapping::starting_at(1_000_000_000, 0.0);
+    f.vault
+        .set_view_mapping(&view_id, mapping, SyncSource::Manual, None)
+        .unwrap();
+    let (from, to) = (20u64, 47u64);
+    let expected = |index: u64| index.checked_sub(30);
+    let mut ids = Vec::new();
+    let mut export = |name: &str, views: ClipViews, detect: bool| {
+        let mut settings = ClipSettings::new(from, to);
+        settings.views = views;
+        settings.detect_faces = detect;
+        let out = dir.path().join(name);
+        let (id, report) = debrief::plenary::export_clip(
+            &mut f.vault,
+            &f.recording_id,
+            &out,
+            &settings,
+            true,
+            &mut |_| {},
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(report.frames, to - from + 1, "{name}");
+        ids.push(id);
+        (report, clip_frames(&out))
+    };
+    // Side by side: 960×540 tiles (the reference's shape, 1920 wide in all).
+    let tiles = [(0u32, 0u32), (960, 0)];
+    let detector = FaceDetector::new(960, 540, 640, 0.2).unwrap();
+    let faces_in =
+        |frame, (x, y): (u32, u32)| detector.detect(&crop(frame, x, y, 960, 540)).unwrap();
+
+    // Without face covering, the faces are there to find in both tiles (so
+    // the check below can fail), and every tile shows its mapped frame.
+    let (plain, (w, h, frames)) = export("plain.mp4", ClipViews::SideBySide, false);
+    assert_eq!((w, h), (1920, 540));
+    assert_eq!(plain.frames_with_faces, 0);
+    assert_eq!(frames.len() as u64, to - from + 1);
+    for (k, frame) in frames.iter().enumerate() {
+        let index = from + k as u64;
+        assert_eq!(
+            code_in(frame, 0, 0, 960, 540),
+            Some(index),
+            "reference tile"
+        );
+        match expected(index) {
+            Some(n) => assert_eq!(
+                code_in(frame, 960, 0, 960, 540),
+                Some(n),
+                "team tile at {index}"
+            ),
+            None => assert!(
+                mean_luma(frame, 960, 0, 960, 540) < 20.0,
+                "no video before the team camera: {index}"
+            ),
+        }
+    }
+    for k in [12usize, 20] {
+        assert!(
+            !faces_in(&frames[k], tiles[0]).is_empty(),
+            "a face in the reference tile"
+        );
+        assert!(
+            !faces_in(&frames[k], tiles[1]).is_empty(),
+            "a face in the team tile"
+        );
+    }
+
+    // Covered: the same frames, and no face left in any tile.
+    let (covered, (_, _, frames)) = export("covered.mp4", ClipViews::SideBySide, true);
+    assert!(covered.frames_with_faces > 30, "{covered:?}");
+    for (k, frame) in frames.iter().enumerate() {
+        let index = from + k as u64;
+        assert_eq!(code_in(frame, 0, 0, 960, 540), Some(index));
+        if let Some(n) = expected(index) {
+            assert_eq!(code_in(frame, 960, 0, 960, 540), Some(n));
+        }
+        for tile in tiles {
+            let found = faces_in(frame, tile);
+            assert!(found.is_empty(), "frame {index}, tile {tile:?}: {found:?}");
+        }
+    }
+
+    // One view alone: its own size, its frames following the reference's.
+    let (alone, (w, h, frames)) = export("team-clip.mp4", ClipViews::View(view_id.clone()), true);
+    assert_eq!((w, h), (640, 360));
+    assert!(alone.frames_with_faces >= 17, "{alone:?}");
+    let detector = FaceDetector::new(640, 360, 640, 0.2).unwrap();
+    for (k, frame) in frames.iter().enumerate() {
+        let index = from + k as u64;
+        match expected(index) {
+            Some(n) => assert_eq!(code_in(frame, 0, 0, 640, 360), Some(n)),
+            None => assert!(mean_luma(frame, 0, 0, 640, 360) < 20.0),
+        }
+        assert!(detector.detect(frame).unwrap().is_empty(), "frame {index}");
+    }
+
+    // A package of the covered composite and the single view: ordinary
+    // clips, whose manifest names the cameras shown.
+    let pkg = dir.path().join("views.dbpkg");
+    let pass = secrecy::SecretString::from("plenary pass".to_owned());
+    debrief::plenary::create_package(
+        &mut f.vault,
+        &ids[1..],
+        &[],
+        &pkg,
+        "Two cameras",
+        chrono::NaiveDate::from_ymd_opt(2099, 1, 1).unwrap(),
+        &debrief::package::Protection::Passphrase(pass.clone()),
+    )
+    .unwrap();
+    let package = debrief::package::Package::open_with_passphrase(&pkg, &pass).unwrap();
+    let raw: serde_json::Value =
+        serde_json::from_slice(&package.read("manifest.json").unwrap()).unwrap();
+    let errors = debrief::model::schema::check(&common::schema("package.schema.json"), &raw);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let manifest = package.manifest().unwrap();
+    let deid = |k: usize| &manifest.clips[k].deidentification;
+    assert_eq!(deid(0).views, ["reference", "team"]);
+    assert_eq!(deid(0).layout.as_deref(), Some("side-by-side"));
+    assert_eq!(manifest.clips[0].media.as_ref().unwrap().width, 1920);
+    assert_eq!(deid(1).views, ["team"]);
+    assert_eq!(deid(1).layout, None);
+
+    // The audit names the views shown.
+    let audit = f.vault.audit_recent(3).unwrap();
+    assert!(audit.iter().any(|e| e.action == "clip.export"
+        && e.detail.as_deref().is_some_and(|d| d.contains("view=team"))));
+    assert!(audit.iter().any(|e| {
+        e.action == "clip.export"
+            && e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("layout=side-by-side views=reference,team"))
+    }));
 }

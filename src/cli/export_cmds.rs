@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::vault_cmds::{VaultArgs, read_passphrase};
 use super::{BadInput, progress_bar};
 use crate::deid::{CoverStyle, RegionSet};
-use crate::export::{AudioMode, ClipSettings, DEFAULT_PITCH, Phase};
+use crate::export::{AudioMode, ClipSettings, ClipViews, DEFAULT_PITCH, Phase};
 use crate::package::Protection;
 
 /// Faces: covered or left.
@@ -85,9 +85,26 @@ pub struct ClipArgs {
     /// x264 speed preset (default veryfast).
     #[arg(long, value_name = "P", default_value = "veryfast")]
     preset: String,
+    /// Show this camera view (its id or camera label) instead of the reference;
+    /// its frames follow the reference's, black where it has no video.
+    #[arg(long, value_name = "V", conflicts_with = "layout")]
+    view: Option<String>,
+    /// A composite of every camera view, each de-identified on its own:
+    /// side-by-side (one row) or grid (two to a row).
+    #[arg(long, value_enum)]
+    layout: Option<LayoutArg>,
     /// Print `{"clip_id", "out", "frames", "sha256", …}`.
     #[arg(long)]
     json: bool,
+}
+
+/// `--layout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutArg {
+    /// Every view in one row.
+    SideBySide,
+    /// Two views to a row.
+    Grid,
 }
 
 /// `debrief package …`.
@@ -144,6 +161,11 @@ fn settings(args: &ClipArgs) -> anyhow::Result<ClipSettings> {
     s.cover = args.cover;
     s.crf = args.crf;
     s.preset = args.preset.clone();
+    s.views = match args.layout {
+        Some(LayoutArg::SideBySide) => ClipViews::SideBySide,
+        Some(LayoutArg::Grid) => ClipViews::Grid,
+        None => ClipViews::Reference,
+    };
     s.audio = match args.audio {
         AudioArg::Drop => AudioMode::Drop,
         AudioArg::Disguise => AudioMode::Disguise { pitch: args.pitch },
@@ -176,6 +198,14 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
     // Impossible settings are refused before the vault is opened or anything warned about.
     settings.check()?;
     let mut vault = v.unlock()?;
+    let mut settings = settings;
+    if let Some(view) = &args.view {
+        let view = vault.view(&args.recording, view)?;
+        if !view.reference {
+            settings.views = ClipViews::View(view.view_id);
+        }
+    }
+    crate::plenary::check_views(&vault, &args.recording, &settings.views)?;
     for warning in settings.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -195,6 +225,7 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 bar.set_message("encoding");
                 bar.set_position(0);
             }
+            bar.set_length(p.total);
             bar.set_position(p.done);
         },
         &cancel,

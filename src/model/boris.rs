@@ -16,20 +16,48 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::codebook::CodeKind;
-use super::interchange::{ExportInput, Span, one_line};
+use super::interchange::{ExportInput, Span, one_line, view_media_name};
 
 /// BORIS's project format version this export follows.
 pub const PROJECT_FORMAT_VERSION: &str = "7.0";
 
-/// BORIS holds up to eight players per observation; only the first is used.
+/// BORIS holds up to eight players per observation: one per camera view,
+/// the reference first.
 const PLAYERS: usize = 8;
 
 impl ExportInput<'_> {
     /// The BORIS project JSON.
     pub(super) fn boris(&self) -> String {
         let spans = self.spans();
-        let media = format!("{}.mp4", self.recording_id);
-        let duration_s = ms_to_s(crate::time::ns_to_ms_round(self.end_ns));
+        // (file, length s, fps, offset s) per player. BORIS shows player n at
+        // observation time − its offset, so a view's offset is where its
+        // time 0 falls on the reference's timeline (`offset_ms` of `debrief
+        // sync`); BORIS has no drift, so a drifting view is exact at its start.
+        // With several views each file is named as in the EAF export.
+        let several = self.views.len() > 1;
+        let mut players = vec![(
+            match self.views.first() {
+                Some(v) if several => format!("{}.mp4", view_media_name(v, 0)),
+                _ => format!("{}.mp4", self.recording_id),
+            },
+            ms_to_s(crate::time::ns_to_ms_round(self.end_ns)),
+            self.rate.as_f64(),
+            0.0,
+        )];
+        for (i, view) in self.views.iter().enumerate().skip(1) {
+            let length = ms_to_s(crate::time::ns_to_ms_round(view.duration_ns));
+            players.push((
+                format!("{}.mp4", view_media_name(view, i)),
+                length,
+                if length > 0.0 {
+                    view.frames as f64 / length
+                } else {
+                    0.0
+                },
+                ms_to_s(crate::time::ns_to_ms_round(view.mapping.start_ns())),
+            ));
+        }
+        players.truncate(PLAYERS);
 
         // A code gets the rating modifier when its scale says so or an annotation is rated.
         let rated = |code: &str| {
@@ -105,13 +133,22 @@ impl ExportInput<'_> {
         let mut observations = serde_json::Map::new();
         for (name, rows) in self.observation_rows(&spans) {
             let mut files = serde_json::Map::new();
-            for player in 1..=PLAYERS {
-                let list = if player == 1 {
-                    json!([media])
-                } else {
-                    json!([])
+            let mut length = serde_json::Map::new();
+            let mut fps = serde_json::Map::new();
+            let mut has_video = serde_json::Map::new();
+            let mut offset = serde_json::Map::new();
+            for n in 1..=PLAYERS {
+                let list = match players.get(n - 1) {
+                    Some((file, secs, rate, start)) => {
+                        length.insert(file.clone(), json!(secs));
+                        fps.insert(file.clone(), json!(rate));
+                        has_video.insert(file.clone(), json!(true));
+                        offset.insert(n.to_string(), json!(start));
+                        json!([file])
+                    }
+                    None => json!([]),
                 };
-                files.insert(player.to_string(), list);
+                files.insert(n.to_string(), list);
             }
             observations.insert(
                 name.clone(),
@@ -135,11 +172,11 @@ impl ExportInput<'_> {
                     "image_display_duration": 1,
                     "close_behaviors_between_videos": false,
                     "media_info": {
-                        "length": {&media: duration_s},
-                        "fps": {&media: self.rate.as_f64()},
-                        "hasVideo": {&media: true},
-                        "hasAudio": {&media: false},
-                        "offset": {"1": 0.0},
+                        "length": length,
+                        "fps": fps,
+                        "hasVideo": has_video,
+                        "hasAudio": players.iter().map(|p| (p.0.clone(), json!(false))).collect::<serde_json::Map<_, _>>(),
+                        "offset": offset,
                     },
                 }),
             );

@@ -251,10 +251,7 @@ impl ExportInput<'_> {
             return out;
         }
         for (i, v) in self.views.iter().enumerate() {
-            let name = v
-                .camera
-                .clone()
-                .unwrap_or_else(|| format!("view-{}", i + 1));
+            let name = view_media_name(v, i);
             let origin = time::ns_to_ms_round(v.mapping.view_ns(0));
             let _ = writeln!(
                 out,
@@ -555,6 +552,15 @@ fn xml(text: &str) -> String {
         }
     }
     out
+}
+
+/// The file name (without `.mp4`) exports give camera view `i` of several:
+/// its camera label, else `view-N`. The media stay in the vault; this is
+/// what a reviewer names the copy placed beside the export.
+pub(super) fn view_media_name(view: &crate::views::View, i: usize) -> String {
+    view.camera
+        .clone()
+        .unwrap_or_else(|| format!("view-{}", i + 1))
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use crate::export::{self, ClipSettings, ExportReport, Progress};
+use crate::export::composite::{Arrangement, Tile};
+use crate::export::{self, ClipSettings, ClipViews, ExportReport, Progress};
 use crate::media::{MediaError, MediaInfo, MediaSource};
 use crate::vault::{Clip, NewClip, Vault, VaultError};
+use crate::views::View;
 
 /// A clip the vault has granted: the recording's decrypting source, its
 /// frame table, the settings and where it goes. `Send`: it runs on any thread.
@@ -15,6 +17,8 @@ pub struct ClipJob {
     info: MediaInfo,
     settings: ClipSettings,
     out: PathBuf,
+    /// The camera views shown, when not the reference alone.
+    views: Vec<(View, MediaSource, MediaInfo)>,
 }
 
 impl ClipJob {
@@ -28,7 +32,22 @@ impl ClipJob {
         settings: &ClipSettings,
     ) -> Result<Self, VaultError> {
         settings.check()?;
-        let (source, info) = vault.source_for_clip(recording_id)?;
+        let (source, info, views) = match &settings.views {
+            ClipViews::Reference => {
+                let (source, info) = vault.source_for_clip(recording_id)?;
+                (source, info, Vec::new())
+            }
+            choice => {
+                check_views(vault, recording_id, choice)?;
+                let mut views = vault.view_sources_for_clip(recording_id)?;
+                let (_, source, info) = views[0].clone();
+                if let ClipViews::View(id) = choice {
+                    let chosen = vault.view(recording_id, id)?;
+                    views.retain(|(v, _, _)| v.view_id == chosen.view_id);
+                }
+                (source, info, views)
+            }
+        };
         vault.note_output(out)?;
         Ok(Self {
             recording_id: recording_id.to_owned(),
@@ -36,6 +55,7 @@ impl ClipJob {
             info,
             settings: settings.clone(),
             out: out.to_path_buf(),
+            views,
         })
     }
 
@@ -50,14 +70,49 @@ impl ClipJob {
         progress: &mut dyn FnMut(Progress),
         cancel: &AtomicBool,
     ) -> Result<ExportReport, MediaError> {
-        export::export_clip(
+        let arrangement = match self.settings.views {
+            ClipViews::Reference => {
+                return export::export_clip(
+                    &self.source,
+                    &self.info,
+                    &self.out,
+                    &self.settings,
+                    progress,
+                    cancel,
+                );
+            }
+            ClipViews::View(_) => Arrangement::One,
+            ClipViews::SideBySide => Arrangement::SideBySide,
+            ClipViews::Grid => Arrangement::Grid,
+        };
+        let tiles: Vec<Tile> = self
+            .views
+            .iter()
+            .map(|(view, source, info)| Tile {
+                source,
+                info,
+                mapping: view.mapping,
+                reference: view.reference,
+            })
+            .collect();
+        export::export_views(
             &self.source,
             &self.info,
+            &tiles,
+            arrangement,
             &self.out,
             &self.settings,
             progress,
             cancel,
         )
+    }
+
+    /// The camera labels of the views the clip shows (empty for the reference alone).
+    pub fn cameras(&self) -> Vec<String> {
+        self.views
+            .iter()
+            .map(|(v, _, _)| v.camera.clone().unwrap_or_else(|| "reference".into()))
+            .collect()
     }
 
     /// Records the finished clip in the vault (row and audit entry together);
@@ -78,11 +133,24 @@ impl ClipJob {
             to: s.to,
             settings: serde_json::to_value(s).map_err(|e| VaultError::Invalid(e.to_string()))?,
             summary: format!(
-                "faces={} cover={} regions={} audio={}",
+                "faces={} cover={} regions={} audio={}{}",
                 if s.detect_faces { "redact" } else { "none" },
                 s.cover.as_str(),
                 s.regions.regions.len(),
-                s.audio.as_str()
+                s.audio.as_str(),
+                match &s.views {
+                    ClipViews::Reference => String::new(),
+                    ClipViews::View(_) => format!(" view={}", self.cameras().join(",")),
+                    ClipViews::SideBySide | ClipViews::Grid => format!(
+                        " layout={} views={}",
+                        if s.views == ClipViews::Grid {
+                            "grid"
+                        } else {
+                            "side-by-side"
+                        },
+                        self.cameras().join(",")
+                    ),
+                }
             ),
             out: report.out.clone(),
             sha256: report.sha256.clone(),
@@ -98,6 +166,21 @@ impl ClipJob {
     /// output is no longer being written.
     pub fn abandon(self, vault: &mut Vault) {
         vault.forget_output(&self.out);
+    }
+}
+
+/// Refuses camera views a clip of `recording_id` cannot show: a view it
+/// does not have, or a composite of a single-camera recording.
+pub fn check_views(vault: &Vault, recording_id: &str, views: &ClipViews) -> Result<(), VaultError> {
+    match views {
+        ClipViews::Reference => Ok(()),
+        ClipViews::View(id) => vault.view(recording_id, id).map(|_| ()),
+        ClipViews::SideBySide | ClipViews::Grid if vault.views(recording_id)?.len() < 2 => {
+            Err(VaultError::Invalid(
+                "the recording has one camera view: a composite needs two or more (add one with `debrief import --view-of`), or leave out --layout".into(),
+            ))
+        }
+        ClipViews::SideBySide | ClipViews::Grid => Ok(()),
     }
 }
 

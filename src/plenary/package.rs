@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::export::{AudioMode, DISGUISE_LABEL};
+use crate::export::{AudioMode, ClipViews, DISGUISE_LABEL};
 use crate::media::MediaSource;
 use crate::model::Annotation;
 use crate::model::interchange::{ExportFormat, ExportInput};
@@ -264,6 +264,12 @@ pub fn create_package(
                 },
                 metadata: "re-encoded; source tags, XMP, user data and SEI removed".into(),
                 reviewed: clip.reviewed,
+                views: shown_views(vault, &clip.recording_id, &s.views)?,
+                layout: match s.views {
+                    ClipViews::SideBySide => Some("side-by-side".into()),
+                    ClipViews::Grid => Some("grid".into()),
+                    _ => None,
+                },
             },
             consent: ConsentBasis {
                 plenary_permitted: true,
@@ -338,6 +344,22 @@ fn rebase(a: Annotation, from: u64, to: u64, clip_pts: &[i64]) -> Option<Annotat
         has_private_note: false,
         author: String::new(),
         ..a
+    })
+}
+
+/// The camera labels of the views a clip shows (empty for the reference alone).
+fn shown_views(
+    vault: &Vault,
+    recording_id: &str,
+    views: &ClipViews,
+) -> Result<Vec<String>, VaultError> {
+    let label = |v: crate::views::View| v.camera.unwrap_or_else(|| "reference".into());
+    Ok(match views {
+        ClipViews::Reference => Vec::new(),
+        ClipViews::View(id) => vec![label(vault.view(recording_id, id)?)],
+        ClipViews::SideBySide | ClipViews::Grid => {
+            vault.views(recording_id)?.into_iter().map(label).collect()
+        }
     })
 }
 

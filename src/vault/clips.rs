@@ -14,6 +14,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Vault, VaultError, media_store};
 use crate::media::{MediaInfo, MediaSource};
+use crate::views::View;
 
 /// One exported clip, as recorded.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -51,13 +52,36 @@ impl Vault {
         self.live_recording(recording_id)?;
         self.check_plenary(recording_id)?;
         self.verify_media(recording_id)?;
-        let identity = self.recording_identity(recording_id)?;
-        let path = media_store::media_path(&self.dir, recording_id);
-        let label = format!("recording {}", crate::model::redacted(recording_id));
-        let info = self.media_info(recording_id)?;
         Ok((
-            MediaSource::reader(label, media_store::reader_factory(path, identity)),
-            info,
+            self.decrypting_source(recording_id)?,
+            self.media_info(recording_id)?,
+        ))
+    }
+
+    /// [`Vault::source_for_clip`] for every camera view of the recording,
+    /// the reference first: the same checks, and each view's media verified.
+    pub fn view_sources_for_clip(
+        &mut self,
+        recording_id: &str,
+    ) -> Result<Vec<(View, MediaSource, MediaInfo)>, VaultError> {
+        self.source_for_clip(recording_id)?;
+        let mut out = Vec::new();
+        for view in self.views(recording_id)? {
+            self.verify_media(&view.view_id)?;
+            let source = self.decrypting_source(&view.view_id)?;
+            let info = self.media_info(&view.view_id)?;
+            out.push((view, source, info));
+        }
+        Ok(out)
+    }
+
+    fn decrypting_source(&self, id: &str) -> Result<MediaSource, VaultError> {
+        let identity = self.recording_identity(id)?;
+        let path = media_store::media_path(&self.dir, id);
+        let label = format!("recording {}", crate::model::redacted(id));
+        Ok(MediaSource::reader(
+            label,
+            media_store::reader_factory(path, identity),
         ))
     }
 

@@ -100,7 +100,8 @@ impl Vault {
             )));
         }
         let mut stmt = self.conn.prepare(
-            "SELECT id, camera, view_of IS NULL, sync_offset_ns, drift_ppm, sync_source, sync_score, frames
+            "SELECT id, camera, view_of IS NULL, sync_offset_ns, drift_ppm, sync_source, sync_score, frames,
+                    duration_ns
              FROM recordings WHERE id = ?1 OR view_of = ?1
              ORDER BY view_of IS NOT NULL, rowid",
         )?;
@@ -114,11 +115,22 @@ impl Vault {
                 r.get::<_, String>(5)?,
                 r.get::<_, Option<f64>>(6)?,
                 r.get::<_, i64>(7)?,
+                r.get::<_, i64>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (view_id, camera, reference, offset_ns, drift_ppm, source, score, frames) = row?;
+            let (
+                view_id,
+                camera,
+                reference,
+                offset_ns,
+                drift_ppm,
+                source,
+                score,
+                frames,
+                duration_ns,
+            ) = row?;
             out.push(View {
                 view_id,
                 camera,
@@ -130,6 +142,7 @@ impl Vault {
                 source: source.parse().map_err(VaultError::Integrity)?,
                 score,
                 frames: frames as u64,
+                duration_ns,
             });
         }
         Ok(out)

@@ -18,7 +18,7 @@ use super::{ReviewCmd, ReviewState};
 use crate::deid::regions::Keyframe;
 use crate::deid::{CoverStyle, ManualRegion, Rect, Shape};
 use crate::export::{
-    self, AudioMode, ClipSettings, DEFAULT_PITCH, DISGUISE_LABEL, ExportReport, Phase,
+    self, AudioMode, ClipSettings, ClipViews, DEFAULT_PITCH, DISGUISE_LABEL, ExportReport, Phase,
 };
 use crate::plenary::ClipJob;
 use crate::vault::{Clip, Vault};
@@ -293,13 +293,50 @@ impl ExportState {
     }
 }
 
+/// The pictures a clip can show, named (empty for a single-camera recording).
+fn picture_choices(views: &super::views::ViewsState) -> Vec<(ClipViews, String)> {
+    if views.angles.is_empty() {
+        return Vec::new();
+    }
+    let reference = views.reference_camera.as_deref().unwrap_or("reference");
+    let mut out = vec![(ClipViews::Reference, format!("{reference} (reference)"))];
+    for (i, angle) in views.angles.iter().enumerate() {
+        out.push((
+            ClipViews::View(angle.view.view_id.clone()),
+            angle.name(i + 1),
+        ));
+    }
+    out.push((ClipViews::SideBySide, "all cameras side by side".into()));
+    out.push((ClipViews::Grid, "all cameras, two to a row".into()));
+    out
+}
+
 /// The export window's contents. Starting the preview or the export is a
 /// command for [`ReviewState::apply`]; the panel only edits its settings.
 pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, cmds: &mut Vec<ReviewCmd>) {
     let shown = state.shown_frame();
     let (width, height) = (state.host.info.width, state.host.info.height);
+    let pictures = picture_choices(&state.views);
     let ex = &mut state.export;
     ui.strong("Clip");
+    if !pictures.is_empty() {
+        let selected = pictures
+            .iter()
+            .find(|(v, _)| *v == ex.settings.views)
+            .map_or_else(String::new, |(_, name)| name.clone());
+        egui::ComboBox::from_label("Picture")
+            .selected_text(selected)
+            .show_ui(ui, |ui| {
+                for (value, name) in &pictures {
+                    ui.selectable_value(&mut ex.settings.views, value.clone(), name);
+                }
+            });
+        if !ex.settings.views.is_reference() {
+            ui.label(
+                "Frames follow the reference camera; each camera's faces are found and covered on its own picture. The preview draws the reference camera's.",
+            );
+        }
+    }
     ui.label(format!(
         "Frames {} to {} ({} frames, {:.1} s). Set the range with I and O on the timeline.",
         ex.settings.from,
