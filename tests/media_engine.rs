@@ -652,3 +652,49 @@ fn stepping_from_the_first_frame_after_opening_is_exact() {
     player.send(PlayerCommand::Seek(71)).unwrap();
     assert_eq!(code_of(&player.seek_wait(71, TIMEOUT).unwrap()), Some(71));
 }
+
+#[test]
+fn playback_with_sound_starts_from_the_frame_on_screen() {
+    // The audio clock must start at the displayed frame, not run ahead of it.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = TestSrcSpec {
+        frames: 150,
+        audio: true,
+        bframes: true,
+        gop: 30,
+        ..Default::default()
+    };
+    let path = generate(dir.path(), "middle.mp4", &spec);
+    let source = MediaSource::file(&path);
+    let info = Arc::new(media::probe(&source).unwrap());
+    let config = PlayerConfig {
+        audio_sink: Some("fakeaudiosink".into()),
+        ..Default::default()
+    };
+    let player = Player::open(source, info, config).unwrap();
+    player.seek_wait(60, TIMEOUT).unwrap();
+    let started = Instant::now();
+    player.send(PlayerCommand::Play).unwrap();
+    let mut first = None;
+    let deadline = Instant::now() + TIMEOUT;
+    while Instant::now() < deadline {
+        match player.next_event(Duration::from_millis(100)) {
+            Some(PlayerEvent::Position { frame, .. }) => {
+                let elapsed = started.elapsed().as_secs_f64();
+                first.get_or_insert((frame, elapsed));
+                // At 30 fps: frame 60 plus the time played, give or take a few frames.
+                let expected = 60.0 + elapsed * 30.0;
+                assert!(
+                    (frame as f64 - expected).abs() <= 6.0,
+                    "frame {frame} after {elapsed:.2} s from frame 60 (first {first:?})"
+                );
+                if frame >= 100 {
+                    return;
+                }
+            }
+            Some(PlayerEvent::Error(e)) => panic!("{e:#}"),
+            _ => {}
+        }
+    }
+    panic!("playback did not reach frame 100: first {first:?}");
+}

@@ -37,10 +37,15 @@ pub(super) struct VideoPipeline {
     pub bus: gst::Bus,
 }
 
-/// The audio pipeline and its volume control.
+/// The audio pipeline, its volume control and its sink.
 pub(super) struct AudioPipeline {
     pub pipeline: gst::Pipeline,
     pub volume: gst::Element,
+    /// The clock's position is asked of this sink, never of the pipeline:
+    /// a pipeline answers with the furthest of its sinks, and the unsynced
+    /// fakesink the video stream is demuxed into runs as far ahead as the
+    /// audio queue lets the demuxer read (about a second).
+    pub sink: gst::Element,
     pub bus: gst::Bus,
 }
 
@@ -151,6 +156,7 @@ pub(super) fn audio(
     Ok(AudioPipeline {
         pipeline,
         volume,
+        sink,
         bus,
     })
 }

@@ -669,7 +669,7 @@ impl Worker {
             Clock::Audio => {
                 let audio = self.audio.as_ref()?;
                 audio
-                    .pipeline
+                    .sink
                     .query_position::<gst::ClockTime>()
                     .map(|t| t.nseconds() as i64)
             }
