@@ -1235,3 +1235,126 @@ fn sync_marks_from_the_app_set_the_mapping_and_show_their_residuals() {
         "the picture stays"
     );
 }
+
+#[test]
+fn the_chosen_cameras_sound_plays_in_step_and_the_reference_falls_silent() {
+    use debrief::views::{Mapping, Shown};
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    // A team camera with sound, started a second (30 frames) before the reference.
+    let team_spec = TestSrcSpec {
+        frames: 150,
+        audio: true,
+        ..video()
+    };
+    let team = common::generate(dir.path(), "team.mp4", &team_spec);
+    let view_id = vault
+        .add_view(&rec, &team, "team", &mut |_, _| true)
+        .unwrap()
+        .view_id
+        .unwrap();
+    vault
+        .set_view_mapping(
+            &view_id,
+            Mapping::starting_at(-1_000_000_000, 0.0),
+            debrief::views::SyncSource::Manual,
+            None,
+        )
+        .unwrap();
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = open_review(&vdir, &rec);
+    let review = |a: &DebriefApp| -> (Option<usize>, bool, bool, bool) {
+        let r = a.session.as_ref().unwrap().review.as_ref().unwrap();
+        (
+            r.views.voiced(),
+            r.views.angles[0].host.playing(),
+            r.reference_muted(),
+            r.host.playing(),
+        )
+    };
+
+    // The reference chosen: playing leaves the team camera silent, following by seeks.
+    h.key_press(Key::Space);
+    run_until(&mut h, "the reference playing", |a| review(a).3);
+    let t0 = Instant::now();
+    let (mut worst, mut samples) = (0u64, 0);
+    while review(h.state()).3 && shown(h.state()).is_some_and(|f| f < 50) {
+        h.step();
+        assert_eq!(review(h.state()).0, None, "no other view's sound");
+        assert!(!review(h.state()).2, "the reference's sound on");
+        let app = h.state();
+        if let (Some(reference), Some((Some(team), Some(Shown::Frame(_))))) =
+            (shown(app), angle(app))
+            && t0.elapsed() >= Duration::from_millis(100)
+        {
+            worst = worst.max(team.abs_diff(reference + 30));
+            samples += 1;
+        }
+    }
+    eprintln!(
+        "silent team camera: {samples} samples, at most {worst} frames from its mapped frame"
+    );
+    assert!(
+        samples > 5 && worst <= 2,
+        "{samples} samples, {worst} frames off"
+    );
+    h.key_press(Key::Space);
+    run_until(&mut h, "paused", |a| !review(a).3);
+    h.key_press(Key::Home);
+    run_until(&mut h, "back at 0, team at 30", |a| {
+        shown(a) == Some(0) && angle(a).and_then(|x| x.0) == Some(30)
+    });
+
+    // Alt+2 chooses the team camera: playing now plays its sound, in step,
+    // and the reference falls silent.
+    h.key_press_modifiers(Modifiers::ALT, Key::Num2);
+    h.step();
+    h.key_press(Key::Space);
+    run_until(&mut h, "the team camera voiced and playing", |a| {
+        let (voiced, team_playing, muted, playing) = review(a);
+        voiced == Some(0) && team_playing && muted && playing
+    });
+    let mut worst = 0u64;
+    let mut samples = 0;
+    let t0 = Instant::now();
+    while review(h.state()).3 && shown(h.state()).is_some_and(|f| f < 80) {
+        h.step();
+        let app = h.state();
+        if let (Some(reference), Some((Some(team), Some(Shown::Frame(_))))) =
+            (shown(app), angle(app))
+        {
+            // The first 100 ms is the two players starting; after that each
+            // shows the frame of its own clock, so a drift under one frame
+            // period reads as at most two frames apart when sampled.
+            if t0.elapsed() >= Duration::from_millis(100) {
+                worst = worst.max(team.abs_diff(reference + 30));
+                samples += 1;
+            }
+        }
+    }
+    eprintln!(
+        "voiced team camera: {samples} samples, at most {worst} frames from its mapped frame"
+    );
+    assert!(samples > 5, "{samples} samples while playing");
+    assert!(worst <= 2, "the voiced camera drifted {worst} frames");
+
+    // Paused: the team camera stops and the reference's sound returns.
+    if review(h.state()).3 {
+        h.key_press(Key::Space);
+    }
+    run_until(&mut h, "paused, the reference's sound back", |a| {
+        let (voiced, team_playing, muted, playing) = review(a);
+        voiced.is_none() && !team_playing && !muted && !playing
+    });
+    // …and the team view shows exactly its mapped frame again.
+    run_until(
+        &mut h,
+        "team settled on its mapped frame",
+        |a| matches!((shown(a), angle(a)), (Some(r), Some((Some(t), _))) if t == r + 30),
+    );
+}

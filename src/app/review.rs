@@ -144,6 +144,9 @@ pub struct ReviewState {
     edits: Vec<Edit>,
     /// Go-to field and volume.
     pub(crate) transport: Transport,
+    /// The reference's sound is muted (by the reviewer, or while another
+    /// view's sound plays), as last sent to its player.
+    reference_muted: bool,
     /// Annotations, as stored.
     pub annotations: Vec<Annotation>,
     /// Selected annotation.
@@ -217,6 +220,7 @@ impl ReviewState {
             views,
             edits: Vec::new(),
             transport: Transport::default(),
+            reference_muted: false,
             annotations,
             selected: None,
             timeline: TimelineState::default(),
@@ -272,6 +276,12 @@ impl ReviewState {
         );
     }
 
+    /// The reference's sound is muted now (by the reviewer, or because
+    /// another camera view's sound is playing).
+    pub fn reference_muted(&self) -> bool {
+        self.reference_muted
+    }
+
     /// The frame on screen (the playhead shows this, not the requested one).
     pub fn shown_frame(&self) -> u64 {
         self.host.shown_frame()
@@ -290,7 +300,13 @@ impl ReviewState {
             self.message = Some(e);
         }
         if self.host.view.has_frame() {
-            self.views.follow(&self.host.info.table, self.shown_frame());
+            let playing = self.host.playing().then_some(self.host.rate);
+            self.views
+                .follow(&self.host.info.table, self.shown_frame(), playing);
+        }
+        let muted = self.transport.muted || self.views.voiced().is_some();
+        if muted != self.reference_muted && self.host.send(PlayerCommand::SetMute(muted)).is_ok() {
+            self.reference_muted = muted;
         }
         // Backward shuttle: the player plays forwards only, so step back on a timer
         // (cached backward steps make this smooth after the first GOP).
@@ -600,7 +616,21 @@ impl ReviewState {
                     ) {
                         self.shuttle = self.shuttle.max(0);
                     }
-                    self.host.send(c)
+                    match c {
+                        // The sound controls act on every view's sound; the
+                        // reference stays silent while another view's plays.
+                        PlayerCommand::SetMute(m) => {
+                            self.views.set_mute(m);
+                            let muted = m || self.views.voiced().is_some();
+                            self.reference_muted = muted;
+                            self.host.send(PlayerCommand::SetMute(muted))
+                        }
+                        PlayerCommand::SetVolume(_) => {
+                            self.views.send_all(c.clone());
+                            self.host.send(c)
+                        }
+                        c => self.host.send(c),
+                    }
                 }
                 ReviewCmd::Code(code) => {
                     reload = true;

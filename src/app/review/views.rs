@@ -16,6 +16,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
 
 use egui::{Color32, FontId, Rect, Sense, UiBuilder, pos2, vec2};
 
@@ -81,6 +82,9 @@ pub struct Tile {
 
 /// Space between tiles, in points.
 const GAP: f32 = 4.0;
+
+/// How long a voiced view's seek gets to land before it is judged out of step.
+const RESYNC_AFTER: Duration = Duration::from_millis(300);
 
 /// Where each of `views` views goes in `area` under `layout`, `chosen`
 /// being the large (or highlighted) one. Every view gets exactly one tile;
@@ -161,9 +165,41 @@ pub struct Angle {
     pub target: Option<Shown>,
     /// The reference frames it covers.
     pub covers: Option<(u64, u64)>,
+    /// Playing by itself with its sound (the chosen view while the
+    /// reference plays), at this rate; seeked only when it falls behind.
+    voiced: Option<f64>,
+    /// When it was last seeked back into step while voiced.
+    resynced: Option<Instant>,
 }
 
 impl Angle {
+    /// Plays with its sound in step with the reference, now at its frame `n`.
+    fn voice(&mut self, n: u64, rate: f64) {
+        match self.voiced {
+            None => {
+                let _ = self.host.send(PlayerCommand::Seek(n));
+                let _ = self.host.send(PlayerCommand::SetRate(rate));
+                let _ = self.host.send(PlayerCommand::Play);
+                self.voiced = Some(rate);
+                self.resynced = Some(Instant::now());
+            }
+            Some(was) => {
+                if was != rate {
+                    let _ = self.host.send(PlayerCommand::SetRate(rate));
+                    self.voiced = Some(rate);
+                }
+                // Its own clock drifts from the reference's, and a seek of
+                // the reference moves the target: back into step when more
+                // than a frame off (not more often than the seek settles).
+                let settled = self.resynced.is_none_or(|t| t.elapsed() >= RESYNC_AFTER);
+                if settled && self.host.shown_frame().abs_diff(n) > 1 {
+                    let _ = self.host.send(PlayerCommand::Seek(n));
+                    self.resynced = Some(Instant::now());
+                }
+            }
+        }
+    }
+
     /// Its camera label (or "view N").
     pub fn name(&self, index: usize) -> String {
         self.view
@@ -235,13 +271,19 @@ impl ViewsState {
             let opened = vault
                 .open_media(&view.view_id, true)
                 .map_err(|e| format!("{e:#}"))
-                .and_then(|(source, info)| PlayerHost::open(source, info, Arc::clone(wake), false));
+                .and_then(|(source, info)| {
+                    // Its sound is decoded only while it is the chosen view and playing.
+                    let audio = info.has_audio();
+                    PlayerHost::open(source, info, Arc::clone(wake), audio)
+                });
             match opened {
                 Ok(host) => state.angles.push(Angle {
                     view,
                     host,
                     target: None,
                     covers: None,
+                    voiced: None,
+                    resynced: None,
                 }),
                 Err(e) => problems.push(format!("{name}: {e}")),
             }
@@ -271,13 +313,53 @@ impl ViewsState {
         error
     }
 
+    /// The angle whose sound plays while the reference plays: the chosen
+    /// view when it has sound (none: the reference's own).
+    pub fn sound_angle(&self) -> Option<usize> {
+        let i = self.chosen.checked_sub(1)?;
+        self.angles
+            .get(i)
+            .filter(|a| a.host.info.has_audio())
+            .map(|_| i)
+    }
+
+    /// Mutes or unmutes every view's sound (the reviewer's Mute).
+    pub fn set_mute(&self, muted: bool) {
+        self.send_all(PlayerCommand::SetMute(muted));
+    }
+
+    /// Sends `command` to every view's player.
+    pub fn send_all(&self, command: PlayerCommand) {
+        for a in &self.angles {
+            let _ = a.host.send(command.clone());
+        }
+    }
+
+    /// The angle playing its sound now, if any (the reference is muted then).
+    pub fn voiced(&self) -> Option<usize> {
+        self.angles.iter().position(|a| a.voiced.is_some())
+    }
+
     /// Asks every view for its frame at the reference frame on screen.
-    pub fn follow(&mut self, reference: &FrameTable, frame: u64) {
-        for a in &mut self.angles {
+    /// While the reference plays (at `rate`), the view whose sound is
+    /// chosen plays by itself, with its sound, and is seeked back into step
+    /// only when more than a frame off; every other view is sent seeks.
+    pub fn follow(&mut self, reference: &FrameTable, frame: u64, playing: Option<f64>) {
+        let sound = playing.and(self.sound_angle());
+        for (i, a) in self.angles.iter_mut().enumerate() {
             if a.covers.is_none() {
                 a.covers = coverage(reference, &a.host.info.table, a.view.mapping);
             }
             let target = view_frame(reference, &a.host.info.table, a.view.mapping, frame);
+            if let (Some(rate), Shown::Frame(n)) = (playing.filter(|_| sound == Some(i)), target) {
+                a.voice(n, rate);
+                a.target = Some(target);
+                continue;
+            }
+            if a.voiced.take().is_some() {
+                let _ = a.host.send(PlayerCommand::Pause);
+                a.target = None;
+            }
             if a.target != Some(target) {
                 if let Shown::Frame(n) = target {
                     let _ = a.host.send(PlayerCommand::Seek(n));
