@@ -46,7 +46,8 @@ bench: deps
 	$(CARGO) build --release
 	@mkdir -p $(BENCH_DIR)
 	@test -f $(BENCH_DIR)/seek1080.mp4 || target/release/debrief testsrc $(BENCH_DIR)/seek1080.mp4 --frames 1800 --fps 30/1 --size 1920x1080 --gop 60 --bframes
-	target/release/debrief bench seek $(BENCH_DIR)/seek1080.mp4 --samples 200 --json
+	target/release/debrief bench seek $(BENCH_DIR)/seek1080.mp4 --samples 200 --peer mpv --json
+	target/release/debrief bench views --dir $(BENCH_DIR)/views --views 4 --json
 	target/release/debrief bench frame $(BENCH_DIR)/seek1080.mp4 --runs 10 --json
 	target/release/debrief bench vault --dir $(BENCH_DIR)/vault --size-mib 1024 --annotations 100000 --json
 	target/release/debrief bench ui --annotations 10000 --json

@@ -7,8 +7,8 @@
 # names for dnf and brew and exits non-zero.
 #
 # Usage: packaging/install-deps.sh [--with-ffmpeg]
-#   --with-ffmpeg   also install ffmpeg and python3-venv (the references `make bench` compares
-#                   with: ffmpeg, and deface in a virtual environment)
+#   --with-ffmpeg   also install ffmpeg, mpv and python3-venv (the references `make bench`
+#                   compares with: ffmpeg, mpv, and deface in a virtual environment)
 set -euo pipefail
 
 with_ffmpeg=0
@@ -39,7 +39,7 @@ apt_packages=(
   dpkg-dev desktop-file-utils appstream
   python3 python3-pip
 )
-[ "$with_ffmpeg" = 1 ] && apt_packages+=(ffmpeg python3-venv)
+[ "$with_ffmpeg" = 1 ] && apt_packages+=(ffmpeg mpv python3-venv)
 
 dnf_packages="gcc pkgconf-pkg-config openssl-devel gstreamer1-devel gstreamer1-plugins-base-devel \
 gstreamer1-plugins-good gstreamer1-plugins-bad-free gstreamer1-plugins-ugly-free gstreamer1-libav \

@@ -17,6 +17,8 @@ mod analysis_cmds;
 mod bench;
 mod bench_app;
 mod bench_export;
+mod bench_mpv;
+mod bench_views;
 mod export_cmds;
 mod figures;
 mod media_cmds;

@@ -51,10 +51,29 @@ impl PlayerHost {
         wake: Wake,
         audio: bool,
     ) -> Result<Self, String> {
+        Self::open_with_cache(
+            source,
+            info,
+            wake,
+            audio,
+            PlayerConfig::default().cache_bytes,
+        )
+    }
+
+    /// [`PlayerHost::open`] keeping at most `cache_bytes` of decoded frames
+    /// (one of several camera views: `views::players::cache_bytes`).
+    pub fn open_with_cache(
+        source: MediaSource,
+        info: Arc<MediaInfo>,
+        wake: Wake,
+        audio: bool,
+        cache_bytes: usize,
+    ) -> Result<Self, String> {
         let config = PlayerConfig {
             wake: Some(wake),
             audio,
             max_size: Some(SCREEN_MAX),
+            cache_bytes,
             ..Default::default()
         };
         let player =

@@ -198,7 +198,15 @@ impl ReviewState {
             .open_media(recording_id, true)
             .map_err(|e| format!("{e:#}"))?;
         let audio = PlayerConfig::default().audio;
-        let host = PlayerHost::open(source, info, std::sync::Arc::clone(&wake), audio)?;
+        // Every camera view's player shares one budget of cached frames.
+        let views = vault.views(recording_id).map_or(1, |v| v.len());
+        let host = PlayerHost::open_with_cache(
+            source,
+            info,
+            std::sync::Arc::clone(&wake),
+            audio,
+            crate::views::players::cache_bytes(views),
+        )?;
         let (views, notice) = views::ViewsState::open(vault, recording_id, &wake);
         let lanes = codebook
             .categories

@@ -28,6 +28,8 @@ pub enum BenchCommand {
     Play(super::bench_app::PlayArgs),
     /// De-identified export speed (× real time), with and without face detection, against ffmpeg.
     Export(super::bench_export::ExportBenchArgs),
+    /// Several camera views moving together: seeks and steps of all, playback with the others following.
+    Views(super::bench_views::ViewsArgs),
 }
 
 /// `debrief bench vault`.
@@ -76,9 +78,21 @@ pub struct SeekArgs {
     /// Seed for the random positions (the same seed gives the same positions).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Print one JSON object: samples, exact, seek_ms_p50/p95, step_forward_ms_p50/p95, step_back_ms_p50/p95.
+    /// Time the same seeks and steps in a peer player in the same run
+    /// (mpv, the player BORIS builds on, through its JSON IPC with exact seeks).
+    #[arg(long, value_enum)]
+    peer: Option<Peer>,
+    /// Print one JSON object: samples, exact, seek_ms_p50/p95, step_forward_ms_p50/p95,
+    /// step_back_ms_p50/p95 (and `peer` with the same figures for the peer).
     #[arg(long)]
     json: bool,
+}
+
+/// A player `bench seek` compares with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Peer {
+    /// mpv with `--vo=null --ao=null --hr-seek=yes`, driven over `--input-ipc-server`.
+    Mpv,
 }
 
 pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
@@ -90,6 +104,7 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Idle(args) => super::bench_app::idle(args),
         BenchCommand::Play(args) => super::bench_app::play(args),
         BenchCommand::Export(args) => super::bench_export::export(args),
+        BenchCommand::Views(args) => super::bench_views::views(args),
     }
 }
 
@@ -121,12 +136,7 @@ fn seek(args: &SeekArgs) -> anyhow::Result<()> {
         }
     };
     let bar = super::progress_bar(u64::from(args.samples), "seeking");
-    let mut state = args.seed;
-    for _ in 0..args.samples {
-        state = splitmix64(state);
-        // Leave room for the forward step and the back steps.
-        let target =
-            BACK_STEPS as u64 + state % frames.saturating_sub(BACK_STEPS as u64 + 1).max(1);
+    for target in targets(args.seed, args.samples, frames) {
         let t = Instant::now();
         let f = player.seek_wait(target, timeout)?;
         seek_ms.push(ms(t));
@@ -144,7 +154,12 @@ fn seek(args: &SeekArgs) -> anyhow::Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let out = serde_json::json!({
+    drop(player);
+    let peer = match args.peer {
+        Some(Peer::Mpv) => Some(seek_mpv(args, &info)?),
+        None => None,
+    };
+    let mut out = serde_json::json!({
         "samples": args.samples,
         "exact": exact,
         "checked": checked,
@@ -156,12 +171,74 @@ fn seek(args: &SeekArgs) -> anyhow::Result<()> {
         "step_back_ms_p95": pct(&mut back_ms, 95),
         "frames": frames,
     });
+    if let Some(peer) = peer {
+        out["peer"] = peer;
+    }
     if args.json {
         outln!("{out}")?;
     } else {
         outln!("{}", serde_json::to_string_pretty(&out)?)?;
     }
     Ok(())
+}
+
+/// The positions `bench seek` visits: a seek target per sample, with room
+/// for the forward step and the back steps.
+fn targets(seed: u64, samples: u32, frames: u64) -> Vec<u64> {
+    let mut state = seed;
+    (0..samples)
+        .map(|_| {
+            state = splitmix64(state);
+            BACK_STEPS as u64 + state % frames.saturating_sub(BACK_STEPS as u64 + 1).max(1)
+        })
+        .collect()
+}
+
+/// The same seeks and steps in mpv: its figures, and how many landed on the
+/// frame asked for (by its reported time against the frame table).
+fn seek_mpv(args: &SeekArgs, info: &media::MediaInfo) -> anyhow::Result<serde_json::Value> {
+    let table = &info.table;
+    let half_frame = 0.5 / info.rate.as_f64().max(1.0);
+    let mut mpv = super::bench_mpv::Mpv::open(&args.file)?;
+    // mpv's clock against the table's: it opened on frame 0.
+    let origin = mpv.seek(0.0)? - table.pts(0).unwrap_or(0) as f64 / 1e9;
+    let at = |frame: u64| table.pts(frame).unwrap_or(0) as f64 / 1e9 + origin;
+    let (mut seek_ms, mut fwd_ms, mut back_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut exact, mut checked) = (0u64, 0u64);
+    let mut check = |landed: f64, want: u64| {
+        checked += 1;
+        exact += u64::from((landed - at(want)).abs() < half_frame);
+    };
+    let bar = super::progress_bar(u64::from(args.samples), "seeking in mpv");
+    for target in targets(args.seed, args.samples, info.frames()) {
+        let t = Instant::now();
+        let landed = mpv.seek(at(target))?;
+        seek_ms.push(ms(t));
+        check(landed, target);
+        let t = Instant::now();
+        let landed = mpv.step(1)?;
+        fwd_ms.push(ms(t));
+        check(landed, target + 1);
+        for k in 0..BACK_STEPS as u64 {
+            let t = Instant::now();
+            let landed = mpv.step(-1)?;
+            back_ms.push(ms(t));
+            check(landed, target - k);
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(serde_json::json!({
+        "name": "mpv",
+        "exact": exact,
+        "checked": checked,
+        "seek_ms_p50": pct(&mut seek_ms, 50),
+        "seek_ms_p95": pct(&mut seek_ms, 95),
+        "step_forward_ms_p50": pct(&mut fwd_ms, 50),
+        "step_forward_ms_p95": pct(&mut fwd_ms, 95),
+        "step_back_ms_p50": pct(&mut back_ms, 50),
+        "step_back_ms_p95": pct(&mut back_ms, 95),
+    }))
 }
 
 fn frame(args: &FrameArgs) -> anyhow::Result<()> {

@@ -257,6 +257,6 @@ fn process_rss_kib(pid: u32) -> Option<u64> {
     status_kib(&format!("/proc/{pid}/status"), "VmRSS:")
 }
 
-fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     status_kib("/proc/self/status", "VmHWM:")
 }

@@ -12,7 +12,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Mapping, Shown, View, view_frame};
-use crate::media::{Frame, MediaError, MediaInfo, Player, PlayerCommand};
+use crate::media::{Frame, MediaError, MediaInfo, Player, PlayerCommand, PlayerConfig};
+
+/// Decoded frames all the views of one recording keep for stepping back, together.
+pub const CACHE_BUDGET: usize = 512 * 1024 * 1024;
+
+/// The frame cache of each view's player when `views` views play together:
+/// the budget shared out, never more than one player's default (so four
+/// 1080p views stay near 1 GB in all: measured by `debrief bench views`).
+pub fn cache_bytes(views: usize) -> usize {
+    (CACHE_BUDGET / views.max(1)).min(PlayerConfig::default().cache_bytes)
+}
 
 /// One view and its player.
 pub struct ViewPlayer {
@@ -115,5 +125,19 @@ impl Players {
                 "only a view other than the reference can be moved".into(),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_share_the_cache_budget_and_one_view_keeps_the_default() {
+        let default = PlayerConfig::default().cache_bytes;
+        assert_eq!(cache_bytes(1), default);
+        assert_eq!(cache_bytes(2), default.min(CACHE_BUDGET / 2));
+        assert_eq!(cache_bytes(4), CACHE_BUDGET / 4);
+        assert!(4 * cache_bytes(4) <= CACHE_BUDGET);
     }
 }

@@ -262,6 +262,7 @@ impl ViewsState {
             Err(e) => return (state, Some(format!("{e:#}"))),
         };
         let mut problems = Vec::new();
+        let cache = crate::views::players::cache_bytes(views.len());
         for view in views {
             if view.reference {
                 state.reference_camera = view.camera.clone();
@@ -274,7 +275,7 @@ impl ViewsState {
                 .and_then(|(source, info)| {
                     // Its sound is decoded only while it is the chosen view and playing.
                     let audio = info.has_audio();
-                    PlayerHost::open(source, info, Arc::clone(wake), audio)
+                    PlayerHost::open_with_cache(source, info, Arc::clone(wake), audio, cache)
                 });
             match opened {
                 Ok(host) => state.angles.push(Angle {
