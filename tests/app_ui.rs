@@ -1017,6 +1017,11 @@ fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotati
     run_until(&mut h, "no team video before it started", |a| {
         angle(a).map(|x| x.1) == Some(Some(Shown::Outside))
     });
+    {
+        let review = h.state().session.as_ref().unwrap().review.as_ref().unwrap();
+        let text = review.views.frames_text(0).unwrap();
+        assert!(text.contains("team: no video here"), "{text}");
+    }
 
     h.key_press_modifiers(Modifiers::SHIFT, Key::ArrowRight);
     h.step();
@@ -1024,6 +1029,16 @@ fn a_second_camera_follows_the_reference_and_nudges_undo_without_moving_annotati
     run_until(&mut h, "reference 60, team 30", |a| {
         shown(a) == Some(60) && angle(a).and_then(|x| x.0) == Some(30)
     });
+    // The frame counter's hover names each view's own frame.
+    let views_text = |a: &DebriefApp, frame| {
+        let review = a.session.as_ref().unwrap().review.as_ref().unwrap();
+        review.views.frames_text(frame).unwrap()
+    };
+    let text = views_text(h.state(), 60);
+    assert!(
+        text.contains("(reference): frame 60") && text.contains("team: frame 30"),
+        "{text}"
+    );
     // Stepping keeps them in step, backwards too.
     press_times(&mut h, Key::ArrowLeft, 3);
     run_until(&mut h, "reference 57, team 27", |a| {

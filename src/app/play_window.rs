@@ -148,6 +148,7 @@ impl PlayWindow {
                 rate: info.rate,
                 speed: self.host.rate,
                 has_audio: info.has_audio(),
+                frame_detail: None,
             };
             if let Some(message) = self.transport.ui(ui, &shown, &mut |c| commands.push(c)) {
                 self.error = Some(message);

@@ -45,6 +45,8 @@ pub(crate) struct Shown {
     pub speed: f64,
     /// Volume controls are shown only for recordings with sound.
     pub has_audio: bool,
+    /// Lines added to the frame counter's hover text (each camera view's own frame).
+    pub frame_detail: Option<String>,
 }
 
 impl Transport {
@@ -85,7 +87,10 @@ impl Transport {
         let (index, pts) = shown.frame.unwrap_or((0, 0));
         let last = shown.frames.saturating_sub(1);
         ui.monospace(format!("frame {index} / {last}"))
-            .on_hover_text("The frame on screen");
+            .on_hover_text(match &shown.frame_detail {
+                Some(detail) => format!("The frame on screen\n{detail}"),
+                None => "The frame on screen".into(),
+            });
         ui.monospace(time::timecode(index, shown.rate));
         ui.monospace(time::clock_ms(pts))
             .on_hover_text("Time of the displayed frame");

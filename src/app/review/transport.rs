@@ -13,6 +13,7 @@ pub(super) fn transport_ui(ui: &mut egui::Ui, s: &mut ReviewState, cmds: &mut Ve
             rate: s.host.info.rate,
             speed: s.host.rate,
             has_audio: s.host.info.has_audio(),
+            frame_detail: s.views.frames_text(s.host.shown_frame()),
         };
         if let Some(message) = s
             .transport

@@ -298,6 +298,24 @@ impl ViewsState {
         (state, notice)
     }
 
+    /// Each camera view's own frame at reference frame `frame`, one line
+    /// each, for the frame counter's hover text; `None` with one view.
+    pub fn frames_text(&self, frame: u64) -> Option<String> {
+        if self.angles.is_empty() {
+            return None;
+        }
+        let reference = self.reference_camera.as_deref().unwrap_or("reference");
+        let mut lines = vec![format!("{reference} (reference): frame {frame}")];
+        for (i, a) in self.angles.iter().enumerate() {
+            lines.push(match a.target {
+                Some(Shown::Frame(n)) => format!("{}: frame {n}", a.name(i + 1)),
+                Some(Shown::Outside) => format!("{}: no video here", a.name(i + 1)),
+                None => format!("{}: …", a.name(i + 1)),
+            });
+        }
+        Some(lines.join("\n"))
+    }
+
     /// Views in all, the reference included.
     pub fn count(&self) -> usize {
         1 + self.angles.len()
