@@ -1373,3 +1373,83 @@ fn the_chosen_cameras_sound_plays_in_step_and_the_reference_falls_silent() {
         |a| matches!((shown(a), angle(a)), (Some(r), Some((Some(t), _))) if t == r + 30),
     );
 }
+
+#[test]
+fn a_weak_sound_match_waits_for_the_reviewer_to_keep_the_sync_or_use_it() {
+    use debrief::views::audio::AudioSync;
+    use debrief::views::{Mapping, SyncSource};
+    let dir = tempfile::tempdir().unwrap();
+    let before = Mapping::starting_at(1_000_000_000, 0.0);
+    let (vdir, rec) = with_team(dir.path(), Some(before));
+    let mut h = open_review(&vdir, &rec);
+    h.get_by_label("Sync…").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    // A sound match below the threshold, as the sound job hands one back.
+    let weak = AudioSync {
+        mapping: Mapping::starting_at(2_500_000_000, 30.0),
+        confidence: 0.42,
+        windows: (3, 8),
+    };
+    let offer = |h: &mut Harness<'static, DebriefApp>| {
+        let review = h
+            .state_mut()
+            .session
+            .as_mut()
+            .unwrap()
+            .review
+            .as_mut()
+            .unwrap();
+        review.views.weak = Some((0, weak.clone()));
+        for _ in 0..3 {
+            h.step();
+        }
+    };
+    let stored = |h: &Harness<'static, DebriefApp>| {
+        h.state()
+            .session
+            .as_ref()
+            .unwrap()
+            .vault
+            .view(&rec, "team")
+            .unwrap()
+    };
+    offer(&mut h);
+    assert!(
+        h.query_by_label_contains("matched only weakly (score 0.42, 3 of 8 windows)")
+            .is_some(),
+        "the question names the score"
+    );
+    // Keep the current sync: nothing stored, the question gone.
+    h.get_by_label("Keep the current sync").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.query_by_label_contains("matched only weakly").is_none());
+    assert_eq!(stored(&h).mapping, before);
+    assert_eq!(stored(&h).source, SyncSource::Manual);
+
+    // Use it: stored as a sound sync with its score, and Ctrl+Z takes it back.
+    offer(&mut h);
+    h.get_by_label("Use it").click();
+    run_until(&mut h, "the weak match stored", |a| {
+        a.session
+            .as_ref()
+            .unwrap()
+            .vault
+            .view(&rec, "team")
+            .is_ok_and(|v| v.source == SyncSource::Audio)
+    });
+    assert_eq!(stored(&h).mapping, weak.mapping);
+    assert_eq!(stored(&h).score, Some(0.42));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    run_until(&mut h, "the sound sync undone", |a| {
+        a.session
+            .as_ref()
+            .unwrap()
+            .vault
+            .view(&rec, "team")
+            .is_ok_and(|v| v.mapping == before)
+    });
+}

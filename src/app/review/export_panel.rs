@@ -301,10 +301,7 @@ fn picture_choices(views: &super::views::ViewsState) -> Vec<(ClipViews, String)>
     let reference = views.reference_camera.as_deref().unwrap_or("reference");
     let mut out = vec![(ClipViews::Reference, format!("{reference} (reference)"))];
     for (i, angle) in views.angles.iter().enumerate() {
-        out.push((
-            ClipViews::View(angle.view.view_id.clone()),
-            angle.name(i + 1),
-        ));
+        out.push((ClipViews::View(angle.view.view_id.clone()), angle.name(i)));
     }
     out.push((ClipViews::SideBySide, "all cameras side by side".into()));
     out.push((ClipViews::Grid, "all cameras, two to a row".into()));

@@ -200,12 +200,13 @@ impl Angle {
         }
     }
 
-    /// Its camera label (or "view N").
+    /// Its camera label, or "view N" (N as Alt+N chooses it: the reference
+    /// is view 1, angle `index` view `index + 2`).
     pub fn name(&self, index: usize) -> String {
         self.view
             .camera
             .clone()
-            .unwrap_or_else(|| format!("view {}", index + 1))
+            .unwrap_or_else(|| format!("view {}", index + 2))
     }
 }
 
@@ -308,9 +309,9 @@ impl ViewsState {
         let mut lines = vec![format!("{reference} (reference): frame {frame}")];
         for (i, a) in self.angles.iter().enumerate() {
             lines.push(match a.target {
-                Some(Shown::Frame(n)) => format!("{}: frame {n}", a.name(i + 1)),
-                Some(Shown::Outside) => format!("{}: no video here", a.name(i + 1)),
-                None => format!("{}: …", a.name(i + 1)),
+                Some(Shown::Frame(n)) => format!("{}: frame {n}", a.name(i)),
+                Some(Shown::Outside) => format!("{}: no video here", a.name(i)),
+                None => format!("{}: …", a.name(i)),
             });
         }
         Some(lines.join("\n"))
