@@ -146,8 +146,14 @@ struct Slot {
 impl FrameMailbox {
     /// Stores a frame and wakes waiters.
     pub fn put(&self, frame: Frame) {
+        self.put_shared(Arc::new(frame));
+    }
+
+    /// [`FrameMailbox::put`] of a frame the player keeps a handle on (to
+    /// reuse its memory once everyone else has let go of it).
+    pub(crate) fn put_shared(&self, frame: Arc<Frame>) {
         if let Ok(mut slot) = self.slot.lock() {
-            slot.frame = Some(Arc::new(frame));
+            slot.frame = Some(frame);
             slot.seq += 1;
             slot.taken = false;
         }

@@ -30,6 +30,10 @@ use crate::media::{MediaError, MediaInfo, MediaSource, classify_error};
 pub const MIN_RATE: f64 = 0.1;
 /// See [`MIN_RATE`].
 pub const MAX_RATE: f64 = 4.0;
+/// Shown frames kept to reuse their memory: the one in the mailbox, the one
+/// on screen, and one more that is usually free again.
+const RECYCLE: usize = 3;
+
 /// While playing, show at least one frame this often even when running late.
 const MIN_SHOW_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -104,6 +108,8 @@ pub(super) struct Worker {
     held: Option<CachedFrame>,
     /// A frame pulled to settle `held`, returned by the next pull.
     pulled_ahead: Option<CachedFrame>,
+    /// The last few frames shown, kept to reuse their memory (see `recycled`).
+    shown_frames: VecDeque<Arc<super::Frame>>,
     /// Caps of the last pulled sample and their parsed info (parsing per frame is wasteful).
     last_caps: crate::media::decoded::CapsCache,
     playback: Option<Playback>,
@@ -167,6 +173,7 @@ impl Worker {
             skip_from: Some(u64::MAX),
             held: None,
             pulled_ahead: None,
+            shown_frames: VecDeque::new(),
             playback: None,
             rate: 1.0,
         };
@@ -532,14 +539,26 @@ impl Worker {
         CachedFrame::from_sample(sample, &mut self.last_caps)
     }
 
+    /// The memory of a recently shown frame no one holds any more (the
+    /// mailbox and the screen have moved on), to convert the next one into.
+    fn recycled(&mut self) -> Option<Vec<u8>> {
+        let at = self
+            .shown_frames
+            .iter()
+            .position(|f| Arc::strong_count(f) == 1 && Arc::weak_count(f) == 0)?;
+        let frame = self.shown_frames.remove(at)?;
+        Arc::try_unwrap(frame).ok().map(|f| f.rgba)
+    }
+
     fn present(&mut self, index: u64) -> Result<(), MediaError> {
         let started = Instant::now();
+        let spare = self.recycled();
         let frame = {
             let cached = self
                 .cache
                 .get(index)
                 .ok_or_else(|| MediaError::pipeline("frame vanished from the cache"))?;
-            self.converter.convert(index, cached)?
+            self.converter.convert(index, cached, spare)?
         };
         self.displayed = Some(index);
         self.shown = Some(index);
@@ -551,7 +570,12 @@ impl Worker {
             cache_bytes = self.cache.bytes(),
             "show"
         );
-        self.mailbox.put(frame);
+        let frame = Arc::new(frame);
+        self.mailbox.put_shared(Arc::clone(&frame));
+        self.shown_frames.push_back(frame);
+        if self.shown_frames.len() > RECYCLE {
+            self.shown_frames.pop_front();
+        }
         if let Some(wake) = &self.config.wake {
             wake();
         }
