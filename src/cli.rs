@@ -68,6 +68,9 @@ pub struct GuiArgs {
     /// After unlocking, open the codebook editor on a copy of this codebook (for docs and checks).
     #[arg(long, value_name = "ID")]
     pub copy_codebook: Option<String>,
+    /// With --open-recording: show this frame (for docs and checks).
+    #[arg(long, value_name = "N")]
+    pub go_to: Option<u64>,
 }
 
 fn parse_range(s: &str) -> Result<(u64, u64), String> {
@@ -104,6 +107,7 @@ impl GuiArgs {
                 .copy_codebook
                 .clone()
                 .or_else(|| other.copy_codebook.clone()),
+            go_to: self.go_to.or(other.go_to),
         }
     }
 }
@@ -292,6 +296,7 @@ fn app_options(gui: &GuiArgs) -> crate::app::AppOptions {
         open_case: gui.open_case.clone(),
         open_recording: gui.open_recording.clone(),
         export_range: gui.export_range,
+        go_to: gui.go_to,
         copy_codebook: gui.copy_codebook.clone(),
         idle_lock: std::time::Duration::from_secs(gui.idle_lock_minutes.max(1) * 60),
         screenshot: gui

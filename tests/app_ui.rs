@@ -1453,3 +1453,20 @@ fn a_weak_sound_match_waits_for_the_reviewer_to_keep_the_sync_or_use_it() {
             .is_ok_and(|v| v.mapping == before)
     });
 }
+
+#[test]
+fn go_to_opens_the_review_on_the_frame_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let mut h = harness(AppOptions {
+        go_to: Some(47),
+        ..options(&vdir, Some("alice"), Some(&rec))
+    });
+    run_until(&mut h, "frame 47 on screen", |a| shown(a) == Some(47));
+}

@@ -41,6 +41,8 @@ pub struct AppOptions {
     pub open_recording: Option<String>,
     /// Then open the export window on these frames and run the face preview.
     pub export_range: Option<(u64, u64)>,
+    /// Then show this frame.
+    pub go_to: Option<u64>,
     /// Open the codebook editor on a copy of this codebook after unlocking.
     pub copy_codebook: Option<String>,
     /// Lock after this long without input.
@@ -58,6 +60,7 @@ impl Default for AppOptions {
             open_case: None,
             open_recording: None,
             export_range: None,
+            go_to: None,
             copy_codebook: None,
             idle_lock: Duration::from_secs(10 * 60),
             screenshot: None,
@@ -145,6 +148,9 @@ impl DebriefApp {
                         .host
                         .send(crate::media::PlayerCommand::Seek(range.0 + 20));
                     review.export.preview(&mut session.vault, recording);
+                }
+                if let Some(frame) = self.options.go_to {
+                    let _ = review.host.send(crate::media::PlayerCommand::Seek(frame));
                 }
                 session.review = Some(review);
             }
