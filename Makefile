@@ -67,12 +67,14 @@ screenshots: deps
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --screenshot docs/review.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --export-range 300-360 --screenshot-after-frames 20 --screenshot docs/export.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --go-to 1299 --screenshot-after-frames 150 --screenshot docs/views.png
-	@rm -f $(DEMO_DIR)/clip-a.mp4 $(DEMO_DIR)/clip-b.mp4 $(DEMO_DIR)/plenary.dbpkg
+	@rm -f $(DEMO_DIR)/clip-a.mp4 $(DEMO_DIR)/clip-b.mp4 $(DEMO_DIR)/clip-views.mp4 $(DEMO_DIR)/plenary.dbpkg
 	export DEBRIEF_VAULT=$(DEMO_DIR)/vault DEBRIEF_USER=demo DEBRIEF_PASSPHRASE=demo; D=target/release/debrief; \
 	  id() { grep -o '"'$$1'":"[^"]*"' | head -1 | cut -d'"' -f4; }; \
 	  C=$$($$D case list --json | id id); R=$$($$D recording list --case $$C --json | id id); \
 	  A=$$($$D export clip --recording $$R --from-frame 60 --to-frame 330 --out $(DEMO_DIR)/clip-a.mp4 --json | id clip_id); \
 	  B=$$($$D export clip --recording $$R --from-frame 900 --to-frame 1200 --out $(DEMO_DIR)/clip-b.mp4 --json | id clip_id); \
+	  $$D export clip --recording $$R --from-frame 1290 --to-frame 1320 --out $(DEMO_DIR)/clip-views.mp4 --layout side-by-side --json >/dev/null; \
+	  $$D frame $(DEMO_DIR)/clip-views.mp4 --index 9 --out docs/composite.png; \
 	  DEBRIEF_PACKAGE_PASSPHRASE=plenary $$D package create --clips $$A,$$B --out $(DEMO_DIR)/plenary.dbpkg --title "Neonatal resuscitation — plenary"
 	DEBRIEF_PACKAGE_PASSPHRASE=plenary DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief present $(DEMO_DIR)/plenary.dbpkg --screenshot docs/present.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink DEBRIEF_USER=demo DEBRIEF_PASSPHRASE=demo $(XVFB) target/release/debrief --vault $(DEMO_DIR)/vault --screenshot docs/library.png
