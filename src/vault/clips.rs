@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Vault, VaultError, media_store};
+use super::{Vault, VaultError};
 use crate::media::{MediaInfo, MediaSource};
 use crate::views::View;
 
@@ -73,16 +73,6 @@ impl Vault {
             out.push((view, source, info));
         }
         Ok(out)
-    }
-
-    fn decrypting_source(&self, id: &str) -> Result<MediaSource, VaultError> {
-        let identity = self.recording_identity(id)?;
-        let path = media_store::media_path(&self.dir, id);
-        let label = format!("recording {}", crate::model::redacted(id));
-        Ok(MediaSource::reader(
-            label,
-            media_store::reader_factory(path, identity),
-        ))
     }
 
     /// Fails with the participants and stages missing when plenary use is not permitted.

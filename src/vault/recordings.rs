@@ -355,17 +355,24 @@ impl Vault {
         verify: bool,
     ) -> Result<(MediaSource, Arc<MediaInfo>), VaultError> {
         self.check_may_view(id)?;
-        let identity = self.recording_identity(id)?;
-        let path = media_path(&self.dir, id);
+        let source = self.decrypting_source(id)?;
         if verify {
             self.verify_media(id)?;
         }
         let info = Arc::new(self.media_info(id)?);
         self.write("recording.view", Some(id), None, |_| Ok(()))?;
+        Ok((source, info))
+    }
+
+    /// A source that decrypts recording (or view) `id`'s media as it is read;
+    /// no check of role or consent: its callers make those.
+    pub(super) fn decrypting_source(&self, id: &str) -> Result<MediaSource, VaultError> {
+        let identity = self.recording_identity(id)?;
+        let path = media_path(&self.dir, id);
         let label = format!("recording {}", crate::model::redacted(id));
-        Ok((
-            MediaSource::reader(label, media_store::reader_factory(path, identity)),
-            info,
+        Ok(MediaSource::reader(
+            label,
+            media_store::reader_factory(path, identity),
         ))
     }
 
