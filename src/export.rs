@@ -565,12 +565,7 @@ fn export_to(
         }
         let slot = (index - from) as usize;
         let boxes = faces.get(slot).map_or(&[][..], Vec::as_slice);
-        let regions: Vec<_> = settings
-            .regions
-            .regions
-            .iter()
-            .filter_map(|region| Some((region, region.at(index, info.width, info.height)?)))
-            .collect();
+        let regions = settings.regions.active_at(index, info.width, info.height);
         if boxes.is_empty() && regions.is_empty() {
             // Nothing to cover: the decoder's picture goes on without a copy.
             writer.push(index, Picture::Decoded(decoded))?;

@@ -158,6 +158,15 @@ fn one() -> u32 {
 }
 
 impl RegionSet {
+    /// The regions active on `frame`, each with its box in pixels of a
+    /// `width`×`height` picture.
+    pub fn active_at(&self, frame: u64, width: u32, height: u32) -> Vec<(&ManualRegion, Rect)> {
+        self.regions
+            .iter()
+            .filter_map(|r| Some((r, r.at(frame, width, height)?)))
+            .collect()
+    }
+
     /// Parses and checks a regions file's text; `what` names it in messages.
     pub fn parse(text: &str, what: &str) -> Result<Self, String> {
         let invalid = |problems: Vec<String>| {

@@ -136,13 +136,8 @@ impl Lane<'_> {
                 .get((at - self.first) as usize)
                 .map_or(&[][..], Vec::as_slice);
             let info = self.tile.info;
-            let regions: Vec<_> = if self.tile.reference {
-                settings
-                    .regions
-                    .regions
-                    .iter()
-                    .filter_map(|r| Some((r, r.at(index, info.width, info.height)?)))
-                    .collect()
+            let regions = if self.tile.reference {
+                settings.regions.active_at(index, info.width, info.height)
             } else {
                 Vec::new()
             };
