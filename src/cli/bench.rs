@@ -109,7 +109,7 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
 }
 
 /// Steps back timed after each seek and forward step.
-const BACK_STEPS: usize = 3;
+pub(crate) const BACK_STEPS: usize = 3;
 
 fn seek(args: &SeekArgs) -> anyhow::Result<()> {
     media::preload_decoders();
@@ -127,64 +127,36 @@ fn seek(args: &SeekArgs) -> anyhow::Result<()> {
     let timeout = Duration::from_secs(30);
     player.seek_wait(0, timeout)?;
 
-    let (mut seek_ms, mut fwd_ms, mut back_ms) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut exact, mut checked) = (0u64, 0u64);
-    let mut check = |frame: &media::Frame, want: u64| {
-        checked += 1;
-        if info.table.pts(want) == Some(frame.pts_ns) && frame.index == want {
-            exact += 1;
-        }
+    let landed = |frame: &media::Frame, want: u64| {
+        let exact = info.table.pts(want) == Some(frame.pts_ns) && frame.index == want;
+        Ok((u64::from(exact), 1))
     };
-    let bar = super::progress_bar(u64::from(args.samples), "seeking");
-    for target in targets(args.seed, args.samples, frames) {
-        let t = Instant::now();
-        let f = player.seek_wait(target, timeout)?;
-        seek_ms.push(ms(t));
-        check(&f, target);
-        let t = Instant::now();
-        let f = player.step_wait(1, timeout)?;
-        fwd_ms.push(ms(t));
-        check(&f, target + 1);
-        for k in 0..BACK_STEPS as u64 {
-            let t = Instant::now();
-            let f = player.step_wait(-1, timeout)?;
-            back_ms.push(ms(t));
-            check(&f, target - k);
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+    let figures = seek_and_step(
+        &targets(args.seed, args.samples, frames),
+        "seeking",
+        &mut |step| match step {
+            Move::Seek(t) => landed(&*player.seek_wait(t, timeout)?, t),
+            Move::Forward(t) => landed(&*player.step_wait(1, timeout)?, t),
+            Move::Back(t) => landed(&*player.step_wait(-1, timeout)?, t),
+        },
+    )?;
     drop(player);
     let peer = match args.peer {
         Some(Peer::Mpv) => Some(seek_mpv(args, &info)?),
         None => None,
     };
-    let mut out = serde_json::json!({
-        "samples": args.samples,
-        "exact": exact,
-        "checked": checked,
-        "seek_ms_p50": pct(&mut seek_ms, 50),
-        "seek_ms_p95": pct(&mut seek_ms, 95),
-        "step_forward_ms_p50": pct(&mut fwd_ms, 50),
-        "step_forward_ms_p95": pct(&mut fwd_ms, 95),
-        "step_back_ms_p50": pct(&mut back_ms, 50),
-        "step_back_ms_p95": pct(&mut back_ms, 95),
-        "frames": frames,
-    });
+    let mut out = figures;
+    out["samples"] = args.samples.into();
+    out["frames"] = frames.into();
     if let Some(peer) = peer {
         out["peer"] = peer;
     }
-    if args.json {
-        outln!("{out}")?;
-    } else {
-        outln!("{}", serde_json::to_string_pretty(&out)?)?;
-    }
-    Ok(())
+    super::figures::print(&out, args.json)
 }
 
 /// The positions `bench seek` visits: a seek target per sample, with room
 /// for the forward step and the back steps.
-fn targets(seed: u64, samples: u32, frames: u64) -> Vec<u64> {
+pub(crate) fn targets(seed: u64, samples: u32, frames: u64) -> Vec<u64> {
     let mut state = seed;
     (0..samples)
         .map(|_| {
@@ -203,33 +175,60 @@ fn seek_mpv(args: &SeekArgs, info: &media::MediaInfo) -> anyhow::Result<serde_js
     // mpv's clock against the table's: it opened on frame 0.
     let origin = mpv.seek(0.0)? - table.pts(0).unwrap_or(0) as f64 / 1e9;
     let at = |frame: u64| table.pts(frame).unwrap_or(0) as f64 / 1e9 + origin;
+    let landed =
+        |seconds: f64, want: u64| Ok((u64::from((seconds - at(want)).abs() < half_frame), 1));
+    let mut figures = seek_and_step(
+        &targets(args.seed, args.samples, info.frames()),
+        "seeking in mpv",
+        &mut |step| match step {
+            Move::Seek(t) => landed(mpv.seek(at(t))?, t),
+            Move::Forward(t) => landed(mpv.step(1)?, t),
+            Move::Back(t) => landed(mpv.step(-1)?, t),
+        },
+    )?;
+    figures["name"] = "mpv".into();
+    Ok(figures)
+}
+
+/// One timed move of a seek-and-step round, with the frame it should land on.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Move {
+    /// A seek.
+    Seek(u64),
+    /// One frame forward.
+    Forward(u64),
+    /// One frame back.
+    Back(u64),
+}
+
+/// At each of `targets`: a seek, one step forward and [`BACK_STEPS`] back,
+/// each timed around `go`, which makes the move and returns how many of the
+/// pictures it checked landed exactly, and how many it checked. Returns
+/// an object of `exact`, `checked` and the p50/p95 of each kind of move, in ms.
+pub(crate) fn seek_and_step(
+    targets: &[u64],
+    what: &str,
+    go: &mut dyn FnMut(Move) -> anyhow::Result<(u64, u64)>,
+) -> anyhow::Result<serde_json::Value> {
     let (mut seek_ms, mut fwd_ms, mut back_ms) = (Vec::new(), Vec::new(), Vec::new());
     let (mut exact, mut checked) = (0u64, 0u64);
-    let mut check = |landed: f64, want: u64| {
-        checked += 1;
-        exact += u64::from((landed - at(want)).abs() < half_frame);
-    };
-    let bar = super::progress_bar(u64::from(args.samples), "seeking in mpv");
-    for target in targets(args.seed, args.samples, info.frames()) {
-        let t = Instant::now();
-        let landed = mpv.seek(at(target))?;
-        seek_ms.push(ms(t));
-        check(landed, target);
-        let t = Instant::now();
-        let landed = mpv.step(1)?;
-        fwd_ms.push(ms(t));
-        check(landed, target + 1);
-        for k in 0..BACK_STEPS as u64 {
+    let bar = super::progress_bar(targets.len() as u64, what);
+    for &target in targets {
+        let back = (0..BACK_STEPS as u64).map(|k| (Move::Back(target - k), 2));
+        for (step, kind) in [(Move::Seek(target), 0), (Move::Forward(target + 1), 1)]
+            .into_iter()
+            .chain(back)
+        {
             let t = Instant::now();
-            let landed = mpv.step(-1)?;
-            back_ms.push(ms(t));
-            check(landed, target - k);
+            let (e, c) = go(step)?;
+            [&mut seek_ms, &mut fwd_ms, &mut back_ms][kind].push(ms(t));
+            exact += e;
+            checked += c;
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
     Ok(serde_json::json!({
-        "name": "mpv",
         "exact": exact,
         "checked": checked,
         "seek_ms_p50": pct(&mut seek_ms, 50),
@@ -296,12 +295,7 @@ fn frame(args: &FrameArgs) -> anyhow::Result<()> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     let out = serde_json::json!({ "runs": args.runs, "results": results });
-    if args.json {
-        outln!("{out}")?;
-    } else {
-        outln!("{}", serde_json::to_string_pretty(&out)?)?;
-    }
-    Ok(())
+    super::figures::print(&out, args.json)
 }
 
 fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
@@ -396,12 +390,7 @@ fn vault(args: &VaultBenchArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&root);
     }
     let out = result?;
-    if args.json {
-        outln!("{out}")?;
-    } else {
-        outln!("{}", serde_json::to_string_pretty(&out)?)?;
-    }
-    Ok(())
+    super::figures::print(&out, args.json)
 }
 
 /// Writes an MJPEG AVI of random noise (incompressible, so the size is what it says).

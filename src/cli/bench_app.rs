@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Args;
 
-use super::figures::{ms, pct};
+use super::figures::{ms, pct, print};
 use crate::media::{self, MediaSource, PlayerCommand, PlayerConfig};
 
 /// `debrief bench ui`.
@@ -205,15 +205,6 @@ pub fn play(args: &PlayArgs) -> anyhow::Result<()> {
         "peak_rss_mib": peak_rss_kib().map(|k| (k as f64 / 1024.0).round()),
     });
     print(&out, args.json)
-}
-
-fn print(value: &serde_json::Value, json: bool) -> anyhow::Result<()> {
-    if json {
-        outln!("{value}")?;
-    } else {
-        outln!("{}", serde_json::to_string_pretty(value)?)?;
-    }
-    Ok(())
 }
 
 fn clock_ticks_per_second() -> f64 {

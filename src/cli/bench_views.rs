@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::figures::{ms, pct};
-use crate::media::testsrc::{self, TestSrcSpec, splitmix64};
+use super::bench::Move;
+use crate::media::testsrc::{self, TestSrcSpec};
 use crate::media::{self, MediaSource, Player, PlayerCommand, PlayerConfig, PlayerEvent};
 use crate::time::FrameRate;
 use crate::views::players::{Players, ViewPlayer, cache_bytes};
@@ -53,9 +53,6 @@ pub struct ViewsArgs {
     #[arg(long)]
     json: bool,
 }
-
-/// Steps back timed after each seek and forward step.
-const BACK_STEPS: u64 = 3;
 
 fn size(text: &str) -> anyhow::Result<(u32, u32)> {
     let (w, h) = text
@@ -157,12 +154,7 @@ pub fn views(args: &ViewsArgs) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&own);
     }
     let out = result?;
-    if args.json {
-        outln!("{out}")?;
-    } else {
-        outln!("{}", serde_json::to_string_pretty(&out)?)?;
-    }
-    Ok(())
+    super::figures::print(&out, args.json)
 }
 
 fn run(args: &ViewsArgs, dir: &Path) -> anyhow::Result<serde_json::Value> {
@@ -175,33 +167,22 @@ fn run(args: &ViewsArgs, dir: &Path) -> anyhow::Result<serde_json::Value> {
     let mut players = open(&files, screen, args.cache_mib)?;
     let frames = players.reference().frames();
     players.show_wait(0, timeout)?;
-    let (mut seek_ms, mut fwd_ms, mut back_ms) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut exact, mut checked) = (0u64, 0u64);
-    let bar = super::progress_bar(u64::from(args.samples), "seeking every view");
-    let mut state = 7u64;
-    for _ in 0..args.samples {
-        state = splitmix64(state);
-        let target = BACK_STEPS + state % frames.saturating_sub(BACK_STEPS + 1).max(1);
-        let mut timed = |at: u64, into: &mut Vec<f64>| -> anyhow::Result<()> {
-            let t = Instant::now();
+    let mut figures = super::bench::seek_and_step(
+        &super::bench::targets(7, args.samples, frames),
+        "seeking every view",
+        &mut |step| {
+            let (Move::Seek(at) | Move::Forward(at) | Move::Back(at)) = step;
             let shown = players.show_wait(at, timeout)?;
-            into.push(ms(t));
+            let (mut exact, mut checked) = (0, 0);
             for (frame, want) in shown.iter().zip(players.targets(at)) {
                 if let (Some(frame), Shown::Frame(n)) = (frame, want) {
                     checked += 1;
                     exact += u64::from(frame.index == n);
                 }
             }
-            Ok(())
-        };
-        timed(target, &mut seek_ms)?;
-        timed(target + 1, &mut fwd_ms)?;
-        for k in 0..BACK_STEPS {
-            timed(target - k, &mut back_ms)?;
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+            Ok((exact, checked))
+        },
+    )?;
     drop(players);
 
     // Playback: the reference plays at 1×; each other view is sent a seek to
@@ -261,26 +242,18 @@ fn run(args: &ViewsArgs, dir: &Path) -> anyhow::Result<serde_json::Value> {
     }
     let _ = reference.player.send(PlayerCommand::Pause);
     drop(players);
-    Ok(serde_json::json!({
-        "views": args.views,
-        "size": args.size,
-        "samples": args.samples,
-        "exact": exact,
-        "checked": checked,
-        "seek_ms_p50": pct(&mut seek_ms, 50),
-        "seek_ms_p95": pct(&mut seek_ms, 95),
-        "step_forward_ms_p50": pct(&mut fwd_ms, 50),
-        "step_forward_ms_p95": pct(&mut fwd_ms, 95),
-        "step_back_ms_p50": pct(&mut back_ms, 50),
-        "step_back_ms_p95": pct(&mut back_ms, 95),
-        "play": {
+    figures["views"] = args.views.into();
+    figures["size"] = args.size.clone().into();
+    figures["samples"] = args.samples.into();
+    figures["play"] = serde_json::json!({
             "size": args.play_size,
             "seconds": args.play_seconds,
             "reference_frames": reference_frames,
             "samples": samples,
             "late": late,
             "max_off_frames": max_off,
-        },
-        "peak_rss_mib": super::bench_app::peak_rss_kib().map(|k| (k as f64 / 1024.0).round()),
-    }))
+    });
+    figures["peak_rss_mib"] =
+        serde_json::json!(super::bench_app::peak_rss_kib().map(|k| (k as f64 / 1024.0).round()));
+    Ok(figures)
 }
