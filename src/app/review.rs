@@ -628,7 +628,7 @@ impl ReviewState {
                         // The sound controls act on every view's sound; the
                         // reference stays silent while another view's plays.
                         PlayerCommand::SetMute(m) => {
-                            self.views.set_mute(m);
+                            self.views.send_all(PlayerCommand::SetMute(m));
                             let muted = m || self.views.voiced().is_some();
                             self.reference_muted = muted;
                             self.host.send(PlayerCommand::SetMute(muted))

@@ -343,11 +343,6 @@ impl ViewsState {
             .map(|_| i)
     }
 
-    /// Mutes or unmutes every view's sound (the reviewer's Mute).
-    pub fn set_mute(&self, muted: bool) {
-        self.send_all(PlayerCommand::SetMute(muted));
-    }
-
     /// Sends `command` to every view's player.
     pub fn send_all(&self, command: PlayerCommand) {
         for a in &self.angles {
