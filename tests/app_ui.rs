@@ -984,16 +984,25 @@ fn angle(app: &DebriefApp) -> Option<(Option<u64>, Option<debrief::views::Shown>
 /// than the reference), mapped by `mapping` when given; returns the vault
 /// folder and the recording.
 fn with_team(dir: &Path, mapping: Option<debrief::views::Mapping>) -> (std::path::PathBuf, String) {
+    let team = TestSrcSpec {
+        frames: 120,
+        ..video()
+    };
+    with_camera(dir, &team, mapping)
+}
+
+/// [`with_team`] with the team camera's file made from `team_spec`.
+fn with_camera(
+    dir: &Path,
+    team_spec: &TestSrcSpec,
+    mapping: Option<debrief::views::Mapping>,
+) -> (std::path::PathBuf, String) {
     let Fixture {
         mut vault,
         recording_id: rec,
         ..
     } = fixture(dir, &video(), true);
-    let team_spec = TestSrcSpec {
-        frames: 120,
-        ..video()
-    };
-    let team = common::generate(dir, "team.mp4", &team_spec);
+    let team = common::generate(dir, "team.mp4", team_spec);
     let view_id = vault
         .add_view(&rec, &team, "team", &mut |_, _| true)
         .unwrap()
@@ -1255,33 +1264,17 @@ fn sync_marks_from_the_app_set_the_mapping_and_show_their_residuals() {
 fn the_chosen_cameras_sound_plays_in_step_and_the_reference_falls_silent() {
     use debrief::views::{Mapping, Shown};
     let dir = tempfile::tempdir().unwrap();
-    let Fixture {
-        mut vault,
-        recording_id: rec,
-        ..
-    } = fixture(dir.path(), &video(), true);
     // A team camera with sound, started a second (30 frames) before the reference.
-    let team_spec = TestSrcSpec {
+    let team = TestSrcSpec {
         frames: 150,
         audio: true,
         ..video()
     };
-    let team = common::generate(dir.path(), "team.mp4", &team_spec);
-    let view_id = vault
-        .add_view(&rec, &team, "team", &mut |_, _| true)
-        .unwrap()
-        .view_id
-        .unwrap();
-    vault
-        .set_view_mapping(
-            &view_id,
-            Mapping::starting_at(-1_000_000_000, 0.0),
-            debrief::views::SyncSource::Manual,
-            None,
-        )
-        .unwrap();
-    let vdir = vault.dir().to_path_buf();
-    drop(vault);
+    let (vdir, rec) = with_camera(
+        dir.path(),
+        &team,
+        Some(Mapping::starting_at(-1_000_000_000, 0.0)),
+    );
     let mut h = open_review(&vdir, &rec);
     let review = |a: &DebriefApp| -> (Option<usize>, bool, bool, bool) {
         let r = a.session.as_ref().unwrap().review.as_ref().unwrap();

@@ -511,23 +511,27 @@ fn reader_source_plays_moov_at_end_mp4_through_appsrc() {
     assert_eq!(code_of(&player.step_wait(-1, TIMEOUT).unwrap()), Some(12));
 }
 
+/// A player with sound on `path`, into a fake (but clocked) sink: silent and
+/// independent of sound devices.
+fn sound_player(path: &std::path::Path) -> Player {
+    let source = MediaSource::file(path);
+    let info = Arc::new(media::probe(&source).unwrap());
+    let config = PlayerConfig {
+        audio_sink: Some("fakeaudiosink".into()),
+        ..Default::default()
+    };
+    Player::open(source, info, config).unwrap()
+}
+
 #[test]
 fn playback_advances_in_order_with_audio_clock_and_rates() {
-    // A fake (but clocked) sink keeps the test silent and independent of sound devices.
     let dir = tempfile::tempdir().unwrap();
     let spec = TestSrcSpec {
         frames: 90,
         audio: true,
         ..Default::default()
     };
-    let path = generate(dir.path(), "play.mp4", &spec);
-    let source = MediaSource::file(&path);
-    let info = Arc::new(media::probe(&source).unwrap());
-    let config = PlayerConfig {
-        audio_sink: Some("fakeaudiosink".into()),
-        ..Default::default()
-    };
-    let player = Player::open(source, info, config).unwrap();
+    let player = sound_player(&generate(dir.path(), "play.mp4", &spec));
     player.seek_wait(0, TIMEOUT).unwrap();
     player.send(PlayerCommand::SetRate(4.0)).unwrap();
     player.send(PlayerCommand::Play).unwrap();
@@ -664,14 +668,7 @@ fn playback_with_sound_starts_from_the_frame_on_screen() {
         gop: 30,
         ..Default::default()
     };
-    let path = generate(dir.path(), "middle.mp4", &spec);
-    let source = MediaSource::file(&path);
-    let info = Arc::new(media::probe(&source).unwrap());
-    let config = PlayerConfig {
-        audio_sink: Some("fakeaudiosink".into()),
-        ..Default::default()
-    };
-    let player = Player::open(source, info, config).unwrap();
+    let player = sound_player(&generate(dir.path(), "middle.mp4", &spec));
     player.seek_wait(60, TIMEOUT).unwrap();
     let started = Instant::now();
     player.send(PlayerCommand::Play).unwrap();

@@ -351,13 +351,17 @@ fn cli_adds_a_camera_syncs_it_by_sound_and_shows_its_frames() {
 fn with_team(dir: &Path) -> (Fixture, String) {
     let team = team(dir);
     let mut f = fixture(dir, &overhead(), true);
-    let view_id = f
-        .vault
-        .add_view(&f.recording_id, &team, "team", &mut |_, _| true)
+    let view_id = add_team(&mut f, &team);
+    (f, view_id)
+}
+
+/// Adds `file` to the fixture's recording as its camera view "team"; returns the view's id.
+fn add_team(f: &mut Fixture, file: &Path) -> String {
+    f.vault
+        .add_view(&f.recording_id, file, "team", &mut |_, _| true)
         .unwrap()
         .view_id
-        .unwrap();
-    (f, view_id)
+        .unwrap()
 }
 
 /// The vault, the recording and its second view, synced by sound.
@@ -719,12 +723,7 @@ fn clips_of_one_view_or_a_composite_follow_the_reference_with_every_tiles_faces_
     // A 1280×720 reference and a 640×360 camera that started 1 s (30 frames) later.
     let team = generate(dir.path(), "team.mp4", &faces(640, 360));
     let mut f = fixture(dir.path(), &faces(1280, 720), true);
-    let view_id = f
-        .vault
-        .add_view(&f.recording_id, &team, "team", &mut |_, _| true)
-        .unwrap()
-        .view_id
-        .unwrap();
+    let view_id = add_team(&mut f, &team);
     let mapping = Mapping::starting_at(1_000_000_000, 0.0);
     f.vault
         .set_view_mapping(&view_id, mapping, SyncSource::Manual, None)
