@@ -109,10 +109,7 @@ impl ClipJob {
 
     /// The camera labels of the views the clip shows (empty for the reference alone).
     pub fn cameras(&self) -> Vec<String> {
-        self.views
-            .iter()
-            .map(|(v, _, _)| v.camera.clone().unwrap_or_else(|| "reference".into()))
-            .collect()
+        self.views.iter().map(|(v, _, _)| camera_label(v)).collect()
     }
 
     /// Records the finished clip in the vault (row and audit entry together);
@@ -167,6 +164,12 @@ impl ClipJob {
     pub fn abandon(self, vault: &mut Vault) {
         vault.forget_output(&self.out);
     }
+}
+
+/// How a clip's audit entry and manifest name a camera view it shows: its
+/// camera label, or "reference" for an unlabelled reference.
+pub(super) fn camera_label(view: &View) -> String {
+    view.camera.clone().unwrap_or_else(|| "reference".into())
 }
 
 /// Refuses camera views a clip of `recording_id` cannot show: a view it

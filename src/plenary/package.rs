@@ -353,7 +353,7 @@ fn shown_views(
     recording_id: &str,
     views: &ClipViews,
 ) -> Result<Vec<String>, VaultError> {
-    let label = |v: crate::views::View| v.camera.unwrap_or_else(|| "reference".into());
+    let label = |v: crate::views::View| super::clip::camera_label(&v);
     Ok(match views {
         ClipViews::Reference => Vec::new(),
         ClipViews::View(id) => vec![label(vault.view(recording_id, id)?)],
