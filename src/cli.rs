@@ -136,6 +136,9 @@ enum Command {
     Consent(vault_cmds::Group<vault_cmds::ConsentCommand>),
     /// Encrypt a recording into the vault.
     Import(vault_cmds::ImportArgs),
+    /// Record cameras and a microphone straight into the vault (encrypted from the first
+    /// byte; a crash keeps all but the last moments, sealed at the next unlock).
+    Record(vault_cmds::RecordArgs),
     /// A recording's camera views: how each follows the reference (offset, drift, what set
     /// it); set one by hand, nudge it, or find every view's by its sound (--auto).
     Sync(vault_cmds::SyncArgs),
@@ -461,6 +464,7 @@ pub fn main() -> ExitCode {
         Some(Command::Policy(g)) => vault_cmds::policy(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Consent(g)) => vault_cmds::consent(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Import(args)) => vault_cmds::import(&args, &cli.vault.acting(&args.who)),
+        Some(Command::Record(args)) => vault_cmds::record(&args, &cli.vault.acting(&args.who)),
         Some(Command::Sync(args)) => vault_cmds::sync(&args, &cli.vault.acting(&args.who)),
         Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotate(g)) => vault_cmds::annotate(&g.cmd, &cli.vault.acting(&g.who)),

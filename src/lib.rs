@@ -7,6 +7,7 @@
 //! `model`, `vault`) never use egui; only `app` does.
 
 pub mod app;
+pub mod capture;
 pub mod cli;
 pub mod deid;
 pub mod demo;

@@ -18,6 +18,7 @@
 mod analysis;
 mod annotations;
 pub mod audit;
+mod capture_store;
 mod cases;
 mod clips;
 mod consent_store;
@@ -41,6 +42,9 @@ use zeroize::Zeroizing;
 pub use analysis::{AgreementReport, ImportFormat};
 pub use annotations::{AnnotationEdit, NewAnnotation};
 pub use audit::{AuditEntry, AuditReport};
+pub use capture_store::{
+    Capture, CaptureView, CaptureViewSpec, Captured, CapturedView, NewCapture,
+};
 pub use cases::NewCase;
 pub use clips::Clip;
 pub(crate) use clips::NewClip;
@@ -271,6 +275,11 @@ impl Vault {
         vault.run_retention()?;
         // What a killed export or import left behind goes too.
         vault.sweep_partials()?;
+        // A recording whose recorder died (crash, power loss) is sealed as recovered.
+        // (A recovery that fails now is tried again at the next unlock; nothing is removed.)
+        if let Err(e) = vault.recover_captures() {
+            tracing::warn!("a recording cut off by a crash could not be recovered yet: {e}");
+        }
         vault.add_new_bundled_codebooks()?;
         Ok(vault)
     }

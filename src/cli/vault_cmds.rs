@@ -11,6 +11,7 @@ mod audit;
 mod cases;
 mod codebooks;
 mod consent;
+mod record;
 mod recordings;
 mod views;
 
@@ -20,6 +21,7 @@ pub use audit::*;
 pub use cases::*;
 pub use codebooks::*;
 pub use consent::*;
+pub use record::*;
 pub use recordings::*;
 pub use views::*;
 

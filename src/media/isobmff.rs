@@ -173,6 +173,90 @@ fn children(
     Ok(out)
 }
 
+/// Where a fragmented MP4 stream cut off mid-write (a recorder killed) can
+/// be cut so that it holds only whole fragments: the end of its last whole
+/// `mdat` within the first `len` readable bytes, or 0 when none is whole.
+/// A stream that continues an earlier piece starts with `moof`; the first
+/// piece also has `ftyp` and `moov` before its first fragment.
+pub fn whole_fragments_end(reader: &mut (impl Read + Seek + ?Sized), len: u64) -> io::Result<u64> {
+    let boxes = children(reader, 0, len)?;
+    Ok(boxes
+        .iter()
+        .rev()
+        .find(|b| &b.kind == b"mdat")
+        .map_or(0, |b| b.pos + b.size))
+}
+
+/// Splits a byte stream (a muxer's output, arriving in buffers of any size)
+/// into whole top-level boxes, so a writer can cut a recording between
+/// fragments and keep a fragment whole or not at all.
+#[derive(Debug, Default)]
+pub struct BoxSplitter {
+    pending: Vec<u8>,
+}
+
+impl BoxSplitter {
+    /// Takes the next bytes of the stream and returns the boxes they complete.
+    /// A box header that cannot be one (size under 8, or `size 0`, "to the
+    /// end of the file", which a streaming muxer never writes) is an error.
+    pub fn push(&mut self, bytes: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+        self.pending.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        while let Some(size) = box_size(&self.pending)? {
+            if (self.pending.len() as u64) < size {
+                break;
+            }
+            let rest = self.pending.split_off(size as usize);
+            out.push(std::mem::replace(&mut self.pending, rest));
+        }
+        Ok(out)
+    }
+
+    /// Bytes held back: the start of a box not complete yet.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+/// The size of the box whose header starts `data`, once the header is there.
+fn box_size(data: &[u8]) -> io::Result<Option<u64>> {
+    let Some(head) = data.get(..8) else {
+        return Ok(None);
+    };
+    let size = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
+        1 => match data.get(8..16) {
+            Some(large) => u64::from_be_bytes(large.try_into().unwrap_or_default()),
+            None => return Ok(None),
+        },
+        s => u64::from(s),
+    };
+    if size < 8 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a box of {size} bytes in the muxer's output"),
+        ));
+    }
+    Ok(Some(size))
+}
+
+/// The type of a whole box (its bytes 4..8).
+pub fn box_kind(whole: &[u8]) -> [u8; 4] {
+    let mut kind = [0u8; 4];
+    if let Some(k) = whole.get(4..8) {
+        kind.copy_from_slice(k);
+    }
+    kind
+}
+
+/// A `free` box of exactly `size` bytes (at least 8): padding a reader skips.
+pub fn free_box(size: usize) -> Vec<u8> {
+    let size = size.max(8);
+    let mut out = vec![0u8; size];
+    out[..4].copy_from_slice(&(size as u32).to_be_bytes());
+    out[4..8].copy_from_slice(b"free");
+    out
+}
+
 fn read_at<const N: usize>(
     reader: &mut (impl Read + Seek + ?Sized),
     pos: u64,
@@ -371,6 +455,57 @@ mod tests {
         b.extend_from_slice(kind);
         b.resize(body + 8, 0);
         b
+    }
+
+    #[test]
+    fn the_splitter_returns_whole_boxes_however_the_bytes_arrive() {
+        let mut stream = boxed(b"ftyp", 16);
+        stream.extend(boxed(b"moov", 300));
+        stream.extend(boxed(b"moof", 40));
+        stream.extend(boxed(b"mdat", 5000));
+        stream.extend(free_box(9));
+        let whole: Vec<Vec<u8>> = {
+            let mut s = BoxSplitter::default();
+            s.push(&stream).unwrap()
+        };
+        assert_eq!(whole.len(), 5);
+        for step in [1usize, 3, 7, 8, 13, 4096] {
+            let mut s = BoxSplitter::default();
+            let mut got = Vec::new();
+            for piece in stream.chunks(step) {
+                got.extend(s.push(piece).unwrap());
+            }
+            assert_eq!(got, whole, "pieces of {step} bytes");
+            assert_eq!(s.pending(), 0);
+        }
+        let kinds: Vec<[u8; 4]> = whole.iter().map(|b| box_kind(b)).collect();
+        assert_eq!(kinds, [*b"ftyp", *b"moov", *b"moof", *b"mdat", *b"free"]);
+        // A header that cannot be a box is an error, not a wait for more.
+        assert!(
+            BoxSplitter::default()
+                .push(&[0, 0, 0, 3, b'f', b'r', b'e', b'e'])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_cut_off_stream_keeps_only_its_whole_fragments() {
+        let mut stream = boxed(b"ftyp", 16);
+        stream.extend(boxed(b"moov", 300));
+        let first = stream.len() as u64;
+        stream.extend(boxed(b"moof", 40));
+        stream.extend(boxed(b"mdat", 5000));
+        let whole = stream.len() as u64;
+        stream.extend(boxed(b"moof", 40));
+        stream.extend(boxed(b"mdat", 5000));
+        let end =
+            |len: usize| whole_fragments_end(&mut Cursor::new(&stream[..len]), len as u64).unwrap();
+        assert_eq!(end(stream.len()), stream.len() as u64);
+        // Cut inside the second fragment's mdat, or between its moof and mdat.
+        assert_eq!(end(stream.len() - 1), whole);
+        assert_eq!(end(whole as usize + 48), whole);
+        // Nothing whole yet: only the index.
+        assert_eq!(end(first as usize + 20), 0);
     }
 
     fn layout(bytes: &[u8]) -> Layout {

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_pending_outputs.sql"),
     include_str!("migrations/0007_frame_order.sql"),
     include_str!("migrations/0008_views.sql"),
+    include_str!("migrations/0009_capture.sql"),
 ];
 
 /// The schema version this build writes.

@@ -368,12 +368,15 @@ impl Vault {
     /// no check of role or consent: its callers make those.
     pub(super) fn decrypting_source(&self, id: &str) -> Result<MediaSource, VaultError> {
         let identity = self.recording_identity(id)?;
-        let path = media_path(&self.dir, id);
         let label = format!("recording {}", crate::model::redacted(id));
-        Ok(MediaSource::reader(
-            label,
-            media_store::reader_factory(path, identity),
-        ))
+        let segments = self.segment_paths(id)?;
+        let factory = if segments.is_empty() {
+            media_store::reader_factory(media_path(&self.dir, id), identity)
+        } else {
+            // Captured into the vault: consecutive segments of one stream.
+            media_store::segments_factory(segments.into_iter().map(|(p, _)| p).collect(), identity)
+        };
+        Ok(MediaSource::reader(label, factory))
     }
 
     /// Refuses what [`Vault::open_media`] would refuse (a deleted recording, a role
@@ -426,18 +429,33 @@ impl Vault {
                 .query_row("SELECT sha256 FROM recordings WHERE id = ?1", [id], |r| {
                     r.get(0)
                 })?;
-        let path = media_path(&self.dir, id);
-        if !path.exists() {
-            return Err(VaultError::Integrity(format!(
-                "the media file of recording {} is missing",
-                crate::model::redacted(id)
-            )));
-        }
-        if media_store::hash_file(&path, progress)? != expected {
-            return Err(VaultError::Integrity(format!(
-                "the media file of recording {} does not match its checksum",
-                crate::model::redacted(id)
-            )));
+        let segments = self.segment_paths(id)?;
+        let files = if segments.is_empty() {
+            vec![(media_path(&self.dir, id), expected)]
+        } else {
+            segments
+        };
+        // Progress over all files together (a captured recording has several).
+        let total: u64 = files
+            .iter()
+            .map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .sum();
+        let mut before = 0u64;
+        for (path, expected) in &files {
+            if !path.exists() {
+                return Err(VaultError::Integrity(format!(
+                    "a media file of recording {} is missing",
+                    crate::model::redacted(id)
+                )));
+            }
+            let mut part = |done: u64, _| progress(before + done, total);
+            if media_store::hash_file(path, &mut part)? != *expected {
+                return Err(VaultError::Integrity(format!(
+                    "a media file of recording {} does not match its checksum",
+                    crate::model::redacted(id)
+                )));
+            }
+            before += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         }
         if let Ok(mut verified) = self.verified.lock() {
             verified.insert(id.to_owned());
@@ -502,13 +520,7 @@ impl Vault {
         })?;
         self.checkpoint()?;
         for one in &all {
-            match std::fs::remove_file(media_path(&self.dir, one)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!(
-                    "shredded recording's file could not be removed (it is undecryptable anyway): {e}"
-                ),
-            }
+            self.remove_media_files(one);
         }
         tracing::info!(
             recording = crate::model::redacted(id),

@@ -1,0 +1,384 @@
+//! The one GStreamer pipeline of a recording: every camera and the
+//! microphone on one clock, each camera encoded and muxed into a fragmented
+//! MP4 stream that ends in an `appsink` (never a file).
+//!
+//! ```text
+//! camera i: source → videoconvert → videoscale → videorate → I420 W×H@fps ─┐ probe: frame code (test),
+//!                                                                           │ privacy, pause
+//!           → queue → x264enc (zerolatency, keyframe every second) → h264parse → mp4mux (fragments) → appsink i
+//! mic:      source → audioconvert → audioresample → probe (privacy, pause) → queue → avenc_aac → mp4mux 0
+//! ```
+//!
+//! `mp4mux` writes fragments (`fragment-duration`) and is told the stream is
+//! not seekable (`streamable`), so it never seeks back and needs no temp file;
+//! nothing here sets `faststart` or a moov-recovery file.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app::AppSink;
+use gstreamer_video::prelude::*;
+
+use super::spec::{CameraSpec, MicSpec};
+use crate::media::{MediaError, frame_code, make_element};
+
+/// Picture and encoder settings of a recording.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Picture width.
+    pub width: u32,
+    /// Picture height.
+    pub height: u32,
+    /// Frames per second (every camera is brought to this rate).
+    pub fps: u32,
+    /// x264 speed preset (chosen by `debrief bench record`).
+    pub preset: &'static str,
+    /// Video bitrate, kbit/s.
+    pub kbps: u32,
+    /// Length of an MP4 fragment (ms): what a crash can lose at most.
+    pub fragment_ms: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            width: 1280,
+            height: 720,
+            fps: 30,
+            preset: "superfast",
+            kbps: 3000,
+            fragment_ms: 500,
+        }
+    }
+}
+
+/// Switches the recorder flips while the pipeline runs; the probes read them
+/// on the streaming threads.
+#[derive(Debug, Default)]
+pub struct Switches {
+    /// Nothing is captured while paused.
+    pub paused: AtomicBool,
+    /// Black pictures and silence, the timeline running on.
+    pub privacy: AtomicBool,
+    /// Running time taken out of the timeline by pauses so far (ns).
+    shift_ns: AtomicI64,
+    /// When the current pause began (running time, ns), while paused.
+    pause_began: Mutex<Option<i64>>,
+    /// Pictures that reached each camera's encoder.
+    pub frames: Vec<AtomicU64>,
+    /// Each camera's first picture's running time (ns), once it came.
+    pub first_ns: Vec<Mutex<Option<i64>>>,
+}
+
+impl Switches {
+    fn new(cameras: usize) -> Self {
+        Self {
+            frames: (0..cameras).map(|_| AtomicU64::new(0)).collect(),
+            first_ns: (0..cameras).map(|_| Mutex::new(None)).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Pauses at running time `now_ns`: buffers are dropped until [`Switches::resume`].
+    pub fn pause(&self, now_ns: i64) {
+        if let Ok(mut began) = self.pause_began.lock() {
+            began.get_or_insert(now_ns);
+        }
+        self.paused.store(true, Ordering::SeqCst);
+    }
+
+    /// Resumes at running time `now_ns`: the pause is cut out of the timeline.
+    pub fn resume(&self, now_ns: i64) {
+        if let Ok(mut began) = self.pause_began.lock()
+            && let Some(at) = began.take()
+        {
+            self.shift_ns
+                .fetch_add((now_ns - at).max(0), Ordering::SeqCst);
+        }
+        self.paused.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The built pipeline.
+pub struct Graph {
+    /// The pipeline (one clock for every source).
+    pub pipeline: gst::Pipeline,
+    /// One muxed stream per camera, in the cameras' order.
+    pub sinks: Vec<AppSink>,
+    /// What the recorder switches.
+    pub switches: Arc<Switches>,
+}
+
+/// Builds the pipeline for `cameras` (1–4) and an optional microphone, whose
+/// sound goes into the first camera's stream.
+pub fn build(
+    cameras: &[CameraSpec],
+    mic: Option<&MicSpec>,
+    settings: Settings,
+) -> Result<Graph, MediaError> {
+    crate::media::init()?;
+    let pipeline = gst::Pipeline::new();
+    let switches = Arc::new(Switches::new(cameras.len()));
+    let mut sinks = Vec::new();
+    let mut first_mux = None;
+    for (i, camera) in cameras.iter().enumerate() {
+        let (mux, sink) = add_camera(&pipeline, i, camera, settings, &switches)?;
+        if first_mux.is_none() {
+            first_mux = Some(mux);
+        }
+        sinks.push(sink);
+    }
+    if let (Some(mic), Some(mux)) = (mic, &first_mux) {
+        add_mic(&pipeline, mic, mux, &switches)?;
+    }
+    Ok(Graph {
+        pipeline,
+        sinks,
+        switches,
+    })
+}
+
+fn link(pipeline: &gst::Pipeline, chain: &[gst::Element], what: &str) -> Result<(), MediaError> {
+    pipeline.add_many(chain).map_err(MediaError::pipeline)?;
+    gst::Element::link_many(chain)
+        .map_err(|e| MediaError::Pipeline(format!("cannot link the {what}: {e}")))
+}
+
+fn camera_source(camera: &CameraSpec) -> Result<gst::Element, MediaError> {
+    Ok(match camera {
+        CameraSpec::Test => {
+            let src = make_element("videotestsrc")?;
+            src.set_property("is-live", true);
+            src.set_property_from_str("pattern", "smpte");
+            src.set_property("horizontal-speed", 4i32);
+            src
+        }
+        CameraSpec::V4l2(device) => {
+            let bin = gst::parse::bin_from_description(
+                "v4l2src name=camera ! decodebin ! videoconvert",
+                true,
+            )
+            .map_err(|e| MediaError::Pipeline(format!("cannot open the camera: {e}")))?;
+            if let Some(src) = bin.by_name("camera") {
+                src.set_property("device", device);
+            }
+            bin.upcast()
+        }
+        CameraSpec::Rtsp(url) => {
+            let bin = gst::parse::bin_from_description(
+                "rtspsrc name=camera latency=200 ! decodebin ! videoconvert",
+                true,
+            )
+            .map_err(|e| MediaError::Pipeline(format!("cannot open the camera: {e}")))?;
+            if let Some(src) = bin.by_name("camera") {
+                src.set_property("location", url);
+            }
+            bin.upcast()
+        }
+    })
+}
+
+fn add_camera(
+    pipeline: &gst::Pipeline,
+    i: usize,
+    camera: &CameraSpec,
+    settings: Settings,
+    switches: &Arc<Switches>,
+) -> Result<(gst::Element, AppSink), MediaError> {
+    let source = camera_source(camera)?;
+    let caps = gst::Caps::builder("video/x-raw")
+        .field("format", "I420")
+        .field("width", settings.width as i32)
+        .field("height", settings.height as i32)
+        .field("framerate", gst::Fraction::new(settings.fps as i32, 1))
+        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+        .build();
+    let filter = make_element("capsfilter")?;
+    filter.set_property("caps", &caps);
+    let queue = make_element("queue")?;
+    // Never drop: hold up to 3 s while the encoder catches up.
+    queue.set_property("max-size-buffers", 0u32);
+    queue.set_property("max-size-bytes", 0u32);
+    queue.set_property("max-size-time", 3_000_000_000u64);
+    let encoder = make_element("x264enc")?;
+    encoder.set_property_from_str("tune", "zerolatency");
+    encoder.set_property_from_str("speed-preset", settings.preset);
+    encoder.set_property("bitrate", settings.kbps);
+    encoder.set_property("key-int-max", settings.fps);
+    let parse = make_element("h264parse")?;
+    let mux = make_element("mp4mux")?;
+    mux.set_property("fragment-duration", settings.fragment_ms);
+    mux.set_property("streamable", true);
+    let sink = AppSink::builder()
+        .sync(false)
+        .name(format!("view{i}"))
+        .build();
+    let chain = [
+        source,
+        make_element("videoconvert")?,
+        make_element("videoscale")?,
+        make_element("videorate")?,
+        filter.clone(),
+        queue,
+        encoder,
+        parse,
+        mux.clone(),
+        sink.clone().upcast(),
+    ];
+    link(pipeline, &chain, "camera")?;
+    let pad = filter
+        .static_pad("src")
+        .ok_or_else(|| MediaError::pipeline("the camera's filter has no output"))?;
+    let code = matches!(camera, CameraSpec::Test);
+    let video = gstreamer_video::VideoInfo::from_caps(&caps).map_err(MediaError::pipeline)?;
+    let switches = Arc::clone(switches);
+    let fps = u64::from(settings.fps);
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        let Some(buffer) = info.buffer_mut() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        if switches.paused.load(Ordering::SeqCst) {
+            return gst::PadProbeReturn::Drop;
+        }
+        let shift = switches.shift_ns.load(Ordering::SeqCst);
+        let buffer = buffer.make_mut();
+        let Some(pts) = buffer.pts() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let running = pts.nseconds() as i64;
+        let shifted = (running - shift).max(0);
+        buffer.set_pts(gst::ClockTime::from_nseconds(shifted as u64));
+        if let Some(first) = switches.first_ns.get(i)
+            && let Ok(mut first) = first.lock()
+        {
+            first.get_or_insert(shifted);
+        }
+        if let Some(n) = switches.frames.get(i) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
+        let privacy = switches.privacy.load(Ordering::SeqCst);
+        if code || privacy {
+            paint(
+                buffer,
+                &video,
+                privacy,
+                code.then(|| (running as u64 * fps + 500_000_000) / 1_000_000_000),
+            );
+        }
+        gst::PadProbeReturn::Ok
+    });
+    Ok((mux, sink))
+}
+
+/// Blacks out a picture (privacy) and/or paints the frame code of `index`.
+fn paint(
+    buffer: &mut gst::BufferRef,
+    info: &gstreamer_video::VideoInfo,
+    black: bool,
+    index: Option<u64>,
+) {
+    let Ok(mut frame) = gstreamer_video::VideoFrameRef::from_buffer_ref_writable(buffer, info)
+    else {
+        return;
+    };
+    let (w, h) = (info.width(), info.height());
+    let stride = frame.plane_stride()[0] as usize;
+    if black {
+        for (plane, value) in [(0u32, 16u8), (1, 128), (2, 128)] {
+            if let Ok(data) = frame.plane_data_mut(plane) {
+                data.fill(value);
+            }
+        }
+    }
+    if let Some(index) = index {
+        // Neutral chroma under the strip, so the code reads as black and white.
+        let strip = frame_code::strip_height(h) as usize;
+        for plane in [1u32, 2] {
+            let cstride = frame.plane_stride()[plane as usize] as usize;
+            if let Ok(data) = frame.plane_data_mut(plane) {
+                let end = (strip / 2 + 1) * cstride;
+                if let Some(rows) = data.get_mut(..end.min(data.len())) {
+                    rows.fill(128);
+                }
+            }
+        }
+        if let Ok(luma) = frame.plane_data_mut(0) {
+            frame_code::paint_luma(luma, w, h, stride, index);
+        }
+    }
+}
+
+fn add_mic(
+    pipeline: &gst::Pipeline,
+    mic: &MicSpec,
+    mux: &gst::Element,
+    switches: &Arc<Switches>,
+) -> Result<(), MediaError> {
+    let source = match mic {
+        MicSpec::Test => {
+            let src = make_element("audiotestsrc")?;
+            src.set_property("is-live", true);
+            src.set_property_from_str("wave", "ticks");
+            src
+        }
+        MicSpec::Pulse(device) => {
+            let src = make_element("pulsesrc")?;
+            if let Some(device) = device {
+                src.set_property("device", device);
+            }
+            src
+        }
+    };
+    let caps = gst::Caps::builder("audio/x-raw")
+        .field("format", "S16LE")
+        .field("rate", 48_000i32)
+        .field("channels", 1i32)
+        .build();
+    let filter = make_element("capsfilter")?;
+    filter.set_property("caps", &caps);
+    let queue = make_element("queue")?;
+    queue.set_property("max-size-buffers", 0u32);
+    queue.set_property("max-size-bytes", 0u32);
+    queue.set_property("max-size-time", 3_000_000_000u64);
+    let chain = [
+        source,
+        make_element("audioconvert")?,
+        make_element("audioresample")?,
+        filter.clone(),
+        queue,
+        make_element("audioconvert")?,
+        make_element("avenc_aac")?,
+        make_element("aacparse")?,
+    ];
+    link(pipeline, &chain, "microphone")?;
+    let last = chain.last().cloned().unwrap_or_else(|| filter.clone());
+    last.link(mux)
+        .map_err(|e| MediaError::Pipeline(format!("cannot link the microphone: {e}")))?;
+    let pad = filter
+        .static_pad("src")
+        .ok_or_else(|| MediaError::pipeline("the microphone's filter has no output"))?;
+    let switches = Arc::clone(switches);
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        let Some(buffer) = info.buffer_mut() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        if switches.paused.load(Ordering::SeqCst) {
+            return gst::PadProbeReturn::Drop;
+        }
+        let shift = switches.shift_ns.load(Ordering::SeqCst);
+        let buffer = buffer.make_mut();
+        if let Some(pts) = buffer.pts() {
+            let shifted = (pts.nseconds() as i64 - shift).max(0);
+            buffer.set_pts(gst::ClockTime::from_nseconds(shifted as u64));
+        }
+        if switches.privacy.load(Ordering::SeqCst)
+            && let Ok(mut map) = buffer.map_writable()
+        {
+            map.fill(0);
+        }
+        gst::PadProbeReturn::Ok
+    });
+    Ok(())
+}

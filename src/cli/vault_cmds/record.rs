@@ -1,0 +1,150 @@
+//! `debrief record`: cameras and microphones straight into the vault.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use super::*;
+use crate::capture::{CameraSpec, MicSpec, RecordOptions, Recorder, StopReason};
+
+/// `debrief record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub who: Who,
+    /// Case id.
+    #[arg(long)]
+    case: String,
+    /// A camera: `test` (a live test pattern), `v4l2:/dev/videoN` or `rtsp://…`; repeat for up
+    /// to 4 cameras, the first being the reference. An address's credentials are never stored or shown.
+    #[arg(long = "camera", value_name = "SPEC", required = true, value_parser = parse::<CameraSpec>)]
+    cameras: Vec<CameraSpec>,
+    /// Camera labels, in the cameras' order (default: camera 1, camera 2, …).
+    #[arg(long = "label", value_name = "LABEL")]
+    labels: Vec<String>,
+    /// A microphone: `test`, `default` or `pulse:SOURCE` (its sound goes with the first camera).
+    #[arg(long, value_name = "SPEC", value_parser = parse::<MicSpec>)]
+    mic: Option<MicSpec>,
+    /// Why it is recorded: quality-improvement, education, clinical-care or research.
+    #[arg(long, value_parser = parse::<Purpose>, default_value = "quality-improvement")]
+    purpose: Purpose,
+    /// Stop after S seconds (else at Ctrl+C, or at --max-minutes).
+    #[arg(long, value_name = "S")]
+    duration: Option<f64>,
+    /// Stop by itself after N minutes.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    max_minutes: u64,
+    /// Picture size, WxH.
+    #[arg(long, value_name = "WxH", default_value = "1280x720")]
+    size: String,
+    /// Frames per second.
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    /// Start a new segment after this many seconds (and at every pause).
+    #[arg(long, value_name = "S", default_value_t = 300)]
+    segment_seconds: u64,
+    /// Print `{"recording_id", "views", "frames", "segments", "recovered", …}` when sealed.
+    #[arg(long)]
+    json: bool,
+}
+
+fn size(text: &str) -> Result<(u32, u32), BadInput> {
+    text.split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        .filter(|&(w, h): &(u32, u32)| {
+            (64..=3840).contains(&w) && (64..=2160).contains(&h) && w % 2 == 0 && h % 2 == 0
+        })
+        .ok_or_else(|| {
+            BadInput(format!(
+                "'{text}' is not a picture size: use WxH, e.g. 1280x720 (even numbers)"
+            ))
+        })
+}
+
+pub fn record(args: &RecordArgs, v: &VaultArgs) -> anyhow::Result<()> {
+    if args.cameras.len() > vault::MAX_VIEWS {
+        return Err(BadInput(format!(
+            "at most {} cameras per recording",
+            vault::MAX_VIEWS
+        ))
+        .into());
+    }
+    if !(1..=60).contains(&args.fps) {
+        return Err(BadInput(format!("{} frames per second: use 1 to 60", args.fps)).into());
+    }
+    let (width, height) = size(&args.size)?;
+    let vault = v.unlock()?;
+    let cameras = args
+        .cameras
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let label = args
+                .labels
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("camera {}", i + 1));
+            (c.clone(), Some(label))
+        })
+        .collect();
+    let mut options = RecordOptions::new(&args.case, cameras);
+    options.purpose = args.purpose;
+    options.mic = args.mic.clone();
+    options.max_length = Duration::from_secs(args.max_minutes.max(1) * 60);
+    options.segment = Duration::from_secs(args.segment_seconds.max(1));
+    options.settings.width = width;
+    options.settings.height = height;
+    options.settings.fps = args.fps;
+    let cancel = crate::cli::cancel_on_signals();
+    let mut recorder = Recorder::start(&vault, options)?;
+    // The line a supervisor (or a test) waits for; stdout stays for the result.
+    eprintln!("recording started (capture {})", recorder.capture_id());
+    let limit = args.duration.map(Duration::from_secs_f64);
+    let mut last_shown = Duration::ZERO;
+    let tty = std::io::stderr().is_terminal();
+    let reason = loop {
+        std::thread::sleep(Duration::from_millis(100));
+        if let Some(reason) = recorder.poll() {
+            break reason;
+        }
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            break StopReason::Asked;
+        }
+        let elapsed = recorder.elapsed();
+        if limit.is_some_and(|l| elapsed >= l) {
+            break StopReason::Asked;
+        }
+        if tty && elapsed - last_shown >= Duration::from_secs(1) {
+            last_shown = elapsed;
+            let s = elapsed.as_secs();
+            eprint!(
+                "\r● REC {:02}:{:02}:{:02}  {} MiB",
+                s / 3600,
+                s / 60 % 60,
+                s % 60,
+                recorder.bytes() >> 20
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    if tty {
+        eprintln!();
+    }
+    let (captured, stopped) = recorder.stop()?;
+    if !matches!(stopped, StopReason::Asked) && reason != StopReason::Asked {
+        eprintln!("recording stopped by itself: {stopped}");
+    }
+    if args.json {
+        let mut value = serde_json::to_value(&captured)?;
+        value["stopped"] = serde_json::json!(stopped.to_string());
+        print_json(&value)?;
+    } else {
+        outln!(
+            "{}\t{} frames\t{} views\t{}",
+            captured.recording_id,
+            captured.frames,
+            captured.views.len(),
+            captured.length_text()
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! Recording straight into the vault (issue 17), with live test sources:
+//! cameras in step on one clock, no plaintext anywhere, recovery after kill -9.
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::cli::{Env, setup};
+use common::{Rng, TIMEOUT, code_of, generate};
+use debrief::media::testsrc::TestSrcSpec;
+use debrief::media::{MediaSource, PlayerConfig};
+use debrief::views::players::{Players, ViewPlayer};
+use debrief::views::{Shown, SyncSource};
+
+/// A vault with one case whose participant granted every stage (one small
+/// imported recording, so `setup` can be shared with the other CLI tests).
+fn env_with_case(dir: &Path) -> (Env, String) {
+    let env = Env::new(dir);
+    let source = generate(
+        dir,
+        "seed.mp4",
+        &TestSrcSpec {
+            frames: 10,
+            width: 160,
+            height: 120,
+            ..Default::default()
+        },
+    );
+    let (case, _, _) = setup(&env, &source);
+    (env, case)
+}
+
+fn record_args<'a>(case: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "record", "--case", case, "--camera", "test", "--camera", "test", "--label", "overhead",
+        "--label", "team", "--mic", "test", "--size", "320x240",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Starts `debrief record` and waits for its "recording started" line.
+fn start_recording(env: &Env, args: &[&str], tmp: &Path) -> (std::process::Child, Instant) {
+    let mut child = env
+        .command(args)
+        .env("TMPDIR", tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn debrief record");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("recording started") => break,
+            Some(Ok(_)) => continue,
+            _ => {
+                let _ = child.kill();
+                let out = child.wait_with_output().unwrap();
+                panic!("the recorder did not start: {out:?}");
+            }
+        }
+    }
+    let started = Instant::now();
+    // Keep draining stderr so the recorder never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, started)
+}
+
+/// Every regular file under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Where an MP4 or Matroska structure shows in `bytes`, if anywhere.
+fn container_signature(bytes: &[u8]) -> Option<&'static str> {
+    bytes.windows(12).find_map(|w| match () {
+        _ if &w[..4] == b"moof" && &w[8..12] == b"mfhd" => Some("an MP4 fragment (moof/mfhd)"),
+        _ if &w[..4] == b"moov" && &w[8..12] == b"mvhd" => Some("an MP4 index (moov/mvhd)"),
+        _ if &w[..4] == b"ftyp" && (w[4..8].starts_with(b"iso") || w[4..8].starts_with(b"mp4")) => {
+            Some("an MP4 header (ftyp)")
+        }
+        _ if w[..4] == [0x1a, 0x45, 0xdf, 0xa3] && w[4..].windows(2).any(|p| p == [0x42, 0x86]) => {
+            Some("a Matroska header")
+        }
+        _ => None,
+    })
+}
+
+/// 16-byte windows of the decrypted stream's media data (varied bytes only:
+/// runs of padding would match any file's zeros).
+fn stream_windows(stream: &[u8]) -> HashSet<[u8; 16]> {
+    (0..stream.len().saturating_sub(16))
+        .step_by(61)
+        .filter_map(|at| {
+            let w: [u8; 16] = stream[at..at + 16].try_into().ok()?;
+            let distinct: HashSet<u8> = w.iter().copied().collect();
+            (distinct.len() >= 10).then_some(w)
+        })
+        .collect()
+}
+
+/// Fails if any file under `dirs` holds a container signature or a window of `windows`.
+fn assert_no_plaintext(dirs: &[&Path], windows: &HashSet<[u8; 16]>, when: &str) {
+    for dir in dirs {
+        for file in files_under(dir) {
+            let Ok(bytes) = std::fs::read(&file) else {
+                continue; // removed meanwhile (a renamed partial)
+            };
+            if let Some(what) = container_signature(&bytes) {
+                panic!("{when}: {} holds {what}", file.display());
+            }
+            if let Some(at) = bytes
+                .windows(16)
+                .position(|w| windows.contains(<&[u8; 16]>::try_from(w).unwrap()))
+            {
+                panic!(
+                    "{when}: {} holds recorded stream bytes at {at}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+/// The decrypted stream of a vault recording (reference view).
+fn decrypted(source: &MediaSource) -> Vec<u8> {
+    let MediaSource::Reader { open, .. } = source else {
+        panic!("vault media opens through a reader")
+    };
+    let mut out = Vec::new();
+    open().unwrap().read_to_end(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn two_test_cameras_and_a_microphone_record_in_step_with_no_plaintext_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (env, case) = env_with_case(dir.path());
+    let vault_dir = dir.path().join("vault");
+    let args = record_args(
+        &case,
+        &["--duration", "5", "--segment-seconds", "2", "--json"],
+    );
+    let (child, _) = start_recording(&env, &args, &tmp);
+    // While it records: no container structure anywhere, every media file age.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_no_plaintext(&[&vault_dir, &tmp], &HashSet::new(), "while recording");
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let captured: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = captured["recording_id"].as_str().unwrap().to_owned();
+    assert_eq!(captured["recovered"], false);
+    assert_eq!(captured["views"].as_array().unwrap().len(), 2, "{captured}");
+    let frames = captured["frames"].as_u64().unwrap();
+    assert!(
+        (120..=170).contains(&frames),
+        "5 s at 30 fps: {frames} frames"
+    );
+    // 2-second segments over 5 s: at least 2 per camera.
+    assert!(captured["segments"].as_u64().unwrap() >= 4, "{captured}");
+
+    for file in files_under(&vault_dir.join("media")) {
+        let mut head = [0u8; 21];
+        std::fs::File::open(&file)
+            .unwrap()
+            .read_exact(&mut head)
+            .unwrap();
+        assert_eq!(&head, b"age-encryption.org/v1", "{}", file.display());
+    }
+
+    let mut vault = debrief::vault::Vault::unlock(
+        &vault_dir,
+        "alice",
+        &age::secrecy::SecretString::from(env.pass.clone()),
+    )
+    .expect("unlock");
+    let views = vault.views(&rec).unwrap();
+    assert_eq!(views[1].source, SyncSource::Capture);
+    assert_eq!(views[1].camera.as_deref(), Some("team"));
+    let opened = vault.open_views(&rec, true).unwrap();
+    let info = &opened[0].2;
+    assert!(
+        info.audio_codec.is_some(),
+        "the microphone's sound is in the reference"
+    );
+    // No 16-byte window of what was recorded appears anywhere on disk in the clear.
+    let windows = stream_windows(&decrypted(&opened[0].1));
+    assert!(windows.len() > 1000, "{} windows", windows.len());
+    assert_no_plaintext(&[&vault_dir, &tmp], &windows, "after recording");
+
+    // Frame codes of both cameras agree at every sampled reference frame.
+    let players = opened
+        .into_iter()
+        .map(|(view, source, info)| ViewPlayer {
+            view,
+            player: debrief::media::Player::open(
+                source,
+                info,
+                PlayerConfig {
+                    audio: false,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        })
+        .collect();
+    let mut players = Players::new(players).unwrap();
+    let frames = players.reference().frames();
+    let mut rng = Rng(17);
+    let mut compared = 0;
+    for round in 0..40 {
+        let at = if round < 20 {
+            round * frames / 20
+        } else {
+            rng.below(frames)
+        };
+        let shown = players.show_wait(at, TIMEOUT).unwrap();
+        let reference = code_of(shown[0].as_ref().unwrap()).expect("reference code");
+        if let Shown::Frame(_) = players.targets(at)[1] {
+            let view = code_of(shown[1].as_ref().unwrap()).expect("view code");
+            assert_eq!(view, reference, "reference frame {at}");
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 36,
+        "only {compared} of 40 frames had both cameras"
+    );
+    let report = vault.audit_verify().unwrap();
+    assert!(report.ok, "{report:?}");
+}
+
+#[test]
+fn a_recorder_killed_at_random_moments_leaves_a_playable_recovered_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (env, case) = env_with_case(dir.path());
+    let mut rng = Rng(9);
+    let mut seen = HashSet::new();
+    for round in 0..10 {
+        let args = record_args(&case, &["--duration", "60", "--segment-seconds", "3"]);
+        let (mut child, started) = start_recording(&env, &args, &tmp);
+        std::thread::sleep(Duration::from_millis(1500 + rng.below(3500)));
+        let elapsed = started.elapsed();
+        child.kill().unwrap(); // SIGKILL
+        let _ = child.wait();
+        // The next start (any vault command) recovers it.
+        let list = env.json(&["recording", "list", "--case", &case, "--json"]);
+        let recovered: Vec<&serde_json::Value> = list["recordings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| !seen.contains(r["id"].as_str().unwrap()))
+            .filter(|r| r["frames"].as_u64().unwrap() > 10 && r["camera"] == "overhead")
+            .collect();
+        assert_eq!(recovered.len(), 1, "round {round}: {list}");
+        let r = recovered[0];
+        seen.insert(r["id"].as_str().unwrap().to_owned());
+        let kept = Duration::from_nanos(r["duration_ns"].as_u64().unwrap());
+        eprintln!("round {round}: killed after {elapsed:?}, recovered {kept:?}");
+        assert!(
+            kept + Duration::from_secs(2) >= elapsed,
+            "round {round}: killed after {elapsed:?}, kept {kept:?}"
+        );
+        // Playable: a frame from its last second decodes.
+        let last = r["frames"].as_u64().unwrap() - 5;
+        let png = dir.path().join("last.png");
+        env.ok(&[
+            "frame",
+            "--recording",
+            r["id"].as_str().unwrap(),
+            "--index",
+            &last.to_string(),
+            "--out",
+            png.to_str().unwrap(),
+        ]);
+    }
+    let audit = env.json(&["audit", "verify", "--json"]);
+    assert_eq!(audit["ok"], true, "{audit}");
+    let log = env
+        .json(&["audit", "show", "--limit", "500", "--json"])
+        .to_string();
+    assert_eq!(
+        log.matches("capture.recovered").count(),
+        10,
+        "every recovery audited"
+    );
+}
