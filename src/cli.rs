@@ -18,6 +18,7 @@ mod bench;
 mod bench_app;
 mod bench_export;
 mod bench_mpv;
+mod bench_record;
 mod bench_views;
 mod export_cmds;
 mod figures;
@@ -134,6 +135,8 @@ enum Command {
     Policy(vault_cmds::Group<vault_cmds::PolicyCommand>),
     /// The triple-consent ledger.
     Consent(vault_cmds::Group<vault_cmds::ConsentCommand>),
+    /// The unit's roster of standing staff consent (who may be recorded, until when).
+    Staff(vault_cmds::Group<vault_cmds::StaffCommand>),
     /// Encrypt a recording into the vault.
     Import(vault_cmds::ImportArgs),
     /// Record cameras and a microphone straight into the vault (encrypted from the first
@@ -463,6 +466,7 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Policy(g)) => vault_cmds::policy(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Consent(g)) => vault_cmds::consent(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Staff(g)) => vault_cmds::staff(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Import(args)) => vault_cmds::import(&args, &cli.vault.acting(&args.who)),
         Some(Command::Record(args)) => vault_cmds::record(&args, &cli.vault.acting(&args.who)),
         Some(Command::Sync(args)) => vault_cmds::sync(&args, &cli.vault.acting(&args.who)),

@@ -175,6 +175,10 @@ pub struct Recording {
     /// For a camera view of a recording: that recording's id (the view's
     /// frames are its own; the recording's are its reference view's).
     pub view_of: Option<String>,
+    /// Recorded under deferred consent: without the patient's or family's
+    /// consent by this day (YYYY-MM-DD) it is crypto-shredded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_deadline: Option<String>,
 }
 
 /// An annotation on a recording: a point event or a duration, frame-exact.

@@ -29,6 +29,7 @@ pub mod keys;
 pub mod media_store;
 mod packages;
 mod recordings;
+mod staff;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -51,6 +52,7 @@ pub(crate) use clips::NewClip;
 pub use consent_store::{ConsentReport, NewConsent};
 pub use error::VaultError;
 pub use recordings::{ImportOptions, Imported};
+pub use staff::{BeforeRecording, StaffMember};
 pub use views::{AUDIO_MAX_LAG_S, MAX_VIEWS, SyncChange};
 
 use crate::model::{Policy, Role, User};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::cli::{Env, setup};
+use common::cli::{Env, refused, setup};
 use common::{Rng, TIMEOUT, code_of, generate};
 use debrief::media::testsrc::TestSrcSpec;
 use debrief::media::{MediaSource, PlayerConfig};
@@ -36,8 +36,22 @@ fn env_with_case(dir: &Path) -> (Env, String) {
 
 fn record_args<'a>(case: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
-        "record", "--case", case, "--camera", "test", "--camera", "test", "--label", "overhead",
-        "--label", "team", "--mic", "test", "--size", "320x240",
+        "record",
+        "--case",
+        case,
+        "--camera",
+        "test",
+        "--camera",
+        "test",
+        "--label",
+        "overhead",
+        "--label",
+        "team",
+        "--mic",
+        "test",
+        "--size",
+        "320x240",
+        "--confirm-not-listed",
     ];
     args.extend_from_slice(extra);
     args
@@ -304,5 +318,142 @@ fn a_recorder_killed_at_random_moments_leaves_a_playable_recovered_recording() {
         log.matches("capture.recovered").count(),
         10,
         "every recovery audited"
+    );
+}
+
+#[test]
+fn recording_starts_only_with_everyone_present_consented_and_deferred_consent_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (env, case) = env_with_case(dir.path());
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    for (name, role) in [("Nurse A", "nurse"), ("Doctor B", "registrar")] {
+        env.json(&[
+            "staff",
+            "add",
+            "--name",
+            name,
+            "--team-role",
+            role,
+            "--expires",
+            &tomorrow,
+            "--json",
+        ]);
+    }
+    env.ok(&["staff", "withdraw", "Doctor B"]);
+    let roster = env.json(&["staff", "list", "--json"]);
+    assert_eq!(roster["staff"].as_array().unwrap().len(), 2, "{roster}");
+
+    let one_second = |extra: &[&str]| {
+        let mut args = vec![
+            "record",
+            "--case",
+            &case,
+            "--camera",
+            "test",
+            "--size",
+            "160x120",
+            "--duration",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    // The policy's "do not record" list is confirmed first.
+    refused(&one_second(&[]), "never records");
+    // Someone present whose standing consent was withdrawn blocks the start, by role.
+    refused(
+        &one_second(&[
+            "--confirm-not-listed",
+            "--present",
+            "Nurse A",
+            "--present",
+            "Doctor B",
+        ]),
+        "the registrar (Doctor B) has no standing consent",
+    );
+    refused(
+        &one_second(&["--confirm-not-listed", "--present", "Porter C"]),
+        "'Porter C' is not on the staff roster",
+    );
+    let audit = env
+        .json(&["audit", "show", "--limit", "500", "--json"])
+        .to_string();
+    assert!(
+        !audit.contains("capture.start"),
+        "refused before anything was recorded"
+    );
+    let out = one_second(&["--confirm-not-listed", "--present", "Nurse A", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+
+    // A case whose family has not consented yet: only under deferred consent.
+    let case2 = env.json(&["case", "create", "--title", "Emergency", "--json"])["case_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.json(&[
+        "participant",
+        "add",
+        "--case",
+        &case2,
+        "--name",
+        "Parent",
+        "--team-role",
+        "guardian",
+        "--json",
+    ]);
+    let run2 = |extra: &[&str]| {
+        let mut args = vec![
+            "record",
+            "--case",
+            &case2,
+            "--camera",
+            "test",
+            "--size",
+            "160x120",
+            "--duration",
+            "1",
+            "--confirm-not-listed",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    refused(
+        &run2(&[]),
+        "no consent to recording (before-recording) from Parent (guardian)",
+    );
+    let out = run2(&["--deferred-consent"]);
+    assert!(out.status.success(), "{out:?}");
+    let rec2: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec2 = rec2["recording_id"].as_str().unwrap().to_owned();
+    let list = env.json(&["recording", "list", "--case", &case2, "--json"]);
+    let due = (chrono::Utc::now() + chrono::Duration::days(28))
+        .date_naive()
+        .to_string();
+    assert_eq!(
+        list["recordings"][0]["consent_deadline"],
+        due.as_str(),
+        "{list}"
+    );
+    assert_eq!(list["recordings"][0]["days_until_deletion"], 29, "{list}");
+
+    // Past the deadline without consent, retention crypto-shreds it (and only it).
+    let mut vault = debrief::vault::Vault::unlock(
+        &env.vault,
+        "alice",
+        &age::secrecy::SecretString::from(env.pass.clone()),
+    )
+    .unwrap();
+    vault.set_clock(std::sync::Arc::new(|| {
+        chrono::Utc::now() + chrono::Duration::days(29)
+    }));
+    let shredded = vault.run_retention().unwrap();
+    assert_eq!(shredded, vec![rec2.clone()]);
+    let gone = vault.recording(&rec2).unwrap();
+    assert_eq!(
+        gone.shredded.map(|(_, why)| why).as_deref(),
+        Some("deferred consent not given by its deadline")
     );
 }

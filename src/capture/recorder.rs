@@ -23,7 +23,7 @@ use super::spec::{CameraSpec, MicSpec};
 use crate::media::isobmff::{BoxSplitter, box_kind};
 use crate::model::Purpose;
 use crate::vault::{
-    Capture, CaptureView, CaptureViewSpec, Captured, NewCapture, Vault, VaultError,
+    BeforeRecording, Capture, CaptureView, CaptureViewSpec, Captured, NewCapture, Vault, VaultError,
 };
 
 /// How long Stop waits for every stream to end before stopping the pipeline.
@@ -48,6 +48,8 @@ pub struct RecordOptions {
     pub reserve_bytes: u64,
     /// Picture and encoder settings.
     pub settings: Settings,
+    /// Who is present, deferred consent, the "do not record" confirmation.
+    pub before: BeforeRecording,
 }
 
 impl RecordOptions {
@@ -62,6 +64,7 @@ impl RecordOptions {
             segment: Duration::from_secs(5 * 60),
             reserve_bytes: 1 << 30,
             settings: Settings::default(),
+            before: BeforeRecording::default(),
         }
     }
 }
@@ -187,6 +190,7 @@ impl Recorder {
                     source: spec.stored(),
                 })
                 .collect(),
+            before: options.before.clone(),
         })?;
         let shared = Arc::new(Shared::default());
         let (graph_sinks, views) = (graph.sinks.clone(), capture.views.clone());

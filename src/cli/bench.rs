@@ -30,6 +30,8 @@ pub enum BenchCommand {
     Export(super::bench_export::ExportBenchArgs),
     /// Several camera views moving together: seeks and steps of all, playback with the others following.
     Views(super::bench_views::ViewsArgs),
+    /// Recording test cameras and a microphone into a vault: CPU, dropped frames, Stop to sealed.
+    Record(super::bench_record::RecordBenchArgs),
 }
 
 /// `debrief bench vault`.
@@ -105,6 +107,7 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Play(args) => super::bench_app::play(args),
         BenchCommand::Export(args) => super::bench_export::export(args),
         BenchCommand::Views(args) => super::bench_views::views(args),
+        BenchCommand::Record(args) => super::bench_record::record(args),
     }
 }
 

@@ -13,6 +13,7 @@ mod codebooks;
 mod consent;
 mod record;
 mod recordings;
+mod staff;
 mod views;
 
 pub use accounts::*;
@@ -23,6 +24,7 @@ pub use codebooks::*;
 pub use consent::*;
 pub use record::*;
 pub use recordings::*;
+pub use staff::*;
 pub use views::*;
 
 use std::io::IsTerminal as _;

@@ -83,6 +83,36 @@ pub struct Policy {
     pub on_refusal: RefusalActions,
     /// Consent needed per purpose.
     pub purposes: BTreeMap<String, PurposeRule>,
+    /// The rules for recording straight into the vault.
+    #[serde(default)]
+    pub recording: RecordingRules,
+}
+
+/// What the unit decided about recording (`debrief record`, the Record screen).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingRules {
+    /// Situations, rooms or case types the unit never records; the recorder
+    /// confirms the situation is none of them before the first frame.
+    pub do_not_record: Vec<String>,
+    /// A recording stops by itself after this many minutes.
+    pub max_minutes: u32,
+    /// Days a recording made under deferred consent (emergencies) is kept
+    /// without the patient's or family's consent; 0: deferred consent is not allowed.
+    pub deferred_consent_days: u32,
+    /// Recording stops when the vault's disk has less free space than this (MiB).
+    pub disk_reserve_mib: u32,
+}
+
+impl Default for RecordingRules {
+    fn default() -> Self {
+        Self {
+            do_not_record: Vec::new(),
+            max_minutes: 60,
+            deferred_consent_days: 28,
+            disk_reserve_mib: 1024,
+        }
+    }
 }
 
 /// The consent one purpose needs for each use.
@@ -142,6 +172,7 @@ impl Policy {
             retention_days: 30,
             on_refusal: RefusalActions::all(OnRefusal::Delete),
             purposes: BTreeMap::new(),
+            recording: RecordingRules::default(),
         })
     }
 
@@ -184,7 +215,11 @@ mod tests {
 
     #[test]
     fn a_version_1_policy_is_read_as_version_2_with_one_action_everywhere() {
-        let v1 = DEFAULT.replace("\"version\": 2", "\"version\": 1").replace(
+        // Version 1 had no recording rules: they read as the defaults.
+        let without_recording = DEFAULT
+            .find(",\n  \"recording\"")
+            .map_or(DEFAULT.to_owned(), |at| format!("{}\n}}\n", &DEFAULT[..at]));
+        let v1 = without_recording.replace("\"version\": 2", "\"version\": 1").replace(
             "{\n    \"before-recording\": \"delete\",\n    \"after-recording\": \"delete\",\n    \"before-review-use\": \"individual-review-only\"\n  }",
             "\"individual-review-only\"",
         );
@@ -194,6 +229,7 @@ mod tests {
         );
         let p = Policy::from_json(&v1).unwrap();
         assert_eq!(p.version, 2);
+        assert_eq!(p.recording, RecordingRules::default());
         assert_eq!(
             p.on_refusal,
             RefusalActions::all(OnRefusal::IndividualReviewOnly)

@@ -43,6 +43,9 @@ pub struct NewCapture {
     pub purpose: Purpose,
     /// Its cameras, the reference first (1–4).
     pub views: Vec<CaptureViewSpec>,
+    /// What the recorder confirmed: who is present, deferred consent, the
+    /// "do not record" list ([`Vault::check_before_recording`]).
+    pub before: super::BeforeRecording,
 }
 
 /// One view of a running capture.
@@ -140,7 +143,7 @@ impl Vault {
     /// with [`Vault::create_segment`] and recorded with [`Vault::seal_segment`].
     pub fn begin_capture(&mut self, new: &NewCapture) -> Result<Capture, VaultError> {
         self.require_instructor("record")?;
-        self.check_case_visible(&new.case_id)?;
+        let (present, deadline) = self.check_before_recording(&new.case_id, &new.before)?;
         if new.views.is_empty() || new.views.len() > super::MAX_VIEWS {
             return Err(VaultError::Invalid(format!(
                 "a recording holds 1 to {} cameras, not {}",
@@ -166,9 +169,14 @@ impl Vault {
             .collect();
         let (now, user) = (self.now_string(), self.user.id);
         let detail = format!(
-            "views={} purpose={} sources={}",
+            "views={} purpose={} present={}{} sources={}",
             new.views.len(),
             new.purpose,
+            present.len(),
+            deadline
+                .as_ref()
+                .map(|d| format!(" deferred-consent-until={d}"))
+                .unwrap_or_default(),
             new.views
                 .iter()
                 .map(|v| v.source.as_str())
@@ -177,8 +185,17 @@ impl Vault {
         );
         self.write("capture.start", Some(&id), Some(&detail), |tx| {
             tx.execute(
-                "INSERT INTO captures (id, case_id, purpose, started_at, started_by, state) VALUES (?1, ?2, ?3, ?4, ?5, 'recording')",
-                params![id, new.case_id, new.purpose.as_str(), now, (user > 0).then_some(user)],
+                "INSERT INTO captures (id, case_id, purpose, started_at, started_by, state, present, consent_deadline)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'recording', ?6, ?7)",
+                params![
+                    id,
+                    new.case_id,
+                    new.purpose.as_str(),
+                    now,
+                    (user > 0).then_some(user),
+                    serde_json::to_string(&present).unwrap_or_default(),
+                    deadline
+                ],
             )?;
             for (position, ((view_id, identity), spec)) in keys.iter().zip(&new.views).enumerate() {
                 let secret = {
@@ -299,12 +316,17 @@ impl Vault {
     }
 
     fn seal_capture(&mut self, capture_id: &str, recovered: bool) -> Result<Captured, VaultError> {
-        let (case_id, purpose, started_at, started_by): (String, String, String, Option<i64>) =
-            self.conn.query_row(
-                "SELECT case_id, purpose, started_at, started_by FROM captures WHERE id = ?1",
-                [capture_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+        let (case_id, purpose, started_at, started_by, deadline): (
+            String,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+        ) = self.conn.query_row(
+            "SELECT case_id, purpose, started_at, started_by, consent_deadline FROM captures WHERE id = ?1",
+            [capture_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
         let views = self.capture_views(capture_id)?;
         let mut probed: Vec<(&ViewRow, MediaInfo, Vec<Segment>)> = Vec::new();
         let mut unusable = Vec::new();
@@ -433,8 +455,8 @@ impl Vault {
                 tx.execute(
                     "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
                      duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
-                     orientation, source_sha256, frame_order, view_of, sync_source, sync_offset_ns)
-                     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+                     orientation, source_sha256, frame_order, view_of, sync_source, sync_offset_ns, consent_deadline)
+                     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
                     params![
                         view.id,
                         case_id,
@@ -461,6 +483,7 @@ impl Vault {
                         view_of,
                         if is_reference { "reference" } else { "capture" },
                         out.offset_ns,
+                        deadline,
                     ],
                 )?;
                 if let Some(secret) = &view.identity {

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_frame_order.sql"),
     include_str!("migrations/0008_views.sql"),
     include_str!("migrations/0009_capture.sql"),
+    include_str!("migrations/0010_staff_consent.sql"),
 ];
 
 /// The schema version this build writes.

@@ -44,7 +44,7 @@ pub struct Imported {
     pub frames: u64,
 }
 
-const RECORDING_COLUMNS: &str = "id, case_id, purpose, camera, offset_ns, frames, fps_num, fps_den, duration_ns, width, height, imported_at, shredded_at, shred_reason, view_of";
+const RECORDING_COLUMNS: &str = "id, case_id, purpose, camera, offset_ns, frames, fps_num, fps_den, duration_ns, width, height, imported_at, shredded_at, shred_reason, view_of, consent_deadline";
 
 fn recording_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Recording, String)> {
     let purpose: String = r.get(2)?;
@@ -66,6 +66,7 @@ fn recording_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Recording, Str
             imported_at: r.get(11)?,
             shredded: shredded_at.map(|at| (at, reason.unwrap_or_default())),
             view_of: r.get(14)?,
+            consent_deadline: r.get(15)?,
         },
         purpose,
     ))
@@ -545,8 +546,11 @@ impl Vault {
         for (id, case_id, imported_at) in live {
             let imported = chrono::DateTime::parse_from_rfc3339(&imported_at)
                 .map(|t| t.with_timezone(&chrono::Utc));
+            let deferred_due = self.deferred_consent_due(&id, &case_id)?;
             let reason = if imported.is_ok_and(|t| t < due_before) {
                 Some("retention period over")
+            } else if deferred_due.is_some_and(|due| due < self.now().date_naive()) {
+                Some("deferred consent not given by its deadline")
             } else if self.consent_must_delete(&id, &case_id)? {
                 Some("consent refused or withdrawn")
             } else {
@@ -607,7 +611,8 @@ impl Vault {
         )
     }
 
-    /// Days until a recording's retention deletes it (negative: overdue).
+    /// Days until a recording's retention deletes it (negative: overdue),
+    /// or sooner its deferred-consent deadline while consent is still missing.
     pub fn days_until_deletion(&self, recording: &Recording) -> Option<i64> {
         let imported = chrono::DateTime::parse_from_rfc3339(&recording.imported_at)
             .ok()?
@@ -615,10 +620,48 @@ impl Vault {
         let due = imported + chrono::Duration::days(i64::from(self.policy.retention_days));
         // Round up: a recording due in 29.5 days is "deleted in 30 days".
         let hours = (due - self.now()).num_hours();
-        Some(if hours >= 0 {
+        let retention = if hours >= 0 {
             (hours + 23) / 24
         } else {
             hours / 24
-        })
+        };
+        let deferred = self
+            .deferred_consent_due(&recording.id, &recording.case_id)
+            .ok()
+            .flatten()
+            .map(|day| (day - self.now().date_naive()).num_days() + 1);
+        Some(deferred.map_or(retention, |d| d.min(retention)))
+    }
+
+    /// The day by which a recording made under deferred consent is shredded,
+    /// while its case still lacks the consent after recording (None once given,
+    /// or for a recording made with consent).
+    pub fn deferred_consent_due(
+        &self,
+        id: &str,
+        case_id: &str,
+    ) -> Result<Option<chrono::NaiveDate>, VaultError> {
+        let deadline: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT consent_deadline FROM recordings WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let Some(day) =
+            deadline.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        else {
+            return Ok(None);
+        };
+        let missing = self.participants_without(
+            case_id,
+            &[
+                crate::model::ConsentStage::BeforeRecording,
+                crate::model::ConsentStage::AfterRecording,
+            ],
+        )?;
+        Ok((!missing.is_empty()).then_some(day))
     }
 }

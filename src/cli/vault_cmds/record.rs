@@ -30,9 +30,20 @@ pub struct RecordArgs {
     /// Stop after S seconds (else at Ctrl+C, or at --max-minutes).
     #[arg(long, value_name = "S")]
     duration: Option<f64>,
-    /// Stop by itself after N minutes.
-    #[arg(long, value_name = "N", default_value_t = 60)]
-    max_minutes: u64,
+    /// Stop by itself after N minutes [default: the policy's, 60].
+    #[arg(long, value_name = "N")]
+    max_minutes: Option<u64>,
+    /// A team member present (roster name or id); repeat for each. Recording starts only when
+    /// everyone present has standing consent (`debrief staff add`).
+    #[arg(long = "present", value_name = "WHO")]
+    present: Vec<String>,
+    /// The patient or family has not consented yet (an emergency): record under deferred
+    /// consent, kept only until the policy's deadline without it, then crypto-shredded.
+    #[arg(long)]
+    deferred_consent: bool,
+    /// Confirm the situation is none on the policy's "do not record" list (`policy show`).
+    #[arg(long)]
+    confirm_not_listed: bool,
     /// Picture size, WxH.
     #[arg(long, value_name = "WxH", default_value = "1280x720")]
     size: String,
@@ -89,7 +100,15 @@ pub fn record(args: &RecordArgs, v: &VaultArgs) -> anyhow::Result<()> {
     let mut options = RecordOptions::new(&args.case, cameras);
     options.purpose = args.purpose;
     options.mic = args.mic.clone();
-    options.max_length = Duration::from_secs(args.max_minutes.max(1) * 60);
+    let rules = vault.policy().recording.clone();
+    let minutes = args.max_minutes.unwrap_or(u64::from(rules.max_minutes));
+    options.max_length = Duration::from_secs(minutes.max(1) * 60);
+    options.reserve_bytes = u64::from(rules.disk_reserve_mib) << 20;
+    options.before = vault::BeforeRecording {
+        present: args.present.clone(),
+        deferred_consent: args.deferred_consent,
+        confirmed_not_listed: args.confirm_not_listed,
+    };
     options.segment = Duration::from_secs(args.segment_seconds.max(1));
     options.settings.width = width;
     options.settings.height = height;
