@@ -13,6 +13,7 @@ pub mod packages;
 pub mod play_window;
 pub mod player_host;
 pub mod present;
+pub mod record;
 pub mod review;
 pub mod screenshot;
 pub mod secret;

@@ -72,6 +72,12 @@ pub struct GuiArgs {
     /// With --open-recording: show this frame (for docs and checks).
     #[arg(long, value_name = "N")]
     pub go_to: Option<u64>,
+    /// After unlocking, open the Record screen on the case (--open-case; the demo's case by default).
+    #[arg(long)]
+    pub record: bool,
+    /// With --record: start recording the screen's test cameras at once (for docs and checks).
+    #[arg(long, requires = "record")]
+    pub start_recording: bool,
 }
 
 fn parse_range(s: &str) -> Result<(u64, u64), String> {
@@ -109,6 +115,8 @@ impl GuiArgs {
                 .clone()
                 .or_else(|| other.copy_codebook.clone()),
             go_to: self.go_to.or(other.go_to),
+            record: self.record || other.record,
+            start_recording: self.start_recording || other.start_recording,
         }
     }
 }
@@ -303,6 +311,8 @@ fn app_options(gui: &GuiArgs) -> crate::app::AppOptions {
         open_recording: gui.open_recording.clone(),
         export_range: gui.export_range,
         go_to: gui.go_to,
+        record: gui.record,
+        start_recording: gui.start_recording,
         copy_codebook: gui.copy_codebook.clone(),
         idle_lock: std::time::Duration::from_secs(gui.idle_lock_minutes.max(1) * 60),
         screenshot: gui
@@ -352,7 +362,7 @@ fn demo(args: &DemoArgs, gui: &GuiArgs) -> anyhow::Result<()> {
             .open_recording
             .clone()
             .or(Some(ids.recording_id))
-            .filter(|_| gui.open_case.is_none() || gui.open_recording.is_some()),
+            .filter(|_| (gui.open_case.is_none() && !gui.record) || gui.open_recording.is_some()),
         ..app_options(gui)
     };
     crate::app::run(options)

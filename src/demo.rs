@@ -111,6 +111,13 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
             let p = vault.add_participant(&case_id, name, Some(role), user)?;
             vault.grant_all_stages(&p, Some(ConsentMethod::Written))?;
         }
+        // The unit's roster of standing staff consent, for the Record screen:
+        // one whose consent holds, one whose consent has lapsed.
+        let in_a_year = vault.today() + chrono::Duration::days(365);
+        vault.add_staff("Team lead (A)", "team lead", in_a_year)?;
+        vault.add_staff("Airway (B)", "airway", in_a_year)?;
+        let nurse = vault.add_staff("Nurse (D)", "nurse", in_a_year)?;
+        vault.withdraw_staff(&nurse)?;
         let size = std::fs::metadata(&media).map(|m| m.len()).unwrap_or(0);
         let options = ImportOptions {
             purpose: Purpose::Education,

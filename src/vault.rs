@@ -461,6 +461,11 @@ impl Vault {
         (self.clock)()
     }
 
+    /// Today, by the vault's clock (tests move it).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().date_naive()
+    }
+
     pub(crate) fn now_string(&self) -> String {
         self.now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -1463,3 +1463,96 @@ fn go_to_opens_the_review_on_the_frame_asked_for() {
     });
     run_until(&mut h, "frame 47 on screen", |a| shown(a) == Some(47));
 }
+
+#[test]
+fn recording_from_the_app_shows_the_banner_everywhere_and_pause_privacy_stop_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        mut vault, case_id, ..
+    } = fixture(dir.path(), &video(), true);
+    let until = vault.today() + chrono::Duration::days(30);
+    vault.add_staff("Nurse A", "nurse", until).unwrap();
+    drop(vault);
+    let mut h = harness(AppOptions {
+        open_case: Some(case_id.clone()),
+        ..options(&dir.path().join("vault"), Some("alice"), None)
+    });
+    run_until(&mut h, "the library", |a| a.session.is_some());
+    h.run_ok();
+    h.get_by_label("Record…").click();
+    run_until(&mut h, "the Record screen", |a| {
+        a.session.as_ref().is_some_and(|s| s.record.is_some())
+    });
+    // One small camera keeps the test light.
+    if let Some(setup) = h
+        .state_mut()
+        .session
+        .as_mut()
+        .and_then(|s| s.record.as_mut())
+    {
+        setup.cameras.truncate(1);
+    }
+    h.step();
+    // Not before the "do not record" list is confirmed.
+    h.get_by_label("Start recording").click();
+    h.step();
+    h.step();
+    assert!(
+        recording(h.state()).is_none(),
+        "started without the confirmation"
+    );
+    h.get_by_label("This situation is none of these").click();
+    h.get_by_label(&format!("Nurse A (nurse), consent through {until}"))
+        .click();
+    h.step();
+    h.get_by_label("Start recording").click();
+    run_until(&mut h, "recording", |a| recording(a).is_some());
+    // The banner is on the library too, with the keys working there.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(1500) {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(h.query_by_label("Stop").is_some(), "the banner's Stop");
+    assert!(h.query_by_label("Cases").is_some(), "on the library");
+    h.key_press(Key::F9);
+    h.step();
+    assert!(recording(h.state()).unwrap().is_paused());
+    h.key_press(Key::F9);
+    h.step();
+    assert!(!recording(h.state()).unwrap().is_paused());
+    h.key_press(Key::F10);
+    h.step();
+    assert!(recording(h.state()).unwrap().is_private());
+    h.key_press(Key::F12);
+    run_until(&mut h, "sealed", |a| {
+        a.session.as_ref().is_some_and(|s| s.recording.is_none())
+    });
+    let session = h.state().session.as_ref().unwrap();
+    let message = session.library.message.clone().unwrap_or_default();
+    assert!(message.starts_with("Recorded 00:00:0"), "{message}");
+    assert_eq!(session.vault.recordings(&case_id).unwrap().len(), 2);
+    let actions: Vec<String> = session
+        .vault
+        .audit_recent(50)
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.detail.unwrap_or_default()))
+        .collect();
+    for expected in [
+        "capture.start views=1 purpose=quality-improvement present=1",
+        "capture.pause",
+        "capture.resume",
+        "capture.privacy on",
+        "capture.stop",
+    ] {
+        assert!(
+            actions.iter().any(|a| a.starts_with(expected)),
+            "{expected} not in {actions:#?}"
+        );
+    }
+}
+
+fn recording(a: &DebriefApp) -> Option<&debrief::app::record::LiveRecording> {
+    a.session.as_ref().and_then(|s| s.recording.as_ref())
+}

@@ -674,8 +674,9 @@ fn refusal_and_withdrawal_apply_the_policy_at_once() {
         ..
     } = fixture(dir3.path(), &small(), false);
     // Version 1 predates the recording rules.
-    let default = &debrief::model::policy::DEFAULT
-        [..debrief::model::policy::DEFAULT.find(",\n  \"recording\"").unwrap()];
+    let default = &debrief::model::policy::DEFAULT[..debrief::model::policy::DEFAULT
+        .find(",\n  \"recording\"")
+        .unwrap()];
     let default = format!("{default}\n}}\n");
     let (start, end) = (
         default.find("\"on_refusal\": {").unwrap(),

@@ -38,6 +38,8 @@ pub struct CaseRow {
     pub badges: [Badge; 3],
     /// Days until the first live recording is deleted.
     pub days_left: Option<i64>,
+    /// Recordings made under deferred consent still waiting for it: id and the day it is due.
+    pub deferred: Vec<(String, chrono::NaiveDate)>,
 }
 
 /// Builds the library rows this user may see.
@@ -72,11 +74,22 @@ pub fn load_rows(vault: &Vault) -> Result<Vec<CaseRow>, VaultError> {
             .filter(|r| r.shredded.is_none())
             .filter_map(|r| vault.days_until_deletion(r))
             .min();
+        let deferred = recordings
+            .iter()
+            .filter(|r| r.shredded.is_none() && r.consent_deadline.is_some())
+            .filter_map(|r| {
+                Some((
+                    r.id.clone(),
+                    vault.deferred_consent_due(&r.id, &case.id).ok()??,
+                ))
+            })
+            .collect();
         rows.push(CaseRow {
             case,
             recordings,
             badges,
             days_left,
+            deferred,
         });
     }
     Ok(rows)
@@ -127,6 +140,8 @@ pub struct LibraryState {
     instructor: bool,
     /// A camera angle picked this frame: the recording and the file.
     add_angle: Option<(String, PathBuf)>,
+    /// A recording is running (set by the app each frame): one at a time.
+    pub recording: bool,
 }
 
 /// What the library asks of the app.
@@ -135,6 +150,8 @@ pub enum LibraryAction {
     Open(String),
     /// Lock the vault now.
     Lock,
+    /// Open the Record screen for a case (id, title).
+    Record(String, String),
 }
 
 impl LibraryState {
@@ -307,13 +324,27 @@ impl LibraryState {
                         self.packages.show(vault);
                     }
                     let purpose = self.purpose.get_or_insert(Purpose::QualityImprovement);
-                    egui::ComboBox::from_id_salt("import-purpose")
+                    egui::ComboBox::from_label("purpose of imports")
                         .selected_text(purpose.as_str())
                         .show_ui(ui, |ui| {
                             for p in Purpose::ALL {
                                 ui.selectable_value(purpose, *p, p.as_str());
                             }
                         });
+                    let selected_case = self
+                        .selected
+                        .as_ref()
+                        .and_then(|id| self.rows.iter().find(|r| &r.case.id == id))
+                        .map(|r| (r.case.id.clone(), r.case.title.clone()));
+                    let record = ui
+                        .add_enabled(selected_case.is_some() && !self.recording, egui::Button::new("Record…"))
+                        .on_hover_text("Record cameras straight into the selected case, encrypted from the first frame")
+                        .on_disabled_hover_text("Select a case (one recording at a time)");
+                    if record.clicked()
+                        && let Some((id, title)) = selected_case
+                    {
+                        action = Some(LibraryAction::Record(id, title));
+                    }
                     let can_import = self.selected.is_some() && self.import.is_none();
                     let import = ui.add_enabled(can_import, egui::Button::new("Import recording…"));
                     let import = import.on_hover_text(
@@ -462,6 +493,19 @@ impl LibraryState {
                                     "{name} · {} · {} frames",
                                     rec.purpose, rec.frames
                                 ));
+                                if let Some((_, due)) =
+                                    row.deferred.iter().find(|(id, _)| id == &rec.id)
+                                {
+                                    ui.label(
+                                        RichText::new(format!(" deferred consent: needed by {due} "))
+                                            .color(Color32::WHITE)
+                                            .background_color(Color32::from_rgb(200, 150, 40)),
+                                    )
+                                    .on_hover_text(
+                                        "Recorded in an emergency without the family's consent: without it \
+                                         by this day the recording is crypto-shredded",
+                                    );
+                                }
                                 if ui
                                     .button("Open")
                                     .on_hover_text("Review this recording")

@@ -22,6 +22,7 @@ use age::secrecy::{ExposeSecret as _, SecretString};
 
 use super::library::{LibraryAction, LibraryState};
 use super::opening::Opening;
+use super::record::{LiveRecording, RecordSetup, SetupAction};
 use super::review::ReviewState;
 use super::unlock::UnlockForm;
 use crate::vault::Vault;
@@ -37,6 +38,11 @@ pub struct AppOptions {
     pub passphrase: Option<SecretString>,
     /// Select this case in the library after unlocking.
     pub open_case: Option<String>,
+    /// Open the Record screen on the selected case after unlocking (and start
+    /// recording its test cameras with `start_recording`).
+    pub record: bool,
+    /// Start recording at once (screenshots of the REC banner).
+    pub start_recording: bool,
     /// Open this recording for review after unlocking.
     pub open_recording: Option<String>,
     /// Then open the export window on these frames and run the face preview.
@@ -58,6 +64,8 @@ impl Default for AppOptions {
             user: None,
             passphrase: None,
             open_case: None,
+            record: false,
+            start_recording: false,
             open_recording: None,
             export_range: None,
             go_to: None,
@@ -78,6 +86,10 @@ pub struct Session {
     pub review: Option<ReviewState>,
     /// A recording whose integrity check runs before its review opens.
     pub opening: Option<Opening>,
+    /// The Record screen, while it is open.
+    pub record: Option<RecordSetup>,
+    /// A recording running (or being sealed): the banner shows on every screen.
+    pub recording: Option<LiveRecording>,
 }
 
 /// The application.
@@ -161,14 +173,66 @@ impl DebriefApp {
     /// Drops the keys and the player; back to the unlock screen. Edits in
     /// progress are saved first, so locking never loses work.
     pub fn lock(&mut self, why: Option<String>) {
-        if let Some(mut session) = self.session.take()
-            && let Some(review) = session.review.as_mut()
-        {
-            review.commit_pending(&mut session.vault);
+        if let Some(mut session) = self.session.take() {
+            if let Some(review) = session.review.as_mut() {
+                review.commit_pending(&mut session.vault);
+            }
+            // A running recording is stopped and sealed, never cut off.
+            if let Some(live) = session.recording.as_mut() {
+                live.stop_and_wait();
+            }
         }
         self.unlock.passphrase.clear();
         self.unlock.confirm.clear();
         self.unlock.notice = why;
+    }
+}
+
+impl DebriefApp {
+    /// Starts recording with the Record screen's settings as they are.
+    fn start_recording(&mut self) {
+        let options = self
+            .session
+            .as_ref()
+            .and_then(|s| s.record.as_ref())
+            .map(|setup| {
+                let mut setup_now = setup.options();
+                if let Ok(options) = setup_now.as_mut() {
+                    options.before.confirmed_not_listed = true;
+                }
+                setup_now
+            });
+        match options {
+            Some(Ok(options)) => self.start_with(options),
+            Some(Err(e)) => {
+                if let Some(setup) = self.session.as_mut().and_then(|s| s.record.as_mut()) {
+                    setup.message = Some(e);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Starts a recording; back to the library with the banner on top, or the
+    /// refusal shown on the Record screen.
+    fn start_with(&mut self, options: crate::capture::RecordOptions) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if session.recording.is_some() {
+            return;
+        }
+        match crate::capture::Recorder::start(&session.vault, options) {
+            Ok(recorder) => {
+                session.recording = Some(LiveRecording::new(recorder));
+                session.record = None;
+            }
+            Err(e) => {
+                if let Some(setup) = session.record.as_mut() {
+                    setup.message = Some(e.to_string());
+                }
+            }
+        }
     }
 }
 
@@ -186,6 +250,13 @@ impl super::window::Window for DebriefApp {
 }
 
 impl eframe::App for DebriefApp {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // Quitting stops a running recording and seals it.
+        if let Some(live) = self.session.as_mut().and_then(|s| s.recording.as_mut()) {
+            live.stop_and_wait();
+        }
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         if self.session.is_none()
             && let Some(vault) = self.unlock.poll()
@@ -197,12 +268,26 @@ impl eframe::App for DebriefApp {
                 library.codebooks.reload(&vault);
                 library.codebooks.copy(id);
             }
+            let record = self
+                .options
+                .record
+                .then(|| {
+                    let case = self.options.open_case.as_deref()?;
+                    let title = vault.case(case).ok()?.title;
+                    Some(RecordSetup::new(&vault, case, &title))
+                })
+                .flatten();
             self.session = Some(Session {
                 vault,
                 library,
                 review: None,
                 opening: None,
+                record,
+                recording: None,
             });
+            if self.options.start_recording {
+                self.start_recording();
+            }
             self.last_activity = Instant::now();
             if let Some(rec) = self.options.open_recording.clone() {
                 self.open_review(&rec);
@@ -235,6 +320,23 @@ impl eframe::App for DebriefApp {
             if let Some(review) = session.review.as_mut() {
                 review.logic(ctx);
             }
+            if let Some(live) = session.recording.as_mut() {
+                for cmd in super::shortcuts::pressed(ctx, super::record::KEYS) {
+                    live.apply(cmd);
+                }
+                if live.poll() || !live.running() {
+                    session.library.message = live.finished.take();
+                    session.library.reload(&session.vault);
+                }
+                if live.running() {
+                    // The banner's clock, and recording is attended: no idle lock.
+                    ctx.request_repaint_after(Duration::from_millis(250));
+                    self.last_activity = Instant::now();
+                } else {
+                    session.recording = None;
+                }
+            }
+            session.library.recording = session.recording.is_some();
         }
         // Auto-lock: any input counts as activity.
         if ctx.input(|i| !i.events.is_empty() || i.pointer.is_moving()) {
@@ -278,6 +380,18 @@ impl eframe::App for DebriefApp {
             egui::CentralPanel::default().show(ui, |ui| self.unlock.ui(ui));
             return;
         };
+        if let Some(live) = session.recording.as_mut() {
+            live.banner(ui);
+        }
+        if let Some(setup) = session.record.as_mut() {
+            let today = session.vault.today();
+            match setup.ui(ui, today) {
+                Some(SetupAction::Close) => session.record = None,
+                Some(SetupAction::Start(options)) => self.start_with(*options),
+                None => {}
+            }
+            return;
+        }
         if let Some(review) = session.review.as_mut() {
             let outcome = review.ui(ui, &mut session.vault);
             if let Some(message) = outcome.close {
@@ -294,6 +408,9 @@ impl eframe::App for DebriefApp {
             Some(LibraryAction::Open(rec)) if session.opening.is_none() => self.open_review(&rec),
             Some(LibraryAction::Open(_)) => {}
             Some(LibraryAction::Lock) => self.lock(None),
+            Some(LibraryAction::Record(case, title)) => {
+                session.record = Some(RecordSetup::new(&session.vault, &case, &title));
+            }
             None => {}
         }
     }
