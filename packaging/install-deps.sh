@@ -23,6 +23,7 @@ done
 # Build: C toolchain, pkg-config, GStreamer headers, OpenSSL headers (SQLCipher links libcrypto).
 # Media: GStreamer 1.22+ with plugins base/good/bad/ugly and libav (decoders, x264enc, vp9enc,
 #   scaletempo, pitch) and the command-line tools used when debugging pipelines.
+# Recording tests: libgstrtspserver-1.0-dev, an RTSP camera served on 127.0.0.1 by the test itself.
 # UI tests and screenshots: Xvfb + xauth (xvfb-run), Mesa's GL/EGL for eframe's glow renderer,
 #   and the X11 client libraries winit loads at run time.
 # Packaging (`make deb`, and the package check in `make test`): dpkg-dev (dpkg-shlibdeps finds
@@ -34,6 +35,7 @@ apt_packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
+  libgstrtspserver-1.0-dev
   xvfb xauth libgl1-mesa-dri libegl1 libgl1 libegl-mesa0
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1
   dpkg-dev desktop-file-utils appstream
@@ -42,7 +44,7 @@ apt_packages=(
 [ "$with_ffmpeg" = 1 ] && apt_packages+=(ffmpeg mpv python3-venv)
 
 dnf_packages="gcc pkgconf-pkg-config openssl-devel gstreamer1-devel gstreamer1-plugins-base-devel \
-gstreamer1-plugins-good gstreamer1-plugins-bad-free gstreamer1-plugins-ugly-free gstreamer1-libav \
+gstreamer1-plugins-good gstreamer1-plugins-bad-free gstreamer1-plugins-ugly-free gstreamer1-libav gstreamer1-rtsp-server-devel \
 gstreamer1-plugins-bad-freeworld (RPM Fusion, for x264) xorg-x11-server-Xvfb xorg-x11-xauth mesa-dri-drivers \
 mesa-libEGL libxkbcommon-x11 desktop-file-utils appstream"
 brew_packages="pkg-config openssl@3 gstreamer (includes base/good/bad/ugly/libav plugins)"

@@ -81,7 +81,12 @@ fn start_recording(env: &Env, args: &[&str], tmp: &Path) -> (std::process::Child
     }
     let started = Instant::now();
     // Keep draining stderr so the recorder never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    // (Shown with --nocapture.)
+    std::thread::spawn(move || {
+        for line in lines.by_ref().map_while(Result::ok) {
+            eprintln!("recorder: {line}");
+        }
+    });
     (child, started)
 }
 
@@ -456,4 +461,140 @@ fn recording_starts_only_with_everyone_present_consented_and_deferred_consent_ru
         gone.shredded.map(|(_, why)| why).as_deref(),
         Some("deferred consent not given by its deadline")
     );
+}
+
+/// An RTSP camera on 127.0.0.1 (a live test pattern, H.264), served from a
+/// thread of this test; dropping it stops the server and closes its clients.
+struct RtspCamera {
+    server: gstreamer_rtsp_server::RTSPServer,
+    source: Option<gstreamer::glib::SourceId>,
+    context: gstreamer::glib::MainContext,
+    main_loop: gstreamer::glib::MainLoop,
+    port: i32,
+}
+
+impl RtspCamera {
+    fn start() -> Self {
+        use gstreamer_rtsp_server::prelude::*;
+        gstreamer::init().unwrap();
+        let server = gstreamer_rtsp_server::RTSPServer::new();
+        server.set_address("127.0.0.1");
+        server.set_service("0");
+        let factory = gstreamer_rtsp_server::RTSPMediaFactory::new();
+        factory.set_launch(
+            "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 \
+             ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 \
+             ! rtph264pay name=pay0 pt=96 config-interval=1 )",
+        );
+        factory.set_shared(true);
+        server.mount_points().unwrap().add_factory("/cam", factory);
+        let context = gstreamer::glib::MainContext::new();
+        let source = server.attach(Some(&context)).unwrap();
+        let port = server.bound_port();
+        assert!(port > 0, "the RTSP server has a port");
+        let main_loop = gstreamer::glib::MainLoop::new(Some(&context), false);
+        let running = main_loop.clone();
+        std::thread::spawn(move || running.run());
+        Self {
+            server,
+            source: Some(source),
+            context,
+            main_loop,
+            port,
+        }
+    }
+
+    /// The server dies: every client is dropped and nothing answers any more.
+    fn kill(&mut self) {
+        use gstreamer_rtsp_server::prelude::*;
+        self.server.client_filter(Some(&mut |_, _| {
+            gstreamer_rtsp_server::RTSPFilterResult::Remove
+        }));
+        // The listening socket goes with its source (attached to our own context).
+        if let Some(source) = self
+            .source
+            .take()
+            .and_then(|id| self.context.find_source_by_id(&id))
+        {
+            source.destroy();
+        }
+        self.main_loop.quit();
+    }
+}
+
+impl Drop for RtspCamera {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[test]
+fn an_rtsp_camera_that_dies_mid_recording_leaves_a_marked_gap_and_the_rest_records_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (env, case) = env_with_case(dir.path());
+    let mut camera = RtspCamera::start();
+    // Credentials in the address: never stored, printed or audited.
+    let url = format!("rtsp://nurse:s3cret@127.0.0.1:{}/cam", camera.port);
+    let args = [
+        "record",
+        "--case",
+        &case,
+        "--camera",
+        "test",
+        "--camera",
+        &url,
+        "--label",
+        "overhead",
+        "--label",
+        "monitor",
+        "--mic",
+        "test",
+        "--size",
+        "320x240",
+        "--confirm-not-listed",
+        "--duration",
+        "7",
+        "--json",
+    ];
+    let (child, started) = start_recording(&env, &args, &env.tmp);
+    std::thread::sleep(Duration::from_secs(3));
+    camera.kill();
+    let killed_at = started.elapsed();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let captured: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let views = captured["views"].as_array().unwrap();
+    assert_eq!(views.len(), 2, "{captured}");
+    let reference = views[0]["frames"].as_u64().unwrap();
+    let monitor = views[1]["frames"].as_u64().unwrap();
+    assert!(reference >= 200, "the test camera recorded on: {captured}");
+    assert!(
+        (30..=(killed_at.as_millis() as u64 * 30 / 1000 + 15)).contains(&monitor),
+        "the RTSP view ends where its server died ({killed_at:?}): {captured}"
+    );
+    assert_eq!(captured["lost"][0]["camera"], "monitor", "{captured}");
+    let lost_ms = captured["lost"][0]["at_ms"].as_u64().unwrap();
+    assert!((2000..=6500).contains(&lost_ms), "{captured}");
+    let audit = env
+        .json(&["audit", "show", "--limit", "500", "--json"])
+        .to_string();
+    assert!(audit.contains("capture.camera_lost"), "the gap is audited");
+    assert!(audit.contains("camera=monitor at=00:00:0"), "{audit}");
+    for text in [String::from_utf8_lossy(&out.stderr).into_owned(), audit] {
+        assert!(
+            !text.contains("s3cret") && !text.contains("nurse:"),
+            "{text}"
+        );
+    }
+    // The reference plays over the gap's whole time.
+    let png = dir.path().join("late.png");
+    env.ok(&[
+        "frame",
+        "--recording",
+        captured["recording_id"].as_str().unwrap(),
+        "--index",
+        &(reference - 3).to_string(),
+        "--out",
+        png.to_str().unwrap(),
+    ]);
 }

@@ -486,6 +486,15 @@ impl LiveRecording {
                             if recorder.is_private() {
                                 ui.label(white("PRIVACY: picture black, sound off".into()));
                             }
+                            for (camera, at) in recorder.lost() {
+                                let s = at.as_secs();
+                                ui.label(white(format!(
+                                    "{camera} lost at {:02}:{:02}:{:02}",
+                                    s / 3600,
+                                    s / 60 % 60,
+                                    s % 60
+                                )));
+                            }
                             let ctx = ui.ctx().clone();
                             for (cmd, text) in [
                                 (

@@ -107,6 +107,12 @@ pub struct Graph {
     pub pipeline: gst::Pipeline,
     /// One muxed stream per camera, in the cameras' order.
     pub sinks: Vec<AppSink>,
+    /// Each camera's source (its errors name the camera) and the pad its
+    /// pictures leave the camera's part by (an end of stream pushed there ends
+    /// that camera's stream alone, when the camera is lost).
+    pub cameras: Vec<(gst::Element, gst::Pad)>,
+    /// The pad the microphone's sound leaves its part by, if there is one.
+    pub mic: Option<gst::Pad>,
     /// What the recorder switches.
     pub switches: Arc<Switches>,
 }
@@ -122,20 +128,25 @@ pub fn build(
     let pipeline = gst::Pipeline::new();
     let switches = Arc::new(Switches::new(cameras.len()));
     let mut sinks = Vec::new();
+    let mut branches = Vec::new();
     let mut first_mux = None;
     for (i, camera) in cameras.iter().enumerate() {
-        let (mux, sink) = add_camera(&pipeline, i, camera, settings, &switches)?;
+        let (mux, sink, branch) = add_camera(&pipeline, i, camera, settings, &switches)?;
         if first_mux.is_none() {
             first_mux = Some(mux);
         }
         sinks.push(sink);
+        branches.push(branch);
     }
-    if let (Some(mic), Some(mux)) = (mic, &first_mux) {
-        add_mic(&pipeline, mic, mux, &switches)?;
-    }
+    let mic = match (mic, &first_mux) {
+        (Some(mic), Some(mux)) => Some(add_mic(&pipeline, mic, mux, &switches)?),
+        _ => None,
+    };
     Ok(Graph {
         pipeline,
         sinks,
+        cameras: branches,
+        mic,
         switches,
     })
 }
@@ -156,28 +167,66 @@ fn camera_source(camera: &CameraSpec) -> Result<gst::Element, MediaError> {
             src
         }
         CameraSpec::V4l2(device) => {
-            let bin = gst::parse::bin_from_description(
-                "v4l2src name=camera ! decodebin ! videoconvert",
-                true,
-            )
-            .map_err(|e| MediaError::Pipeline(format!("cannot open the camera: {e}")))?;
-            if let Some(src) = bin.by_name("camera") {
-                src.set_property("device", device);
-            }
-            bin.upcast()
+            let src = make_element("v4l2src")?;
+            src.set_property("device", device);
+            let decode = make_element("decodebin")?;
+            decoded_video_bin(&[src, decode])?
         }
         CameraSpec::Rtsp(url) => {
-            let bin = gst::parse::bin_from_description(
-                "rtspsrc name=camera latency=200 ! decodebin ! videoconvert",
-                true,
-            )
-            .map_err(|e| MediaError::Pipeline(format!("cannot open the camera: {e}")))?;
-            if let Some(src) = bin.by_name("camera") {
-                src.set_property("location", url);
-            }
-            bin.upcast()
+            let src = make_element("uridecodebin")?;
+            src.set_property("uri", url);
+            // At most 200 ms of network buffering, and over TCP: a camera
+            // that goes away is noticed at once, and TCP passes the
+            // firewalls hospital networks keep.
+            src.connect("source-setup", false, |args| {
+                if let Some(source) = args.get(1).and_then(|v| v.get::<gst::Element>().ok()) {
+                    if source.has_property("latency") {
+                        source.set_property("latency", 200u32);
+                    }
+                    if source.has_property("protocols") {
+                        source.set_property_from_str("protocols", "tcp");
+                    }
+                }
+                None
+            });
+            decoded_video_bin(&[src])?
         }
     })
+}
+
+/// A bin of `chain` (linked in order; the last has pads that come and go,
+/// like a decoder's) and a `videoconvert` its first video pad is linked to,
+/// with the converter's output as the bin's one pad. (A parsed description
+/// would ghost the converter's input too, before the decoder's pad comes,
+/// and the late link would then fail.)
+fn decoded_video_bin(chain: &[gst::Element]) -> Result<gst::Element, MediaError> {
+    let bin = gst::Bin::new();
+    let convert = make_element("videoconvert")?;
+    bin.add_many(chain).map_err(MediaError::pipeline)?;
+    bin.add(&convert).map_err(MediaError::pipeline)?;
+    gst::Element::link_many(chain)
+        .map_err(|e| MediaError::Pipeline(format!("cannot open the camera: {e}")))?;
+    let sink = convert
+        .static_pad("sink")
+        .ok_or_else(|| MediaError::pipeline("videoconvert has no input"))?;
+    if let Some(last) = chain.last() {
+        last.connect_pad_added(move |_, pad| {
+            let video = pad
+                .current_caps()
+                .unwrap_or_else(|| pad.query_caps(None))
+                .structure(0)
+                .is_some_and(|s| s.name().starts_with("video/"));
+            if video && !sink.is_linked() {
+                let _ = pad.link(&sink);
+            }
+        });
+    }
+    let out = convert
+        .static_pad("src")
+        .ok_or_else(|| MediaError::pipeline("videoconvert has no output"))?;
+    let ghost = gst::GhostPad::with_target(&out).map_err(MediaError::pipeline)?;
+    bin.add_pad(&ghost).map_err(MediaError::pipeline)?;
+    Ok(bin.upcast())
 }
 
 fn add_camera(
@@ -186,8 +235,9 @@ fn add_camera(
     camera: &CameraSpec,
     settings: Settings,
     switches: &Arc<Switches>,
-) -> Result<(gst::Element, AppSink), MediaError> {
+) -> Result<(gst::Element, AppSink, (gst::Element, gst::Pad)), MediaError> {
     let source = camera_source(camera)?;
+    let source_handle = source.clone();
     let caps = gst::Caps::builder("video/x-raw")
         .field("format", "I420")
         .field("width", settings.width as i32)
@@ -211,8 +261,11 @@ fn add_camera(
     let mux = make_element("mp4mux")?;
     mux.set_property("fragment-duration", settings.fragment_ms);
     mux.set_property("streamable", true);
+    // Not async: a recording never waits for a sink to preroll (a camera
+    // lost mid-recording must not take the pipeline back to PAUSED).
     let sink = AppSink::builder()
         .sync(false)
+        .async_(false)
         .name(format!("view{i}"))
         .build();
     let chain = [
@@ -231,6 +284,14 @@ fn add_camera(
     let pad = filter
         .static_pad("src")
         .ok_or_else(|| MediaError::pipeline("the camera's filter has no output"))?;
+    let pad_handle = pad.clone();
+    // A camera's source that loses its connection flushes (rtspsrc does,
+    // on its way to reconnect): a flush would undo the end of stream that
+    // closes a lost camera's view and make its sink wait for a picture
+    // that never comes. A recording never flushes: drop them here.
+    pad.add_probe(gst::PadProbeType::EVENT_FLUSH, |_, _| {
+        gst::PadProbeReturn::Drop
+    });
     let code = matches!(camera, CameraSpec::Test);
     let video = gstreamer_video::VideoInfo::from_caps(&caps).map_err(MediaError::pipeline)?;
     let switches = Arc::clone(switches);
@@ -269,7 +330,7 @@ fn add_camera(
         }
         gst::PadProbeReturn::Ok
     });
-    Ok((mux, sink))
+    Ok((mux, sink, (source_handle, pad_handle)))
 }
 
 /// Blacks out a picture (privacy) and/or paints the frame code of `index`.
@@ -315,7 +376,7 @@ fn add_mic(
     mic: &MicSpec,
     mux: &gst::Element,
     switches: &Arc<Switches>,
-) -> Result<(), MediaError> {
+) -> Result<gst::Pad, MediaError> {
     let source = match mic {
         MicSpec::Test => {
             let src = make_element("audiotestsrc")?;
@@ -360,6 +421,7 @@ fn add_mic(
         .static_pad("src")
         .ok_or_else(|| MediaError::pipeline("the microphone's filter has no output"))?;
     let switches = Arc::clone(switches);
+    let out = pad.clone();
     pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
         let Some(buffer) = info.buffer_mut() else {
             return gst::PadProbeReturn::Ok;
@@ -380,5 +442,5 @@ fn add_mic(
         }
         gst::PadProbeReturn::Ok
     });
-    Ok(())
+    Ok(out)
 }

@@ -111,6 +111,12 @@ struct Shared {
 pub struct Recorder {
     vault: Vault,
     capture: Option<Capture>,
+    /// Each camera's source and the pad its pictures leave by.
+    cameras: Vec<(gst::Element, gst::Pad)>,
+    /// When each camera was lost, if it was.
+    lost: Vec<Option<Duration>>,
+    /// Where the microphone's sound leaves its part.
+    mic: Option<gst::Pad>,
     pipeline: gst::Pipeline,
     switches: Arc<Switches>,
     shared: Arc<Shared>,
@@ -197,6 +203,9 @@ impl Recorder {
         let mut recorder = Self {
             vault: own,
             capture: Some(capture),
+            lost: vec![None; graph.cameras.len()],
+            cameras: graph.cameras,
+            mic: graph.mic,
             pipeline: graph.pipeline,
             switches: graph.switches,
             shared,
@@ -324,23 +333,103 @@ impl Recorder {
             .audit_capture(&id, "capture.privacy", Some(detail))
     }
 
-    fn bus_error(&self) -> Option<String> {
+    /// The first error on the bus that is not a single camera's (those are
+    /// handled as a lost camera: the others go on).
+    fn bus_error(&mut self) -> Option<String> {
         let bus = self.pipeline.bus()?;
         while let Some(msg) = bus.pop() {
-            if let gst::MessageView::Error(err) = msg.view() {
-                return Some(err.error().to_string());
+            let gst::MessageView::Error(err) = msg.view() else {
+                continue;
+            };
+            let camera = msg.src().and_then(|src| {
+                self.cameras.iter().position(|(source, _)| {
+                    src == source.upcast_ref::<gst::Object>() || src.has_as_ancestor(source)
+                })
+            });
+            match camera {
+                Some(i) if self.writers.len() == self.cameras.len() => {
+                    self.camera_lost(i, &err.error().to_string());
+                }
+                _ => return Some(err.error().to_string()),
             }
         }
         None
+    }
+
+    /// A camera stopped sending (unplugged, its network gone, an RTSP
+    /// server down): its stream is ended there, so its view ends at the gap
+    /// and is sealed with the others; the other cameras record on. Audited.
+    fn camera_lost(&mut self, i: usize, why: &str) {
+        if self.lost.get(i).is_none_or(Option::is_some) {
+            return;
+        }
+        let at = self.elapsed();
+        if let Some(slot) = self.lost.get_mut(i) {
+            *slot = Some(at);
+        }
+        if let Some((_, pad)) = self.cameras.get(i) {
+            pad.push_event(gst::event::Eos::new());
+        }
+        let label = self.camera_label(i);
+        let s = at.as_secs();
+        let detail = format!(
+            "camera={label} at={:02}:{:02}:{:02}: {why}",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        );
+        tracing::warn!("recording: camera lost: {detail}");
+        let id = self.capture_id().to_owned();
+        let _ = self
+            .vault
+            .audit_capture(&id, "capture.camera_lost", Some(&detail));
+    }
+
+    fn camera_label(&self, i: usize) -> String {
+        self.options
+            .cameras
+            .get(i)
+            .and_then(|(_, label)| label.clone())
+            .unwrap_or_else(|| format!("camera {}", i + 1))
+    }
+
+    /// The cameras lost while recording: label and when (recording time).
+    pub fn lost(&self) -> Vec<(String, Duration)> {
+        self.lost
+            .iter()
+            .enumerate()
+            .filter_map(|(i, at)| at.map(|at| (self.camera_label(i), at)))
+            .collect()
     }
 
     /// Checks the limits and the pipeline; returns why the recording must
     /// stop, if it must. Call it a few times a second.
     pub fn poll(&mut self) -> Option<StopReason> {
         if self.stop_reason.is_none() {
+            // A camera whose stream ended by itself is lost too.
+            let ended: Vec<usize> = self
+                .writers
+                .iter()
+                .enumerate()
+                .filter(|(i, w)| w.is_finished() && self.lost.get(*i).is_some_and(Option::is_none))
+                .map(|(i, _)| i)
+                .collect();
+            for i in ended {
+                self.camera_lost(i, "its stream ended");
+            }
+            let all_lost = !self.lost.is_empty() && self.lost.iter().all(Option::is_some);
             self.stop_reason = if let Some(why) = self.bus_error() {
                 Some(StopReason::Failed(format!(
                     "a camera or microphone failed: {why}"
+                )))
+            } else if all_lost {
+                Some(StopReason::Failed(format!(
+                    "every camera was lost ({})",
+                    self.lost()
+                        .iter()
+                        .map(|(label, _)| label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )))
             } else if self.shared.failed.load(Ordering::SeqCst) {
                 Some(StopReason::Failed("writing the recording failed".into()))
@@ -367,7 +456,15 @@ impl Recorder {
             let now = self.running_ns();
             self.switches.resume(now);
         }
-        self.pipeline.send_event(gst::event::Eos::new());
+        // Each source's stream is ended where it leaves the source's part
+        // (never by an event sent to the sources: a source that lost its
+        // camera can hold that up for good).
+        for (_, pad) in &self.cameras {
+            pad.push_event(gst::event::Eos::new());
+        }
+        if let Some(pad) = &self.mic {
+            pad.push_event(gst::event::Eos::new());
+        }
         // Each stream ends once its muxer has written its last fragment. A
         // source that failed never ends its stream: after a few seconds the
         // pipeline is stopped, which ends every writer at what it has.

@@ -148,13 +148,27 @@ pub fn record(args: &RecordArgs, v: &VaultArgs) -> anyhow::Result<()> {
     if tty {
         eprintln!();
     }
+    let lost = recorder.lost();
     let (captured, stopped) = recorder.stop()?;
+    for (camera, at) in &lost {
+        let s = at.as_secs();
+        eprintln!(
+            "camera {camera} was lost at {:02}:{:02}:{:02}: its view ends there; the others recorded on",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        );
+    }
     if !matches!(stopped, StopReason::Asked) && reason != StopReason::Asked {
         eprintln!("recording stopped by itself: {stopped}");
     }
     if args.json {
         let mut value = serde_json::to_value(&captured)?;
         value["stopped"] = serde_json::json!(stopped.to_string());
+        value["lost"] = lost
+            .iter()
+            .map(|(camera, at)| serde_json::json!({ "camera": camera, "at_ms": at.as_millis() as u64 }))
+            .collect();
         print_json(&value)?;
     } else {
         outln!(
