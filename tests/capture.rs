@@ -598,3 +598,34 @@ fn an_rtsp_camera_that_dies_mid_recording_leaves_a_marked_gap_and_the_rest_recor
         png.to_str().unwrap(),
     ]);
 }
+
+#[test]
+fn bench_record_reports_cpu_drops_and_the_time_to_seal() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(dir.path());
+    let out = env.json(&[
+        "bench",
+        "record",
+        "--cameras",
+        "1",
+        "--size",
+        "320x240",
+        "--seconds",
+        "2",
+        "--presets",
+        "ultrafast",
+        "--json",
+    ]);
+    let run = &out["runs"][0];
+    assert_eq!(run["preset"], "ultrafast", "{out}");
+    let view = &run["views"][0];
+    assert!(view["frames"].as_u64().unwrap() >= 45, "{out}");
+    assert!(
+        view["dropped"].is_u64() && run["stop_to_sealed_ms"].as_f64().unwrap() > 0.0,
+        "{out}"
+    );
+    assert!(
+        run["cpu_percent_of_machine"].as_f64().unwrap() > 0.0,
+        "{out}"
+    );
+}

@@ -88,6 +88,8 @@ pub(crate) fn record(args: &RecordBenchArgs) -> anyhow::Result<()> {
             let mut options = RecordOptions::new(&case, cameras);
             options.mic = Some(MicSpec::Test);
             options.reserve_bytes = 0;
+            // A benchmark of test patterns is no situation the unit never records.
+            options.before.confirmed_not_listed = true;
             options.settings.width = width;
             options.settings.height = height;
             options.settings.fps = args.fps;

@@ -330,6 +330,9 @@ impl Vault {
         let views = self.capture_views(capture_id)?;
         let mut probed: Vec<(&ViewRow, MediaInfo, Vec<Segment>)> = Vec::new();
         let mut unusable = Vec::new();
+        // Every view's frame table is read from its stored stream, all views
+        // at once (Stop to sealed is the longest view's read, not their sum).
+        let mut jobs = Vec::new();
         for view in &views {
             let Some(secret) = &view.identity else {
                 continue;
@@ -350,7 +353,26 @@ impl Vault {
                 format!("captured view {}", crate::model::redacted(&view.id)),
                 media_store::segments_factory(paths, identity),
             );
-            match media::probe(&source) {
+            jobs.push((view, segments, source));
+        }
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let running: Vec<_> = jobs
+                .iter()
+                .map(|(_, _, source)| scope.spawn(|| media::probe(source)))
+                .collect();
+            running
+                .into_iter()
+                .map(|probe| {
+                    probe.join().unwrap_or_else(|_| {
+                        Err(media::MediaError::Pipeline(
+                            "the probe thread failed".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
+        for ((view, segments, _), result) in jobs.into_iter().zip(results) {
+            match result {
                 Ok(info) if info.frames() > 0 => probed.push((view, info, segments)),
                 Ok(_) => unusable.push(view),
                 Err(e) => {

@@ -83,6 +83,11 @@ pub fn record(args: &RecordArgs, v: &VaultArgs) -> anyhow::Result<()> {
         return Err(BadInput(format!("{} frames per second: use 1 to 60", args.fps)).into());
     }
     let (width, height) = size(&args.size)?;
+    if let Some(s) = args.duration
+        && !(s.is_finite() && s > 0.0 && s <= 24.0 * 3600.0)
+    {
+        return Err(BadInput(format!("--duration {s}: give seconds, more than 0")).into());
+    }
     let vault = v.unlock()?;
     let cameras = args
         .cameras
