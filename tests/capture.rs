@@ -629,3 +629,27 @@ fn bench_record_reports_cpu_drops_and_the_time_to_seal() {
         "{out}"
     );
 }
+
+#[test]
+fn recording_refuses_to_start_below_the_disk_reserve_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (env, case) = env_with_case(dir.path());
+    let policy = debrief::model::policy::DEFAULT.replace(
+        "\"disk_reserve_mib\": 1024",
+        "\"disk_reserve_mib\": 1000000000",
+    );
+    let file = dir.path().join("policy.json");
+    std::fs::write(&file, policy).unwrap();
+    env.ok(&["policy", "set", file.to_str().unwrap()]);
+    let out = env.run(&record_args(&case, &["--duration", "1"]));
+    refused(
+        &out,
+        "free on the vault's disk (the reserve is 1000000000 MiB): free space first",
+    );
+    let audit = env
+        .json(&["audit", "show", "--limit", "500", "--json"])
+        .to_string();
+    assert!(!audit.contains("capture.start"), "nothing was started");
+    // Only the imported seed recording: no segment was created.
+    assert_eq!(files_under(&env.vault.join("media")).len(), 1);
+}
