@@ -216,6 +216,29 @@ fn two_test_cameras_and_a_microphone_record_in_step_with_no_plaintext_anywhere()
     assert_eq!(views[1].source, SyncSource::Capture);
     assert_eq!(views[1].camera.as_deref(), Some("team"));
     let opened = vault.open_views(&rec, true).unwrap();
+    // Each view's frame table, merged from its segments' tables (read as each
+    // was sealed) and the last one read at Stop, is the whole stream's.
+    for (view, source, stored) in &opened {
+        let (indexed, segments) = vault.indexed_segments(&view.view_id).unwrap();
+        assert!(
+            segments >= 2 && indexed + 1 >= segments,
+            "{indexed} of {segments}"
+        );
+        let whole = debrief::media::probe(source).unwrap();
+        assert_eq!(
+            stored.table.all_pts(),
+            whole.table.all_pts(),
+            "{}",
+            view.view_id
+        );
+        assert_eq!(
+            stored.table.keyframes(),
+            whole.table.keyframes(),
+            "{}",
+            view.view_id
+        );
+        assert_eq!(stored.duration_ns, whole.duration_ns);
+    }
     let info = &opened[0].2;
     assert!(
         info.audio_codec.is_some(),
@@ -652,4 +675,121 @@ fn recording_refuses_to_start_below_the_disk_reserve_and_records_nothing() {
     assert!(!audit.contains("capture.start"), "nothing was started");
     // Only the imported seed recording: no segment was created.
     assert_eq!(files_under(&env.vault.join("media")).len(), 1);
+}
+
+/// Mean luma (from RGBA) of the picture below the frame-code strip.
+fn mean_below_strip(frame: &debrief::media::Frame) -> f64 {
+    let strip = debrief::media::frame_code::strip_height(frame.height) as usize + 2;
+    let w = frame.width as usize;
+    let rows = strip..frame.height as usize;
+    let mut sum = 0u64;
+    let mut n = 0u64;
+    for y in rows.step_by(3) {
+        for x in (0..w).step_by(3) {
+            let at = (y * w + x) * 4;
+            sum += u64::from(frame.rgba[at])
+                + u64::from(frame.rgba[at + 1])
+                + u64::from(frame.rgba[at + 2]);
+            n += 3;
+        }
+    }
+    sum as f64 / n.max(1) as f64
+}
+
+#[test]
+fn privacy_blacks_out_picture_and_sound_and_a_pause_records_nothing() {
+    use debrief::capture::{CameraSpec, MicSpec, RecordOptions, Recorder};
+    let dir = tempfile::tempdir().unwrap();
+    let (env, case) = env_with_case(dir.path());
+    let vault = debrief::vault::Vault::unlock(
+        &env.vault,
+        "alice",
+        &age::secrecy::SecretString::from(env.pass.clone()),
+    )
+    .unwrap();
+    let mut options = RecordOptions::new(&case, vec![(CameraSpec::Test, Some("overhead".into()))]);
+    options.mic = Some(MicSpec::Test);
+    options.reserve_bytes = 0;
+    options.settings.width = 320;
+    options.settings.height = 240;
+    options.before.confirmed_not_listed = true;
+    let mut recorder = Recorder::start(&vault, options).unwrap();
+    let wait = |ms| std::thread::sleep(Duration::from_millis(ms));
+    wait(1500);
+    recorder.set_privacy(true).unwrap();
+    wait(1500);
+    recorder.set_privacy(false).unwrap();
+    wait(1000);
+    recorder.set_paused(true).unwrap();
+    wait(2000);
+    recorder.set_paused(false).unwrap();
+    wait(1000);
+    let (captured, _) = recorder.stop().unwrap();
+    // 5 s recorded: the 2 s pause is not in the timeline.
+    let seconds = captured.duration_ns as f64 / 1e9;
+    assert!((4.4..=5.8).contains(&seconds), "{seconds} s");
+
+    let mut vault = vault;
+    let opened = vault.open_views(&captured.recording_id, true).unwrap();
+    let (view, source, info) = opened.into_iter().next().unwrap();
+    let sound =
+        debrief::media::reader::mono_samples(&source, info.duration_ns, 8000, &mut |_, _| true)
+            .unwrap();
+    let loudness = |from: f64, to: f64| {
+        let part = &sound[(from * 8000.0) as usize..(to * 8000.0) as usize];
+        part.iter().map(|s| s.abs()).fold(0f32, f32::max)
+    };
+    // The test microphone ticks once a second.
+    assert!(loudness(0.2, 1.4) > 0.05, "the tick before privacy");
+    assert!(
+        loudness(1.7, 2.9) < 0.01,
+        "silence during privacy: {}",
+        loudness(1.7, 2.9)
+    );
+    assert!(loudness(3.2, 4.8) > 0.05, "the ticks after privacy");
+    let player = debrief::media::Player::open(
+        source,
+        info,
+        PlayerConfig {
+            audio: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut players = Players::new(vec![ViewPlayer { view, player }]).unwrap();
+    let mut at = |second: f64| {
+        let shown = players.show_wait((second * 30.0) as u64, TIMEOUT).unwrap();
+        mean_below_strip(shown[0].as_ref().unwrap())
+    };
+    assert!(at(0.8) > 60.0, "the test pattern before privacy");
+    assert!(at(2.3) < 25.0, "black during privacy: {}", at(2.3));
+    assert!(at(3.5) > 60.0, "the pattern again after privacy");
+}
+
+#[test]
+fn a_usb_camera_records_when_one_is_present() {
+    let Some(device) = (0..8)
+        .map(|n| format!("/dev/video{n}"))
+        .find(|p| Path::new(p).exists())
+    else {
+        eprintln!("no V4L2 device on this machine: the USB camera test is skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (env, case) = env_with_case(dir.path());
+    let camera = format!("v4l2:{device}");
+    let out = env.json(&[
+        "record",
+        "--case",
+        &case,
+        "--camera",
+        &camera,
+        "--size",
+        "640x480",
+        "--duration",
+        "2",
+        "--confirm-not-listed",
+        "--json",
+    ]);
+    assert!(out["frames"].as_u64().unwrap() > 10, "{out}");
 }

@@ -558,6 +558,11 @@ impl ViewWriter {
         let mut cuts_seen = self.shared.cut.load(Ordering::SeqCst);
         let mut based = false;
         let mut written_before = 0u64;
+        // The stream's ftyp and moov (every later segment is read behind
+        // them), the video track's id, and the segments being indexed.
+        let mut init: Vec<u8> = Vec::new();
+        let mut video_track = None;
+        let mut indexing = Vec::new();
         loop {
             let Some(sample) = self
                 .sink
@@ -574,6 +579,12 @@ impl ViewWriter {
             let map = buffer.map_readable().map_err(|e| err(&e))?;
             for whole in splitter.push(map.as_slice()).map_err(|e| err(&e))? {
                 let kind = box_kind(&whole);
+                if seq == 0 && (&kind == b"ftyp" || &kind == b"moov") {
+                    init.extend_from_slice(&whole);
+                    if &kind == b"moov" {
+                        video_track = crate::media::isobmff::video_track_id(&whole);
+                    }
+                }
                 if &kind == b"moof" {
                     if !based {
                         // The first fragment: where this view's stream time 0 lies
@@ -583,8 +594,15 @@ impl ViewWriter {
                             let _ = self.vault.set_capture_clock_base(&self.view.id, first);
                         }
                     }
+                    // Segments begin only with a fragment whose first picture
+                    // is a keyframe (at most a second away): each can then be
+                    // read, and its frames indexed, on its own.
+                    let keyframe = video_track.and_then(|track| {
+                        crate::media::isobmff::fragment_starts_with_sync(&whole, track)
+                    }) == Some(true);
                     let cuts = self.shared.cut.load(Ordering::SeqCst);
                     if (cuts != cuts_seen || segment_began.elapsed() >= self.segment)
+                        && keyframe
                         && writer.plain_bytes() > 0
                     {
                         cuts_seen = cuts;
@@ -598,6 +616,14 @@ impl ViewWriter {
                             .seal_segment(&self.view.id, seq, &sealed, false)
                             .map_err(|e| err(&e))?;
                         self.shared.segments.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(vault) = self.vault.reopen() {
+                            let (view, head, done_seq) = (self.view.id.clone(), init.clone(), seq);
+                            indexing.push(std::thread::spawn(move || {
+                                if let Err(e) = vault.index_segment(&view, done_seq, &head) {
+                                    tracing::warn!("a segment will be indexed at Stop: {e}");
+                                }
+                            }));
+                        }
                         seq += 1;
                         segment_began = Instant::now();
                     }
@@ -613,6 +639,9 @@ impl ViewWriter {
                 .bytes
                 .fetch_add(now.saturating_sub(written_before), Ordering::Relaxed);
             written_before = now;
+        }
+        for done in indexing {
+            let _ = done.join();
         }
         let sealed = writer.finish().map_err(|e| err(&e))?;
         tracing::debug!(

@@ -22,6 +22,10 @@ pub struct RecordBenchArgs {
     /// Seconds recorded per preset.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
+    /// A new segment after this many seconds (each is indexed as it is sealed,
+    /// so Stop reads only the last).
+    #[arg(long, default_value_t = 300)]
+    segment_seconds: u64,
     /// x264 speed presets to compare, in order.
     #[arg(
         long,
@@ -88,6 +92,7 @@ pub(crate) fn record(args: &RecordBenchArgs) -> anyhow::Result<()> {
             let mut options = RecordOptions::new(&case, cameras);
             options.mic = Some(MicSpec::Test);
             options.reserve_bytes = 0;
+            options.segment = Duration::from_secs(args.segment_seconds.max(1));
             // A benchmark of test patterns is no situation the unit never records.
             options.before.confirmed_not_listed = true;
             options.settings.width = width;
@@ -133,6 +138,7 @@ pub(crate) fn record(args: &RecordBenchArgs) -> anyhow::Result<()> {
                 "cpu_percent_of_machine": (cpu / wall / cores as f64 * 1000.0).round() / 10.0,
                 "views": views,
                 "stop_to_sealed_ms": (stop_to_sealed_ms * 10.0).round() / 10.0,
+                "segments": captured.segments,
                 "mib_per_minute": (vault_bytes(&root) as f64 / 1048576.0 / seconds * 60.0).round(),
             }));
             let _ = vault.delete_recording(&captured.recording_id, "benchmark");

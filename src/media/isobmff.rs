@@ -10,7 +10,7 @@
 //! The same walk finds what GStreamer 1.22's `qtdemux` gets wrong about edit
 //! lists (see [`edit_list_patch`]), so the pipelines can read a corrected view.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 /// Boxes to walk before giving up on finding the index (a real file has a handful).
 const MAX_BOXES: usize = 10_000;
@@ -185,6 +185,95 @@ pub fn whole_fragments_end(reader: &mut (impl Read + Seek + ?Sized), len: u64) -
         .rev()
         .find(|b| &b.kind == b"mdat")
         .map_or(0, |b| b.pos + b.size))
+}
+
+/// The track id of the first video track (`hdlr` `vide`) in a whole `moov` box.
+pub fn video_track_id(moov: &[u8]) -> Option<u32> {
+    let mut r = Cursor::new(moov);
+    let len = moov.len() as u64;
+    let top = children(&mut r, 8, len).ok()?;
+    for trak in top.iter().filter(|b| &b.kind == b"trak") {
+        let (start, end) = trak.body();
+        let kids = children(&mut r, start, end).ok()?;
+        let Some(mdia) = child(&kids, b"mdia") else {
+            continue;
+        };
+        let (ms, me) = mdia.body();
+        let media = children(&mut r, ms, me).ok()?;
+        let handler =
+            child(&media, b"hdlr").and_then(|h| read_at::<4>(&mut r, h.body().0 + 8).ok());
+        if handler != Some(*b"vide") {
+            continue;
+        }
+        let tkhd = child(&kids, b"tkhd")?;
+        let (body, _) = tkhd.body();
+        let [version] = read_at::<1>(&mut r, body).ok()?;
+        // version 1: 8-byte creation and modification times before the id.
+        let at = body + if version == 1 { 4 + 16 } else { 4 + 8 };
+        return read_at::<4>(&mut r, at).ok().map(u32::from_be_bytes);
+    }
+    None
+}
+
+/// Whether a whole `moof` box's fragment of track `track` starts with a
+/// sync sample (a keyframe): `Some(true)` or `Some(false)`, `None` when the
+/// fragment carries no sample of that track or says nothing about it.
+pub fn fragment_starts_with_sync(moof: &[u8], track: u32) -> Option<bool> {
+    let mut r = Cursor::new(moof);
+    let len = moof.len() as u64;
+    for traf in children(&mut r, 8, len)
+        .ok()?
+        .iter()
+        .filter(|b| &b.kind == b"traf")
+    {
+        let (start, end) = traf.body();
+        let kids = children(&mut r, start, end).ok()?;
+        let tfhd = child(&kids, b"tfhd")?;
+        let (th, _) = tfhd.body();
+        let head = u32::from_be_bytes(read_at::<4>(&mut r, th).ok()?);
+        let tf_flags = head & 0x00ff_ffff;
+        if u32::from_be_bytes(read_at::<4>(&mut r, th + 4).ok()?) != track {
+            continue;
+        }
+        // tfhd: track id, then optional base offset (8), description (4),
+        // duration (4), size (4), flags (4).
+        let mut at = th + 8;
+        for (bit, width) in [(0x1, 8), (0x2, 4), (0x8, 4), (0x10, 4)] {
+            if tf_flags & bit != 0 {
+                at += width;
+            }
+        }
+        let default_flags = (tf_flags & 0x20 != 0)
+            .then(|| read_at::<4>(&mut r, at).ok().map(u32::from_be_bytes))
+            .flatten();
+        let trun = child(&kids, b"trun")?;
+        let (tr, _) = trun.body();
+        let run = u32::from_be_bytes(read_at::<4>(&mut r, tr).ok()?) & 0x00ff_ffff;
+        let count = u32::from_be_bytes(read_at::<4>(&mut r, tr + 4).ok()?);
+        if count == 0 {
+            return None;
+        }
+        let mut at = tr + 8;
+        if run & 0x1 != 0 {
+            at += 4; // data offset
+        }
+        let flags = if run & 0x4 != 0 {
+            Some(u32::from_be_bytes(read_at::<4>(&mut r, at).ok()?))
+        } else if run & 0x400 != 0 {
+            // The first sample's own flags, after its duration and size if present.
+            let skip = [(0x100, 4), (0x200, 4)]
+                .iter()
+                .filter(|(bit, _)| run & bit != 0)
+                .map(|(_, w)| w)
+                .sum::<u64>();
+            Some(u32::from_be_bytes(read_at::<4>(&mut r, at + skip).ok()?))
+        } else {
+            default_flags
+        }?;
+        // sample_is_non_sync_sample is bit 16.
+        return Some(flags & 0x0001_0000 == 0);
+    }
+    None
 }
 
 /// Splits a byte stream (a muxer's output, arriving in buffers of any size)

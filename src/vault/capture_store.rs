@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use super::media_store::{self, Sealed, SegmentWriter, segment_path};
 use super::{Vault, VaultError};
-use crate::media::{self, MediaInfo, MediaSource};
+use crate::media::{self, FrameTable, MediaInfo, MediaSource};
 use crate::model::Purpose;
 
 /// One camera of a capture about to start.
@@ -252,6 +252,139 @@ impl Vault {
         Ok(())
     }
 
+    /// Reads a sealed segment's frame table (behind `init`, the stream's
+    /// `ftyp`/`moov`, for every segment but the first) and keeps it with the
+    /// segment, so sealing reads only the last segment. The writer cuts
+    /// segments only before a fragment that starts on a keyframe, so the
+    /// table's first frame is one. A failure leaves the segment to be read
+    /// whole at sealing.
+    pub fn index_segment(&self, view_id: &str, seq: u32, init: &[u8]) -> Result<(), VaultError> {
+        let source = self.segment_source(view_id, seq, init)?;
+        let info = media::probe(&source)?;
+        self.conn.execute(
+            "UPDATE media_segments SET frame_table = ?3 WHERE recording_id = ?1 AND seq = ?2",
+            params![view_id, seq, info.table.to_bytes()],
+        )?;
+        Ok(())
+    }
+
+    /// One segment as a stream of its own: behind `init` unless it is the first.
+    fn segment_source(
+        &self,
+        view_id: &str,
+        seq: u32,
+        init: &[u8],
+    ) -> Result<MediaSource, VaultError> {
+        let secret: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT identity FROM capture_views WHERE id = ?1",
+                [view_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let identity: age::x25519::Identity = secret
+            .map(zeroize::Zeroizing::new)
+            .ok_or_else(|| VaultError::NotFound {
+                what: "capture view",
+                id: view_id.to_owned(),
+            })?
+            .parse()
+            .map_err(|_| VaultError::Integrity("a recording key is damaged".into()))?;
+        let path = segment_path(&self.dir, view_id, seq);
+        let init = std::sync::Arc::new(if seq == 0 { Vec::new() } else { init.to_vec() });
+        let open: crate::media::ReaderFactory = std::sync::Arc::new(move || {
+            let segment: Box<dyn crate::media::ReadSeek> =
+                Box::new(media_store::open_decrypting(&path, &identity)?);
+            let head: Box<dyn crate::media::ReadSeek> =
+                Box::new(std::io::Cursor::new(init.as_ref().clone()));
+            media_store::Chained::new(vec![head, segment])
+                .map(|r| Box::new(r) as Box<dyn crate::media::ReadSeek>)
+        });
+        Ok(MediaSource::reader(
+            format!(
+                "captured view {} segment {seq}",
+                crate::model::redacted(view_id)
+            ),
+            open,
+        ))
+    }
+
+    /// The stream's `ftyp`/`moov` (everything before its first `moof`), from segment 0.
+    fn stream_init(&self, view_id: &str) -> Result<Vec<u8>, VaultError> {
+        use std::io::Read as _;
+        let source = self.segment_source(view_id, 0, &[])?;
+        let MediaSource::Reader { open, .. } = source else {
+            return Err(VaultError::Invalid(
+                "a captured view reads through a reader".into(),
+            ));
+        };
+        let mut reader = open().map_err(VaultError::io("reading a captured segment"))?;
+        let mut head = vec![0u8; 1 << 20];
+        let mut filled = 0;
+        while filled < head.len() {
+            match reader.read(&mut head[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) => return Err(VaultError::io("reading a captured segment")(e)),
+            }
+        }
+        head.truncate(filled);
+        let mut at = 0usize;
+        while let Some(header) = head.get(at..at + 8) {
+            if &header[4..8] == b"moof" {
+                head.truncate(at);
+                return Ok(head);
+            }
+            let size = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+            if size < 8 {
+                break;
+            }
+            at += size;
+        }
+        Err(VaultError::Integrity(
+            "a captured stream has no fragment after its header".into(),
+        ))
+    }
+
+    /// A view's media information from its segments' stored tables and a
+    /// read of the last segment only; None when a segment before the last
+    /// has no table (then the whole stream is read).
+    fn info_from_segment_tables(&self, view_id: &str) -> Result<Option<MediaInfo>, VaultError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, frame_table FROM media_segments WHERE recording_id = ?1 ORDER BY seq",
+        )?;
+        let rows: Vec<(u32, Option<Vec<u8>>)> = stmt
+            .query_map([view_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let Some(((last, _), before)) = rows.split_last() else {
+            return Ok(None);
+        };
+        if before.is_empty() || before.iter().any(|(_, t)| t.is_none()) {
+            return Ok(None);
+        }
+        let init = self.stream_init(view_id)?;
+        let info = media::probe(&self.segment_source(view_id, *last, &init)?)?;
+        let (mut pts, mut keys) = (Vec::new(), Vec::new());
+        let tables = before
+            .iter()
+            .filter_map(|(_, t)| t.as_deref().and_then(FrameTable::from_bytes))
+            .chain(std::iter::once(info.table.clone()));
+        for table in tables {
+            keys.extend(table.keyframes().iter().filter_map(|&k| table.pts(k)));
+            pts.extend_from_slice(table.all_pts());
+        }
+        let table = FrameTable::new(pts, keys);
+        Ok(Some(MediaInfo {
+            duration_ns: table.end_ns(),
+            vfr: table.is_variable(1_500_000),
+            table,
+            ..info
+        }))
+    }
+
     /// Notes where a view's stream time 0 lies on the capture's shared clock
     /// (its first frame's running time less its stream time), from which
     /// the views' offsets follow exactly at sealing.
@@ -358,7 +491,25 @@ impl Vault {
         let results: Vec<_> = std::thread::scope(|scope| {
             let running: Vec<_> = jobs
                 .iter()
-                .map(|(_, _, source)| scope.spawn(|| media::probe(source)))
+                .map(|(view, _, source)| {
+                    // Another handle: each thread reads with its own connection.
+                    let handle = self.reopen();
+                    scope.spawn(move || {
+                        let quick = handle
+                            .ok()
+                            .and_then(|v| v.info_from_segment_tables(&view.id).ok().flatten());
+                        match quick {
+                            Some(info) => {
+                                tracing::debug!(
+                                    view = crate::model::redacted(&view.id),
+                                    "frame table from the segments' tables and the last segment"
+                                );
+                                Ok(info)
+                            }
+                            None => media::probe(source),
+                        }
+                    })
+                })
                 .collect();
             running
                 .into_iter()
@@ -665,6 +816,16 @@ impl Vault {
             .into_iter()
             .map(|(seq, sha, _)| (segment_path(&self.dir, id, seq), sha))
             .collect())
+    }
+
+    /// A captured recording's (or view's) segments: how many had their frame
+    /// table read while recording, and how many there are.
+    pub fn indexed_segments(&self, id: &str) -> Result<(u32, u32), VaultError> {
+        Ok(self.conn.query_row(
+            "SELECT count(frame_table), count(*) FROM media_segments WHERE recording_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// True while a capture of this vault is recording (in this or another process).
