@@ -111,6 +111,12 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
             let p = vault.add_participant(&case_id, name, Some(role), user)?;
             vault.grant_all_stages(&p, Some(ConsentMethod::Written))?;
         }
+        // The demo unit's "do not record" list, which the Record screen asks to confirm.
+        let policy = crate::model::policy::Policy::with_do_not_record(
+            crate::model::policy::DEFAULT,
+            crate::model::policy::EXAMPLE_DO_NOT_RECORD,
+        );
+        vault.set_policy(&policy, "demo policy")?;
         // The unit's roster of standing staff consent, for the Record screen:
         // one whose consent holds, one whose consent has lapsed.
         let in_a_year = vault.today() + chrono::Duration::days(365);

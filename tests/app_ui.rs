@@ -1472,6 +1472,11 @@ fn recording_from_the_app_shows_the_banner_everywhere_and_pause_privacy_stop_are
     } = fixture(dir.path(), &video(), true);
     let until = vault.today() + chrono::Duration::days(30);
     vault.add_staff("Nurse A", "nurse", until).unwrap();
+    let policy = debrief::model::policy::Policy::with_do_not_record(
+        debrief::model::policy::DEFAULT,
+        debrief::model::policy::EXAMPLE_DO_NOT_RECORD,
+    );
+    vault.set_policy(&policy, "policy.json").unwrap();
     drop(vault);
     let mut h = harness(AppOptions {
         open_case: Some(case_id.clone()),

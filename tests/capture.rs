@@ -388,8 +388,21 @@ fn recording_starts_only_with_everyone_present_consented_and_deferred_consent_ru
         args.extend_from_slice(extra);
         env.run(&args)
     };
-    // The policy's "do not record" list is confirmed first.
-    refused(&one_second(&[]), "never records");
+    // With no "do not record" list (the default), nothing to confirm; with one,
+    // it is confirmed first.
+    let out = one_second(&["--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let policy = debrief::model::policy::Policy::with_do_not_record(
+        debrief::model::policy::DEFAULT,
+        debrief::model::policy::EXAMPLE_DO_NOT_RECORD,
+    );
+    let file = dir.path().join("policy.json");
+    std::fs::write(&file, policy).unwrap();
+    env.ok(&["policy", "set", file.to_str().unwrap()]);
+    refused(
+        &one_second(&[]),
+        "never records: a patient or family who declined",
+    );
     // Someone present whose standing consent was withdrawn blocks the start, by role.
     refused(
         &one_second(&[
@@ -408,9 +421,10 @@ fn recording_starts_only_with_everyone_present_consented_and_deferred_consent_ru
     let audit = env
         .json(&["audit", "show", "--limit", "500", "--json"])
         .to_string();
-    assert!(
-        !audit.contains("capture.start"),
-        "refused before anything was recorded"
+    assert_eq!(
+        audit.matches("capture.start").count(),
+        1,
+        "refused before anything was recorded (one start: the recording without a list)"
     );
     let out = one_second(&["--confirm-not-listed", "--present", "Nurse A", "--json"]);
     assert!(out.status.success(), "{out:?}");

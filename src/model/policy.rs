@@ -131,6 +131,28 @@ pub struct PurposeRule {
 /// The default policy file.
 pub const DEFAULT: &str = include_str!("../../assets/policy.default.json");
 
+/// Situations a unit might never record (the demo vault's list; each unit
+/// writes its own into its policy, which starts with none).
+pub const EXAMPLE_DO_NOT_RECORD: &[&str] = &[
+    "a patient or family who declined recording in advance",
+    "intimate examinations and procedures",
+    "bereavement conversations",
+];
+
+impl Policy {
+    /// This policy as JSON with `do_not_record` replaced (the demo, tests).
+    pub fn with_do_not_record(text: &str, list: &[&str]) -> String {
+        let quoted: Vec<String> = list
+            .iter()
+            .map(|s| serde_json::to_string(s).unwrap_or_default())
+            .collect();
+        text.replace(
+            "\"do_not_record\": []",
+            &format!("\"do_not_record\": [{}]", quoted.join(", ")),
+        )
+    }
+}
+
 impl Policy {
     /// Parses and checks a policy; the error names line, column, JSON
     /// pointer and what is wrong.
