@@ -80,6 +80,16 @@ pub struct GuiArgs {
     pub start_recording: bool,
 }
 
+/// `WIDTHxHEIGHT` (`x` or `X`), as every `--size` takes it.
+pub(crate) fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let err = || format!("'{s}' is not a size: write WIDTHxHEIGHT, e.g. 1280x720");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(err)?;
+    Ok((
+        w.trim().parse().map_err(|_| err())?,
+        h.trim().parse().map_err(|_| err())?,
+    ))
+}
+
 fn parse_range(s: &str) -> Result<(u64, u64), String> {
     let err = || format!("'{s}' is not a frame range: write FIRST-LAST, e.g. 120-300");
     let (a, b) = s.split_once('-').ok_or_else(err)?;

@@ -12,6 +12,18 @@
 //! timestamps are rebased so the clip starts at 0, with the source's frame
 //! durations kept.
 
+/// x264's speed presets, fastest first (clip export and recording).
+pub const X264_PRESETS: &[&str] = &[
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+];
 pub mod composite;
 pub mod encoder;
 
@@ -231,22 +243,11 @@ impl ClipSettings {
                 "the disguise pitch ratio must be between 0.5 and 2.0 and not near 1 (default 0.8)",
             );
         }
-        const PRESETS: &[&str] = &[
-            "ultrafast",
-            "superfast",
-            "veryfast",
-            "faster",
-            "fast",
-            "medium",
-            "slow",
-            "slower",
-            "veryslow",
-        ];
-        if !PRESETS.contains(&self.preset.as_str()) {
+        if !X264_PRESETS.contains(&self.preset.as_str()) {
             return Err(MediaError::InvalidArgument(format!(
                 "'{}' is not an x264 preset: use one of {}",
                 self.preset,
-                PRESETS.join(", ")
+                X264_PRESETS.join(", ")
             )));
         }
         Ok(())

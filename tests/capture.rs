@@ -10,10 +10,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::cli::{Env, refused, setup};
-use common::{Rng, TIMEOUT, code_of, generate};
+use common::{Rng, TIMEOUT, code_of, generate, silent_players};
+use debrief::media::MediaSource;
 use debrief::media::testsrc::TestSrcSpec;
-use debrief::media::{MediaSource, PlayerConfig};
-use debrief::views::players::{Players, ViewPlayer};
 use debrief::views::{Shown, SyncSource};
 
 /// A vault with one case whose participant granted every stage (one small
@@ -250,22 +249,7 @@ fn two_test_cameras_and_a_microphone_record_in_step_with_no_plaintext_anywhere()
     assert_no_plaintext(&[&vault_dir, &tmp], &windows, "after recording");
 
     // Frame codes of both cameras agree at every sampled reference frame.
-    let players = opened
-        .into_iter()
-        .map(|(view, source, info)| ViewPlayer {
-            view,
-            player: debrief::media::Player::open(
-                source,
-                info,
-                PlayerConfig {
-                    audio: false,
-                    ..Default::default()
-                },
-            )
-            .unwrap(),
-        })
-        .collect();
-    let mut players = Players::new(players).unwrap();
+    let mut players = silent_players(opened);
     let frames = players.reference().frames();
     let mut rng = Rng(17);
     let mut compared = 0;
@@ -761,16 +745,7 @@ fn privacy_blacks_out_picture_and_sound_and_a_pause_records_nothing() {
         loudness(1.7, 2.9)
     );
     assert!(loudness(3.2, 4.8) > 0.05, "the ticks after privacy");
-    let player = debrief::media::Player::open(
-        source,
-        info,
-        PlayerConfig {
-            audio: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let mut players = Players::new(vec![ViewPlayer { view, player }]).unwrap();
+    let mut players = silent_players(vec![(view, source, info)]);
     let mut at = |second: f64| {
         let shown = players.show_wait((second * 30.0) as u64, TIMEOUT).unwrap();
         mean_below_strip(shown[0].as_ref().unwrap())

@@ -12,11 +12,10 @@ use std::path::{Path, PathBuf};
 
 use common::cli::{Env, refused, setup};
 use common::vault::{Fixture, fixture, pass};
-use common::{Rng, TIMEOUT, code_of, generate};
+use common::{Rng, TIMEOUT, code_of, generate, silent_players};
 use debrief::media::testsrc::{SceneCamera, TestSrcSpec};
-use debrief::media::{MediaSource, PlayerConfig, frame_code};
+use debrief::media::{MediaSource, frame_code};
 use debrief::vault::{Vault, VaultError};
-use debrief::views::players::{Players, ViewPlayer};
 use debrief::views::{Mapping, Shown, SyncSource};
 
 const START_NS: i64 = 1_234_000_000;
@@ -394,22 +393,7 @@ fn every_view_shows_the_frame_its_mapping_gives_after_random_seeks_and_steps() {
     assert_eq!(opened.len(), 2);
     assert_eq!(opened[1].0.view_id, view_id);
     assert_eq!(opened[1].0.source, SyncSource::Audio);
-    let players = opened
-        .into_iter()
-        .map(|(view, source, info)| ViewPlayer {
-            view,
-            player: debrief::media::Player::open(
-                source,
-                info,
-                PlayerConfig {
-                    audio: false,
-                    ..Default::default()
-                },
-            )
-            .unwrap(),
-        })
-        .collect();
-    let mut players = Players::new(players).unwrap();
+    let mut players = silent_players(opened);
     let frames = players.reference().frames();
     let mut rng = Rng(16);
     let mut at = 500u64;

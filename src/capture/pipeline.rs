@@ -89,6 +89,15 @@ impl Switches {
         self.paused.store(true, Ordering::SeqCst);
     }
 
+    /// Moves a buffer back by the time pauses took out of the timeline;
+    /// returns its running time and its new time, when it has one.
+    fn retime(&self, buffer: &mut gst::BufferRef) -> Option<(i64, i64)> {
+        let running = buffer.pts()?.nseconds() as i64;
+        let shifted = (running - self.shift_ns.load(Ordering::SeqCst)).max(0);
+        buffer.set_pts(gst::ClockTime::from_nseconds(shifted as u64));
+        Some((running, shifted))
+    }
+
     /// Resumes at running time `now_ns`: the pause is cut out of the timeline.
     pub fn resume(&self, now_ns: i64) {
         if let Ok(mut began) = self.pause_began.lock()
@@ -303,14 +312,10 @@ fn add_camera(
         if switches.paused.load(Ordering::SeqCst) {
             return gst::PadProbeReturn::Drop;
         }
-        let shift = switches.shift_ns.load(Ordering::SeqCst);
         let buffer = buffer.make_mut();
-        let Some(pts) = buffer.pts() else {
+        let Some((running, shifted)) = switches.retime(buffer) else {
             return gst::PadProbeReturn::Ok;
         };
-        let running = pts.nseconds() as i64;
-        let shifted = (running - shift).max(0);
-        buffer.set_pts(gst::ClockTime::from_nseconds(shifted as u64));
         if let Some(first) = switches.first_ns.get(i)
             && let Ok(mut first) = first.lock()
         {
@@ -429,12 +434,8 @@ fn add_mic(
         if switches.paused.load(Ordering::SeqCst) {
             return gst::PadProbeReturn::Drop;
         }
-        let shift = switches.shift_ns.load(Ordering::SeqCst);
         let buffer = buffer.make_mut();
-        if let Some(pts) = buffer.pts() {
-            let shifted = (pts.nseconds() as i64 - shift).max(0);
-            buffer.set_pts(gst::ClockTime::from_nseconds(shifted as u64));
-        }
+        switches.retime(buffer);
         if switches.privacy.load(Ordering::SeqCst)
             && let Ok(mut map) = buffer.map_writable()
         {

@@ -14,8 +14,8 @@ pub struct RecordBenchArgs {
     #[arg(long, default_value_t = 2)]
     cameras: usize,
     /// Picture size, WxH.
-    #[arg(long, value_name = "WxH", default_value = "1280x720")]
-    size: String,
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = super::parse_size)]
+    size: (u32, u32),
     /// Frames per second.
     #[arg(long, default_value_t = 30)]
     fps: u32,
@@ -51,27 +51,17 @@ fn cpu_time() -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// The x264 presets the recorder may use (a `&'static str` for its settings).
+/// An x264 preset by name (a `&'static str` for the recorder's settings).
 fn preset(name: &str) -> Option<&'static str> {
-    [
-        "ultrafast",
-        "superfast",
-        "veryfast",
-        "faster",
-        "fast",
-        "medium",
-    ]
-    .into_iter()
-    .find(|p| *p == name)
+    crate::export::X264_PRESETS
+        .iter()
+        .copied()
+        .find(|p| *p == name)
 }
 
 pub(crate) fn record(args: &RecordBenchArgs) -> anyhow::Result<()> {
     use crate::vault::{NewCase, Vault};
-    let (width, height) = args
-        .size
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .ok_or_else(|| super::BadInput(format!("'{}' is not WxH", args.size)))?;
+    let (width, height) = args.size;
     let root = std::env::temp_dir().join(format!("debrief-bench-record-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let pass = age::secrecy::SecretString::from("benchmark passphrase".to_owned());
@@ -149,7 +139,7 @@ pub(crate) fn record(args: &RecordBenchArgs) -> anyhow::Result<()> {
     result?;
     let value = serde_json::json!({
         "cameras": args.cameras,
-        "size": args.size,
+        "size": format!("{width}x{height}"),
         "fps": args.fps,
         "cores": cores,
         "runs": runs,

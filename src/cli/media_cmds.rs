@@ -23,7 +23,7 @@ pub struct TestsrcArgs {
     #[arg(long, value_name = "N/D", default_value = "30/1", value_parser = parse_rate)]
     fps: FrameRate,
     /// Picture size as WIDTHxHEIGHT (even numbers).
-    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = super::parse_size)]
     size: (u32, u32),
     /// Video codec: h264, vp9, mjpeg (also h265, vp8, mpeg4).
     #[arg(long, value_name = "CODEC", default_value = "h264", value_parser = parse_codec)]
@@ -103,15 +103,6 @@ pub struct PlayArgs {
 
 fn parse_rate(s: &str) -> Result<FrameRate, String> {
     FrameRate::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let err = || format!("'{s}' is not a size: write WIDTHxHEIGHT, e.g. 1280x720");
-    let (w, h) = s.split_once(['x', 'X']).ok_or_else(err)?;
-    Ok((
-        w.trim().parse().map_err(|_| err())?,
-        h.trim().parse().map_err(|_| err())?,
-    ))
 }
 
 fn parse_codec(s: &str) -> Result<VideoCodec, String> {

@@ -20,6 +20,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::media_store::{self, Sealed, SegmentWriter, segment_path};
+use super::recordings::{NewRecordingRow, insert_recording};
 use super::{Vault, VaultError};
 use crate::media::{self, FrameTable, MediaInfo, MediaSource};
 use crate::model::Purpose;
@@ -320,17 +321,12 @@ impl Vault {
                 "a captured view reads through a reader".into(),
             ));
         };
-        let mut reader = open().map_err(VaultError::io("reading a captured segment"))?;
-        let mut head = vec![0u8; 1 << 20];
-        let mut filled = 0;
-        while filled < head.len() {
-            match reader.read(&mut head[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) => return Err(VaultError::io("reading a captured segment")(e)),
-            }
-        }
-        head.truncate(filled);
+        let reader = open().map_err(VaultError::io("reading a captured segment"))?;
+        let mut head = Vec::new();
+        reader
+            .take(1 << 20)
+            .read_to_end(&mut head)
+            .map_err(VaultError::io("reading a captured segment"))?;
         let mut at = 0usize;
         while let Some(header) = head.get(at..at + 8) {
             if &header[4..8] == b"moof" {
@@ -625,39 +621,25 @@ impl Vault {
                 let size: u64 = segments.iter().map(|s| s.2).sum();
                 let is_reference = view.id == captured.recording_id;
                 let view_of = (!is_reference).then_some(captured.recording_id.as_str());
-                tx.execute(
-                    "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
-                     duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
-                     orientation, source_sha256, frame_order, view_of, sync_source, sync_offset_ns, consent_deadline)
-                     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
-                    params![
-                        view.id,
-                        case_id,
-                        purpose,
-                        view.camera,
-                        combined,
-                        size as i64,
-                        info.frames() as i64,
-                        info.rate.num,
-                        info.rate.den,
-                        info.vfr,
-                        info.duration_ns,
-                        info.width,
-                        info.height,
-                        info.video_codec,
-                        info.audio_codec,
-                        info.container,
-                        info.table.to_bytes(),
-                        started_at,
-                        started_by,
-                        info.orientation.as_str(),
-                        format!("capture:{combined}"),
-                        info.frame_order.as_str(),
+                insert_recording(
+                    tx,
+                    &NewRecordingRow {
+                        id: &view.id,
+                        case_id: &case_id,
+                        purpose: &purpose,
+                        camera: view.camera.as_deref(),
+                        offset_ns: 0,
+                        sha256: &combined,
+                        size,
+                        info,
+                        imported_at: &started_at,
+                        imported_by: started_by,
+                        source_sha256: &format!("capture:{combined}"),
                         view_of,
-                        if is_reference { "reference" } else { "capture" },
-                        out.offset_ns,
-                        deadline,
-                    ],
+                        sync_source: if is_reference { "reference" } else { "capture" },
+                        sync_offset_ns: out.offset_ns,
+                        consent_deadline: deadline.as_deref(),
+                    },
                 )?;
                 if let Some(secret) = &view.identity {
                     tx.execute(

@@ -48,6 +48,21 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// Ends an age stream written through [`Hashing`] (its last chunk, then a
+/// flush) and returns the inner writer, the ciphertext's SHA-256 (hex) and its length.
+fn finish_hashed<W: Write>(
+    writer: age::stream::StreamWriter<Hashing<W>>,
+) -> io::Result<(W, String, u64)> {
+    let mut sink = writer.finish()?;
+    sink.flush()?;
+    let Hashing {
+        inner,
+        hasher,
+        written,
+    } = sink;
+    Ok((inner, hex::encode(hasher.finalize()), written))
+}
+
 /// What [`encrypt_file`] wrote.
 pub struct Encrypted {
     /// SHA-256 of the ciphertext (checked before playback).
@@ -105,17 +120,11 @@ pub fn encrypt_file(
     }
     // The writers borrow the file: finish them in a block so the borrow ends before the commit.
     let (digest, size) = {
-        let mut sink = writer.finish().map_err(write_err())?;
-        sink.flush().map_err(write_err())?;
-        let Hashing {
-            inner,
-            hasher,
-            written,
-        } = sink;
+        let (inner, digest, written) = finish_hashed(writer).map_err(write_err())?;
         inner
             .into_inner()
             .map_err(|e| write_err()(e.into_error()))?;
-        (hex::encode(hasher.finalize()), written)
+        (digest, written)
     };
     out.commit().map_err(write_err())?;
     Ok(Encrypted {
@@ -267,14 +276,14 @@ impl SegmentWriter {
             plain,
             ..
         } = self;
-        let sink = writer.finish()?;
+        let (_, sha256, size) = finish_hashed(writer)?;
         sync.sync_all()?;
         if let Some(dir) = path.parent() {
             crate::files::sync_dir(dir);
         }
         Ok(Sealed {
-            sha256: hex::encode(sink.hasher.finalize()),
-            size: sink.written,
+            sha256,
+            size,
             plain,
         })
     }
@@ -325,17 +334,11 @@ pub fn rewrite_prefix(
                 path.display()
             )));
         }
-        let mut sink = writer.finish().map_err(err("writing"))?;
-        sink.flush().map_err(err("writing"))?;
-        let Hashing {
-            inner,
-            hasher,
-            written,
-        } = sink;
+        let (inner, digest, written) = finish_hashed(writer).map_err(err("writing"))?;
         inner
             .into_inner()
             .map_err(|e| err("writing")(e.into_error()))?;
-        (hex::encode(hasher.finalize()), written)
+        (digest, written)
     };
     out.commit().map_err(err("writing"))?;
     Ok(Sealed {

@@ -72,6 +72,69 @@ fn recording_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Recording, Str
     ))
 }
 
+/// One row of `recordings`: an imported file or a sealed capture's view.
+pub(super) struct NewRecordingRow<'a> {
+    pub id: &'a str,
+    pub case_id: &'a str,
+    pub purpose: &'a str,
+    pub camera: Option<&'a str>,
+    pub offset_ns: i64,
+    pub sha256: &'a str,
+    pub size: u64,
+    pub info: &'a MediaInfo,
+    pub imported_at: &'a str,
+    pub imported_by: Option<i64>,
+    pub source_sha256: &'a str,
+    pub view_of: Option<&'a str>,
+    pub sync_source: &'a str,
+    pub sync_offset_ns: i64,
+    pub consent_deadline: Option<&'a str>,
+}
+
+/// Inserts a recording's row with its probe results (inside the caller's audited write).
+pub(super) fn insert_recording(
+    tx: &rusqlite::Connection,
+    row: &NewRecordingRow<'_>,
+) -> rusqlite::Result<()> {
+    let info = row.info;
+    tx.execute(
+        "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
+         duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
+         orientation, source_sha256, frame_order, view_of, sync_source, sync_offset_ns, consent_deadline)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+        params![
+            row.id,
+            row.case_id,
+            row.purpose,
+            row.camera,
+            row.offset_ns,
+            row.sha256,
+            row.size as i64,
+            info.frames() as i64,
+            info.rate.num,
+            info.rate.den,
+            info.vfr,
+            info.duration_ns,
+            info.width,
+            info.height,
+            info.video_codec,
+            info.audio_codec,
+            info.container,
+            info.table.to_bytes(),
+            row.imported_at,
+            row.imported_by,
+            info.orientation.as_str(),
+            row.source_sha256,
+            info.frame_order.as_str(),
+            row.view_of,
+            row.sync_source,
+            row.sync_offset_ns,
+            row.consent_deadline,
+        ],
+    )?;
+    Ok(())
+}
+
 impl Vault {
     /// Imports `file` into a case (instructors): probes it, encrypts it into
     /// `media/<id>.age` to a new key of its own, and records its frame table.
@@ -161,40 +224,34 @@ impl Vault {
             detail.push_str(&format!(" view_of={parent}"));
         }
         let result = self.write("recording.import", Some(&id), Some(&detail), |tx| {
-            tx.execute(
-                "INSERT INTO recordings (id, case_id, purpose, camera, offset_ns, sha256, size, frames, fps_num, fps_den, vfr,
-                 duration_ns, width, height, video_codec, audio_codec, container, frame_table, imported_at, imported_by,
-                 orientation, source_sha256, frame_order, view_of, sync_source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
-                params![
-                    id,
+            insert_recording(
+                tx,
+                &NewRecordingRow {
+                    id: &id,
                     case_id,
-                    options.purpose.as_str(),
-                    options.camera,
-                    options.offset_ns,
-                    sha256,
-                    size as i64,
-                    info.frames() as i64,
-                    info.rate.num,
-                    info.rate.den,
-                    info.vfr,
-                    info.duration_ns,
-                    info.width,
-                    info.height,
-                    info.video_codec,
-                    info.audio_codec,
-                    info.container,
-                    info.table.to_bytes(),
-                    now,
-                    (user_id > 0).then_some(user_id),
-                    info.orientation.as_str(),
-                    source_sha256,
-                    info.frame_order.as_str(),
+                    purpose: options.purpose.as_str(),
+                    camera: options.camera.as_deref(),
+                    offset_ns: options.offset_ns,
+                    sha256: &sha256,
+                    size,
+                    info: &info,
+                    imported_at: &now,
+                    imported_by: (user_id > 0).then_some(user_id),
+                    source_sha256: &source_sha256,
                     view_of,
-                    if view_of.is_some() { "unsynced" } else { "reference" },
-                ],
+                    sync_source: if view_of.is_some() {
+                        "unsynced"
+                    } else {
+                        "reference"
+                    },
+                    sync_offset_ns: 0,
+                    consent_deadline: None,
+                },
             )?;
-            tx.execute("INSERT INTO recording_keys (recording_id, identity) VALUES (?1, ?2)", params![id, secret.as_str()])?;
+            tx.execute(
+                "INSERT INTO recording_keys (recording_id, identity) VALUES (?1, ?2)",
+                params![id, secret.as_str()],
+            )?;
             Ok(())
         });
         if let Err(err) = result {

@@ -44,6 +44,28 @@ pub fn open_player(path: &Path) -> (Player, Arc<MediaInfo>) {
     )
 }
 
+/// Silent players of a recording's opened views (`Vault::open_views`), moved together.
+pub fn silent_players(
+    opened: Vec<(debrief::views::View, MediaSource, Arc<MediaInfo>)>,
+) -> debrief::views::players::Players {
+    let players = opened
+        .into_iter()
+        .map(|(view, source, info)| debrief::views::players::ViewPlayer {
+            view,
+            player: Player::open(
+                source,
+                info,
+                PlayerConfig {
+                    audio: false,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        })
+        .collect();
+    debrief::views::players::Players::new(players).unwrap()
+}
+
 /// Deterministic pseudo-random numbers for test positions.
 pub struct Rng(pub u64);
 

@@ -45,8 +45,8 @@ pub struct RecordArgs {
     #[arg(long)]
     confirm_not_listed: bool,
     /// Picture size, WxH.
-    #[arg(long, value_name = "WxH", default_value = "1280x720")]
-    size: String,
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = crate::cli::parse_size)]
+    size: (u32, u32),
     /// Frames per second.
     #[arg(long, default_value_t = 30)]
     fps: u32,
@@ -58,17 +58,15 @@ pub struct RecordArgs {
     json: bool,
 }
 
-fn size(text: &str) -> Result<(u32, u32), BadInput> {
-    text.split_once('x')
-        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
-        .filter(|&(w, h): &(u32, u32)| {
-            (64..=3840).contains(&w) && (64..=2160).contains(&h) && w % 2 == 0 && h % 2 == 0
-        })
-        .ok_or_else(|| {
-            BadInput(format!(
-                "'{text}' is not a picture size: use WxH, e.g. 1280x720 (even numbers)"
-            ))
-        })
+/// A picture size the encoder takes: even, 64×64 to 3840×2160.
+fn check_size((w, h): (u32, u32)) -> Result<(u32, u32), BadInput> {
+    if (64..=3840).contains(&w) && (64..=2160).contains(&h) && w % 2 == 0 && h % 2 == 0 {
+        Ok((w, h))
+    } else {
+        Err(BadInput(format!(
+            "{w}x{h} is not a picture size to record: even numbers from 64x64 to 3840x2160"
+        )))
+    }
 }
 
 pub fn record(args: &RecordArgs, v: &VaultArgs) -> anyhow::Result<()> {
@@ -82,7 +80,7 @@ pub fn record(args: &RecordArgs, v: &VaultArgs) -> anyhow::Result<()> {
     if !(1..=60).contains(&args.fps) {
         return Err(BadInput(format!("{} frames per second: use 1 to 60", args.fps)).into());
     }
-    let (width, height) = size(&args.size)?;
+    let (width, height) = check_size(args.size)?;
     if let Some(s) = args.duration
         && !(s.is_finite() && s > 0.0 && s <= 24.0 * 3600.0)
     {
