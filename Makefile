@@ -67,6 +67,7 @@ screenshots: deps
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --screenshot docs/review.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --export-range 300-360 --screenshot-after-frames 20 --screenshot docs/export.png
 	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --go-to 1299 --screenshot-after-frames 150 --screenshot docs/views.png
+	DEBRIEF_AUDIO_SINK=fakeaudiosink $(XVFB) target/release/debrief demo --vault $(DEMO_DIR)/vault --go-to 3300 --screenshot-after-frames 150 --screenshot docs/device-data.png
 	@rm -f $(DEMO_DIR)/clip-a.mp4 $(DEMO_DIR)/clip-b.mp4 $(DEMO_DIR)/clip-views.mp4 $(DEMO_DIR)/plenary.dbpkg
 	export DEBRIEF_VAULT=$(DEMO_DIR)/vault DEBRIEF_USER=demo DEBRIEF_PASSPHRASE=demo; D=target/release/debrief; \
 	  id() { grep -o '"'$$1'":"[^"]*"' | head -1 | cut -d'"' -f4; }; \

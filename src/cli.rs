@@ -16,6 +16,7 @@ macro_rules! outln {
 mod analysis_cmds;
 mod bench;
 mod bench_app;
+mod bench_data;
 mod bench_export;
 mod bench_mpv;
 mod bench_record;
@@ -165,6 +166,8 @@ enum Command {
     Sync(vault_cmds::SyncArgs),
     /// A case's recordings.
     Recording(vault_cmds::Group<vault_cmds::RecordingCommand>),
+    /// Device data beside a recording (monitor CSV/TSV, EDF+): import, list, align.
+    Data(vault_cmds::Group<vault_cmds::DataCommand>),
     /// Annotations on a recording.
     Annotate(vault_cmds::Group<vault_cmds::AnnotateCommand>),
     /// Export a recording's annotations for other tools (JSON, CSV, ELAN, subtitles).
@@ -491,6 +494,7 @@ pub fn main() -> ExitCode {
         Some(Command::Record(args)) => vault_cmds::record(&args, &cli.vault.acting(&args.who)),
         Some(Command::Sync(args)) => vault_cmds::sync(&args, &cli.vault.acting(&args.who)),
         Some(Command::Recording(g)) => vault_cmds::recording(&g.cmd, &cli.vault.acting(&g.who)),
+        Some(Command::Data(g)) => vault_cmds::data(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotate(g)) => vault_cmds::annotate(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Annotations(g)) => vault_cmds::annotations(&g.cmd, &cli.vault.acting(&g.who)),
         Some(Command::Metrics(args)) => analysis_cmds::metrics(&args, &cli.vault.acting(&args.who)),

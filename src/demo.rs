@@ -138,6 +138,25 @@ pub fn ensure(dir: &Path, progress: &mut dyn FnMut(&str, u64, u64)) -> Result<De
             &imported.recording_id,
             demo_annotations(&imported.recording_id),
         )?;
+        // What the monitors measured beside the video, as the review screen's lanes.
+        progress("adding the monitors' data", 0, 1);
+        let monitor = demo_device_data();
+        let set = crate::device_data::parse(
+            monitor.as_bytes(),
+            crate::device_data::Format::Csv,
+            &Default::default(),
+        )
+        .map_err(|problem| VaultError::Data {
+            file: "the demo's monitor data".into(),
+            problem,
+        })?;
+        vault.store_data(
+            &imported.recording_id,
+            "monitor-demo.csv",
+            crate::device_data::Format::Csv,
+            monitor.as_bytes(),
+            set,
+        )?;
         let team = vault.add_view(&imported.recording_id, &team_media, "team", &mut |_, _| {
             true
         })?;
@@ -256,4 +275,69 @@ fn demo_annotations(recording: &str) -> Vec<NewAnnotation> {
             private_note: None,
         })
         .collect()
+}
+
+/// Two minutes of simulated monitor and respiratory-function-monitor data
+/// that follow the demo's events (birth at 3 s, PPV from 34 s, the pulse
+/// oximeter on at 40 s, compressions and epinephrine at 102–112 s): heart
+/// rate, SpO2, FiO2, PIP, PEEP and Vt once a second, airway pressure 50
+/// times a second. Simulated; no patient.
+fn demo_device_data() -> String {
+    let ppv = |t: f64| (34.0..95.0).contains(&t) || (101.0..119.0).contains(&t);
+    let mut text = String::from(
+        "Time (s),HR (/min),SpO2 (%),FiO2 (%),PIP (cmH2O),PEEP (cmH2O),Vt (ml/kg),Paw (cmH2O)\n",
+    );
+    for k in 0..(120 * 50) {
+        let t = f64::from(k) / 50.0;
+        let whole = k % 50 == 0;
+        let trend = |on: bool, v: f64| {
+            if whole && on {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        };
+        let hr = if t < 64.0 {
+            60.0 + (t - 40.0) * 0.2
+        } else if t < 112.0 {
+            50.0 + (t - 64.0) * 0.1
+        } else {
+            55.0 + (t - 112.0) * 12.0
+        };
+        let spo2 = if t < 100.0 {
+            45.0 + (t - 40.0) * 0.25
+        } else {
+            60.0 + (t - 100.0) * 1.2
+        };
+        let fio2 = if t < 70.0 { 21.0 } else { 100.0 };
+        // Mask leak for the first ten seconds of PPV, then good chest rise.
+        let vt = if t < 44.0 { 2.0 } else { 5.0 + (t * 0.7).sin() };
+        // One inflation every 1.5 s: half a second at PIP, then PEEP.
+        let paw = if ppv(t) {
+            let phase = (t - 34.0).rem_euclid(1.5);
+            if phase < 0.1 {
+                5.0 + 250.0 * phase
+            } else if phase < 0.5 {
+                30.0
+            } else {
+                5.0
+            }
+        } else {
+            0.0
+        };
+        text.push_str(&format!(
+            "{t:.2},{},{},{},{},{},{},{paw:.1}\n",
+            trend(t >= 40.0, hr),
+            trend(t >= 40.0, spo2.min(99.0)),
+            trend(true, fio2),
+            trend(ppv(t), 30.0),
+            trend(ppv(t), 5.0),
+            if whole && ppv(t) {
+                format!("{vt:.1}")
+            } else {
+                String::new()
+            },
+        ));
+    }
+    text
 }

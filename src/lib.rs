@@ -11,6 +11,7 @@ pub mod capture;
 pub mod cli;
 pub mod deid;
 pub mod demo;
+pub mod device_data;
 pub mod export;
 pub mod files;
 pub mod media;

@@ -5,7 +5,8 @@
 //!   vault.db, -wal, -shm     SQLCipher, WAL, synchronous=FULL, raw 256-bit key, 0600
 //!   keyring/user-<h>.age     a user's X25519 identity, sealed with their passphrase (scrypt 2^18)
 //!   keyring/vault.key.age    the database key, sealed to every member (+ recovery)
-//!   media/<uuid>.age         a recording, encrypted to its own identity (kept only in vault.db)
+//!   media/<uuid>.age         a recording, encrypted to its own identity (kept only in vault.db);
+//!                            also a data source's samples (device data), to its own identity
 //!   audit.head               the audit chain's last sequence number and hash, MACed
 //! ```
 //!
@@ -22,6 +23,7 @@ mod capture_store;
 mod cases;
 mod clips;
 mod consent_store;
+mod data_store;
 pub mod db;
 mod error;
 pub mod fsutil;
@@ -50,6 +52,7 @@ pub use cases::NewCase;
 pub use clips::Clip;
 pub(crate) use clips::NewClip;
 pub use consent_store::{ConsentReport, NewConsent};
+pub use data_store::{DataSource, StoredSignal, clock_guess};
 pub use error::VaultError;
 pub use recordings::{ImportOptions, Imported};
 pub use staff::{BeforeRecording, StaffMember};

@@ -1561,3 +1561,99 @@ fn recording_from_the_app_shows_the_banner_everywhere_and_pause_privacy_stop_are
 fn recording(a: &DebriefApp) -> Option<&debrief::app::record::LiveRecording> {
     a.session.as_ref().and_then(|s| s.recording.as_ref())
 }
+
+fn review(a: &DebriefApp) -> Option<&debrief::app::review::ReviewState> {
+    a.session.as_ref()?.review.as_ref()
+}
+
+#[test]
+fn device_data_is_added_drawn_aligned_and_undone_in_the_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let Fixture {
+        vault,
+        recording_id: rec,
+        ..
+    } = fixture(dir.path(), &video(), true);
+    let vdir = vault.dir().to_path_buf();
+    drop(vault);
+    let csv = dir.path().join("monitor.csv");
+    std::fs::write(
+        &csv,
+        "time,HR (/min),SpO2 (%)\n0,80,70\n1,85,72\n1.5,130,75\n2,131,77\n2.9,132,80\n",
+    )
+    .unwrap();
+    let mut h = open_review(&vdir, &rec);
+    h.get_by_label("Device data").click();
+    run_until(&mut h, "the Device data window", |a| {
+        review(a).is_some_and(|r| r.data.window_open)
+    });
+    // A new window shows its content from its second frame.
+    h.step();
+    h.step();
+    h.get_by_label("Device file").focus();
+    h.get_by_label("Device file")
+        .type_text(csv.to_str().unwrap());
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Add device data…")
+        .click();
+    run_until(&mut h, "two lanes drawn", |a| {
+        review(a).is_some_and(|r| r.data.sources.len() == 1 && r.data.drawn.len() == 2)
+    });
+    let message = review(h.state()).and_then(|r| r.message.clone()).unwrap();
+    assert!(message.contains("Added 2 signals"), "{message}");
+    // A click in a lane seeks there, like the ruler.
+    let (x, y) = {
+        let r = review(h.state()).unwrap();
+        let strip = r.data.drawn[0].1;
+        (r.timeline.x_of(60.5).unwrap(), strip.center().y)
+    };
+    h.hover_at(Pos2::new(x, y));
+    h.step();
+    h.drag_at(Pos2::new(x, y));
+    h.step();
+    h.drop_at(Pos2::new(x, y));
+    run_until(&mut h, "frame 60 shown", |a| shown(a) == Some(60));
+    // Values over the video at 2.0 s.
+    h.key_press_modifiers(Modifiers::ALT, Key::D);
+    h.step();
+    let r = review(h.state()).unwrap();
+    assert!(r.data.overlay);
+    let values = r.data.values_at(2_000_000_000, None);
+    assert_eq!(
+        (
+            values[0].label.as_str(),
+            values[0].value.as_str(),
+            values[0].unit.as_str()
+        ),
+        ("HR", "131", "/min")
+    );
+    assert!(!values[0].outside, "131/min is above 100");
+    // Pair the frame on screen with data time 0.5 s: the data moves 1.5 s earlier.
+    h.get_by_label("Pair the frame on screen with data time (s)")
+        .focus();
+    h.get_by_label("Pair the frame on screen with data time (s)")
+        .type_text("0.5");
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Add pair")
+        .click();
+    run_until(&mut h, "the pair", |a| {
+        review(a).is_some_and(|r| r.data.pairs.len() == 1)
+    });
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Align from 1 pair")
+        .click();
+    run_until(&mut h, "aligned", |a| {
+        review(a).is_some_and(|r| r.data.sources[0].source.sync_source == "pairs")
+    });
+    let stored = |a: &DebriefApp| {
+        let s = a.session.as_ref().unwrap();
+        s.vault.data_sources(&rec).unwrap()[0].mapping
+    };
+    assert_eq!(stored(h.state()).offset_ns, -1_500_000_000);
+    // Ctrl+Z puts the first guess back, in the vault too.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    run_until(&mut h, "undone", |a| {
+        review(a).is_some_and(|r| r.data.sources[0].source.sync_source == "start")
+    });
+    assert_eq!(stored(h.state()).offset_ns, 0);
+}

@@ -10,6 +10,7 @@
 mod annotation_list;
 mod code_panel;
 mod consent_panel;
+pub mod data_lanes;
 mod export_panel;
 mod transport;
 pub mod views;
@@ -98,6 +99,10 @@ pub enum ReviewCmd {
     FitMarks(usize),
     /// Forget the sync marks.
     ClearMarks,
+    /// Device data: add a file, align, arrange lanes.
+    Data(data_lanes::DataCmd),
+    /// Open or close the Device data window.
+    DataWindow(bool),
     /// Back to the library.
     Back,
 }
@@ -109,6 +114,8 @@ enum Edit {
     Annotation,
     /// A camera view's sync.
     Sync,
+    /// A device data source's alignment.
+    Data,
 }
 
 /// What the review screen tells the app after applying commands.
@@ -140,6 +147,8 @@ pub struct ReviewState {
     pub host: PlayerHost,
     /// The recording's other camera views, following the reference.
     pub views: views::ViewsState,
+    /// The recording's device data: lanes, values over the video, alignment.
+    pub data: data_lanes::DataState,
     /// This session's edits, newest last: what Ctrl+Z undoes next.
     edits: Vec<Edit>,
     /// Go-to field and volume.
@@ -208,6 +217,8 @@ impl ReviewState {
             crate::views::players::cache_bytes(views),
         )?;
         let (views, notice) = views::ViewsState::open(vault, recording_id, &wake);
+        let (data, data_notice) = data_lanes::DataState::open(vault, recording_id);
+        let notice = notice.or(data_notice);
         let lanes = codebook
             .categories
             .iter()
@@ -226,6 +237,7 @@ impl ReviewState {
             codebook,
             host,
             views,
+            data,
             edits: Vec::new(),
             transport: Transport::default(),
             reference_muted: false,
@@ -373,6 +385,15 @@ impl ReviewState {
                     }
                     annotations_menu(ui, &mut cmds);
                     if ui
+                        .selectable_label(self.data.window_open, "Device data")
+                        .on_hover_text(
+                            "Monitor and ventilator data beside the video: add a file, show lanes, align",
+                        )
+                        .clicked()
+                    {
+                        cmds.push(ReviewCmd::DataWindow(!self.data.window_open));
+                    }
+                    if ui
                         .selectable_label(self.consent_open, "Consent")
                         .on_hover_text("Participants and their consent")
                         .clicked()
@@ -385,7 +406,7 @@ impl ReviewState {
         });
         egui::Panel::bottom("review-bottom")
             .resizable(true)
-            .default_size(360.0)
+            .default_size(360.0 + self.data.height().min(170.0))
             .show(ui, |ui| {
                 transport::transport_ui(ui, self, &mut cmds);
                 ui.add_space(4.0);
@@ -423,24 +444,13 @@ impl ReviewState {
                 });
         }
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            // The export panel works on the reference's picture alone.
-            if self.views.angles.is_empty() || self.export.open {
-                let response = self.host.view.ui(ui);
-                if self.export.open && self.host.view.has_frame() {
-                    let picture = self.host.view.picture_rect(response.rect);
-                    export_panel::overlay(ui, picture, self);
-                } else if response.clicked() {
-                    cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
-                }
-                return;
-            }
-            views::bar_ui(ui, &self.views, &mut cmds);
-            match views::pictures_ui(ui, &self.host, &self.views) {
-                Some(views::PictureClick::TogglePlay) => {
-                    cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
-                }
-                Some(views::PictureClick::Choose(n)) => cmds.push(ReviewCmd::ChooseView(n)),
-                None => {}
+            let area = ui.available_rect_before_wrap();
+            self.pictures_ui(ui, &mut cmds);
+            // The monitors' values over the picture(s), drawn after them.
+            if self.data.overlay && !self.export.open {
+                let shown = self.host.view.shown.map_or(0, |(_, pts)| pts);
+                let values = self.data.values_at(shown, self.birth_ns());
+                data_lanes::overlay_ui(ui.painter(), area, &values);
             }
         });
         if let Some((result, stored)) = self.views.poll(vault) {
@@ -451,6 +461,15 @@ impl ReviewState {
         }
         if self.views.busy() {
             ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
+        if self.data.window_open {
+            data_lanes::window_ui(
+                ui.ctx(),
+                &mut self.data,
+                &self.host.info.table,
+                self.host.shown_frame(),
+                &mut cmds,
+            );
         }
         if self.views.sync_open && !self.views.angles.is_empty() {
             views::sync_window_ui(ui.ctx(), &self.views, &mut cmds);
@@ -488,6 +507,38 @@ impl ReviewState {
         self.apply(vault, cmds)
     }
 
+    /// Recording time of the first `birth` code, if coded (minutes of life count from it).
+    fn birth_ns(&self) -> Option<i64> {
+        self.annotations
+            .iter()
+            .filter(|a| a.code == "birth")
+            .map(|a| a.start_pts_ns)
+            .min()
+    }
+
+    /// The reference's picture, or every camera view's in their layout.
+    fn pictures_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<ReviewCmd>) {
+        // The export panel works on the reference's picture alone.
+        if self.views.angles.is_empty() || self.export.open {
+            let response = self.host.view.ui(ui);
+            if self.export.open && self.host.view.has_frame() {
+                let picture = self.host.view.picture_rect(response.rect);
+                export_panel::overlay(ui, picture, self);
+            } else if response.clicked() {
+                cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
+            }
+            return;
+        }
+        views::bar_ui(ui, &self.views, cmds);
+        match views::pictures_ui(ui, &self.host, &self.views) {
+            Some(views::PictureClick::TogglePlay) => {
+                cmds.push(ReviewCmd::Player(PlayerCommand::TogglePlay));
+            }
+            Some(views::PictureClick::Choose(n)) => cmds.push(ReviewCmd::ChooseView(n)),
+            None => {}
+        }
+    }
+
     fn timeline_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<ReviewCmd>) {
         let events = &self.events;
         let input = timeline::TimelineInput {
@@ -508,6 +559,18 @@ impl ReviewState {
         let mut actions = Vec::new();
         timeline::timeline_ui(ui, &mut self.timeline, &input, &mut actions);
         views::coverage_ui(ui, &self.timeline, &self.views, self.host.info.frames());
+        let input = data_lanes::LanesInput {
+            table: &self.host.info.table,
+            playhead: self.shown_frame(),
+            birth_ns: self.birth_ns(),
+        };
+        // Many lanes scroll, so the picture keeps its room.
+        egui::ScrollArea::vertical()
+            .id_salt("data-lanes")
+            .max_height(170.0)
+            .show(ui, |ui| {
+                data_lanes::lanes_ui(ui, &mut self.data, &self.timeline, &input, cmds);
+            });
         for action in actions {
             cmds.push(match action {
                 TimelineAction::Seek(f) => ReviewCmd::Player(PlayerCommand::Seek(f)),
@@ -590,6 +653,7 @@ impl ReviewState {
                 Action::NudgeView10msForward => ReviewCmd::Nudge(10_000_000),
                 Action::ChooseView(n) => ReviewCmd::ChooseView(usize::from(n)),
                 Action::NextLayout => ReviewCmd::SetLayout(self.views.layout.next()),
+                Action::DataOverlay => ReviewCmd::Data(data_lanes::DataCmd::ToggleOverlay),
             });
         }
         // Codebook hotkeys.
@@ -695,6 +759,9 @@ impl ReviewState {
                             .views
                             .undo(vault)
                             .map(|()| self.message = Some("Undid the sync change.".into())),
+                        Some(Edit::Data) => self.data.undo(vault).map(|()| {
+                            self.message = Some("Undid the device data alignment.".into());
+                        }),
                         _ => match vault.undo(&self.recording.id) {
                             Ok(Some(_)) => Ok(()),
                             Ok(None) => Err("nothing to undo".into()),
@@ -857,6 +924,22 @@ impl ReviewState {
                 }
                 ReviewCmd::ClearMarks => {
                     self.views.marks = None;
+                    Ok(())
+                }
+                ReviewCmd::Data(c) => {
+                    let mut notice = None;
+                    let result = self.data.apply(vault, &self.recording.id, c, &mut notice);
+                    if let Some(n) = notice {
+                        self.message = Some(n);
+                    }
+                    result.map(|changed| {
+                        if changed {
+                            self.edits.push(Edit::Data);
+                        }
+                    })
+                }
+                ReviewCmd::DataWindow(open) => {
+                    self.data.window_open = open;
                     Ok(())
                 }
             };

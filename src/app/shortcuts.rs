@@ -62,6 +62,8 @@ pub enum Action {
     ChooseView(u8),
     /// The next arrangement of the camera views.
     NextLayout,
+    /// Device data values over the video on or off.
+    DataOverlay,
 }
 
 /// One row of a key table: the action, its keys, and what the sheet says it does.
@@ -120,6 +122,11 @@ pub const BINDINGS: &[Binding<Action>] = &[
         Action::NextLayout,
         KeyboardShortcut::new(Modifiers::ALT, Key::V),
         "Next arrangement of the camera views",
+    ),
+    (
+        Action::DataOverlay,
+        KeyboardShortcut::new(Modifiers::ALT, Key::D),
+        "Device data values over the video on / off",
     ),
     (
         Action::PlayPause,

@@ -32,6 +32,8 @@ pub enum BenchCommand {
     Views(super::bench_views::ViewsArgs),
     /// Recording test cameras and a microphone into a vault: CPU, dropped frames, Stop to sealed.
     Record(super::bench_record::RecordBenchArgs),
+    /// A day of device data on one recording: import time, vault size, lane frame time.
+    Data(super::bench_data::DataBenchArgs),
 }
 
 /// `debrief bench vault`.
@@ -108,6 +110,7 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Export(args) => super::bench_export::export(args),
         BenchCommand::Views(args) => super::bench_views::views(args),
         BenchCommand::Record(args) => super::bench_record::record(args),
+        BenchCommand::Data(args) => super::bench_data::data(args),
     }
 }
 

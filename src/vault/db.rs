@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_capture.sql"),
     include_str!("migrations/0010_staff_consent.sql"),
     include_str!("migrations/0011_segment_tables.sql"),
+    include_str!("migrations/0012_device_data.sql"),
 ];
 
 /// The schema version this build writes.

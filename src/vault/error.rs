@@ -100,6 +100,16 @@ pub enum VaultError {
     /// The media engine failed.
     #[error(transparent)]
     Media(#[from] MediaError),
+    /// A device data file was refused; nothing was imported.
+    #[error(
+        "the device data was not imported: {problem}; fix the file and import it again: {file}"
+    )]
+    Data {
+        /// The file as the user named it.
+        file: String,
+        /// Where and what.
+        problem: crate::device_data::DataError,
+    },
     /// Reading or writing a file failed.
     #[error("{what} failed ({cause})")]
     Io {

@@ -134,6 +134,50 @@ pub fn encrypt_file(
     })
 }
 
+/// Encrypts `bytes` (made in memory: device data) to `recipient` into
+/// `dest`, through a `.partial` file renamed when complete. Returns the
+/// ciphertext's SHA-256 (hex) and size.
+pub fn encrypt_bytes(
+    bytes: &[u8],
+    dest: &Path,
+    recipient: &age::x25519::Recipient,
+) -> Result<(String, u64), VaultError> {
+    let write_err = || VaultError::io(format!("writing {}", dest.display()));
+    let mut out = crate::files::AtomicFile::create(dest, true).map_err(write_err())?;
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+            .map_err(|e| VaultError::Crypto(e.to_string()))?;
+    let (digest, size) = {
+        let mut writer = encryptor
+            .wrap_output(Hashing {
+                inner: BufWriter::with_capacity(COPY_CHUNK, out.file()),
+                hasher: Sha256::new(),
+                written: 0,
+            })
+            .map_err(write_err())?;
+        writer.write_all(bytes).map_err(write_err())?;
+        let (inner, digest, written) = finish_hashed(writer).map_err(write_err())?;
+        inner
+            .into_inner()
+            .map_err(|e| write_err()(e.into_error()))?;
+        (digest, written)
+    };
+    out.commit().map_err(write_err())?;
+    Ok((digest, size))
+}
+
+/// Decrypts a whole file into memory (device data; never media, which streams).
+pub fn decrypt_all(
+    path: &Path,
+    identity: &age::x25519::Identity,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
+    let mut plain = zeroize::Zeroizing::new(Vec::new());
+    open_decrypting(path, identity)
+        .and_then(|mut r| r.read_to_end(&mut plain))
+        .map_err(VaultError::io(format!("decrypting {}", path.display())))?;
+    Ok(plain)
+}
+
 /// SHA-256 (hex) of a file.
 pub fn hash_file(
     path: &Path,

@@ -553,10 +553,10 @@ impl Vault {
         self.shred(id, reason)
     }
 
-    /// Deletes the keys of the recording and of every camera view of it (the
-    /// media can no longer be decrypted, whatever copies exist) in one
-    /// transaction, checkpoints the WAL so the keys leave it too, and removes
-    /// the files.
+    /// Deletes the keys of the recording, of every camera view of it and of
+    /// its device data (nothing can be decrypted any more, whatever copies
+    /// exist) in one transaction, checkpoints the WAL so the keys leave it
+    /// too, and removes the files.
     pub(crate) fn shred(&mut self, id: &str, reason: &str) -> Result<(), VaultError> {
         let now = self.now_string();
         let mut stmt = self
@@ -566,7 +566,9 @@ impl Vault {
             .query_map([id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         drop(stmt);
+        let data = self.data_source_ids(id)?;
         self.write("recording.shred", Some(id), Some(reason), |tx| {
+            super::data_store::shred_sources(tx, &data, &now)?;
             for one in &all {
                 tx.execute("DELETE FROM recording_keys WHERE recording_id = ?1", [one])?;
                 tx.execute(
@@ -577,7 +579,7 @@ impl Vault {
             Ok(())
         })?;
         self.checkpoint()?;
-        for one in &all {
+        for one in all.iter().chain(&data) {
             self.remove_media_files(one);
         }
         tracing::info!(
