@@ -18,6 +18,7 @@ pub mod csv;
 pub mod edf;
 pub mod encoding;
 pub mod lanes;
+pub mod metrics;
 pub mod targets;
 
 use serde::Serialize;

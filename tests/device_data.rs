@@ -217,6 +217,52 @@ fn the_cli_imports_lists_and_aligns_device_data_as_its_contract_says() {
     assert!((two["ppm"].as_f64().unwrap() - 200.0).abs() < 1e-6, "{two}");
     let undone = env.json(&["data", "align", "--source", &source, "--undo", "--json"]);
     assert_eq!(undone["offset_ms"], -2500.0);
+    // The bundled codebook's data metrics, with birth coded at 3 s (frame 90).
+    env.ok(&["data", "align", "--source", &source, "--offset-ms", "0"]);
+    env.json(&[
+        "annotate",
+        "add",
+        "--recording",
+        &rec,
+        "--code",
+        "birth",
+        "--frame",
+        "90",
+        "--json",
+    ]);
+    let metrics = env.json(&["metrics", "--recording", &rec, "--json"]);
+    let by_kind = |kind: &str| {
+        metrics["data_metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kind"] == kind)
+            .unwrap_or_else(|| panic!("{kind} in {metrics}"))
+            .clone()
+    };
+    // HR steps to 130 at 10.000 s: 7 s after birth, within the 120 s target.
+    let hr = by_kind("time_to");
+    assert_eq!(
+        (hr["value"].as_f64(), hr["status"].as_str()),
+        (Some(7.0), Some("met")),
+        "{hr}"
+    );
+    assert_eq!(hr["signal"], "HR");
+    // Twenty seconds of data never reach minute 5; no tidal volume was measured.
+    assert_eq!(by_kind("time_outside_target")["status"], "incomplete");
+    assert_eq!(by_kind("fraction_in_range")["status"], "no data");
+    // The report plots the data under the timeline and lists the measures.
+    let out = dir.path().join("report.html");
+    env.ok(&[
+        "report",
+        "--recording",
+        &rec,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("Device data over the recording"), "the plot");
+    assert!(html.contains("Birth to heart rate") && html.contains("Paw (cmH2O)"));
     // The same file twice, a missing recording, no way to align: one clear line, exit 2.
     refused(
         &env.run(&["data", "import", EDF, "--recording", &rec]),

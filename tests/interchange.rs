@@ -675,6 +675,8 @@ fn report_draws_every_event_and_names_nobody() {
         date: Some("2026-11-01"),
         purpose: debrief::model::Purpose::Education,
         metrics: &metrics,
+        data_metrics: &[],
+        data_plots: &[],
         include_notes: true,
     });
     let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];

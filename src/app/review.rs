@@ -182,6 +182,8 @@ pub struct ReviewState {
     events: Vec<Event>,
     /// The codebook's interval metrics on the annotations, rebuilt with the events.
     pub metrics: Vec<crate::model::metrics::MetricResult>,
+    /// The codebook's data metrics on the device data, rebuilt with the events and the data.
+    pub data_metrics: Vec<crate::model::metrics::DataMetricResult>,
     /// The two raters compared in the agreement table, and its result (dropped on reload).
     pub(crate) agreement: code_panel::AgreementView,
 }
@@ -257,6 +259,7 @@ impl ReviewState {
             lanes,
             events: Vec::new(),
             metrics: Vec::new(),
+            data_metrics: Vec::new(),
             agreement: code_panel::AgreementView::default(),
         }
         .with_events())
@@ -292,6 +295,23 @@ impl ReviewState {
         self.metrics = crate::model::metrics::interval_metrics(
             &self.codebook,
             &self.annotations,
+            self.host.info.table.end_ns(),
+        );
+        self.rebuild_data_metrics();
+    }
+
+    /// The data metrics again (after the annotations, the data or its alignment changed).
+    fn rebuild_data_metrics(&mut self) {
+        let sources: Vec<_> = self
+            .data
+            .sources
+            .iter()
+            .map(|l| (l.source.mapping, &l.set))
+            .collect();
+        self.data_metrics = crate::device_data::metrics::data_metrics(
+            &self.codebook,
+            &self.annotations,
+            &sources,
             self.host.info.table.end_ns(),
         );
     }
@@ -561,6 +581,7 @@ impl ReviewState {
         views::coverage_ui(ui, &self.timeline, &self.views, self.host.info.frames());
         let input = data_lanes::LanesInput {
             table: &self.host.info.table,
+            frame_ns: (1e9 / self.host.info.rate.as_f64().max(1e-3)) as i64,
             playhead: self.shown_frame(),
             birth_ns: self.birth_ns(),
         };
@@ -760,6 +781,7 @@ impl ReviewState {
                             .undo(vault)
                             .map(|()| self.message = Some("Undid the sync change.".into())),
                         Some(Edit::Data) => self.data.undo(vault).map(|()| {
+                            self.rebuild_data_metrics();
                             self.message = Some("Undid the device data alignment.".into());
                         }),
                         _ => match vault.undo(&self.recording.id) {
@@ -932,6 +954,7 @@ impl ReviewState {
                     if let Some(n) = notice {
                         self.message = Some(n);
                     }
+                    self.rebuild_data_metrics();
                     result.map(|changed| {
                         if changed {
                             self.edits.push(Edit::Data);

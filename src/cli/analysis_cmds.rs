@@ -80,12 +80,27 @@ pub fn report(args: &ReportArgs, v: &VaultArgs) -> anyhow::Result<()> {
 pub fn metrics(args: &MetricsArgs, v: &VaultArgs) -> anyhow::Result<()> {
     let vault = v.unlock()?;
     let results = vault.metrics(&args.recording, args.rater.as_deref())?;
+    let from_data = vault.data_metrics(&args.recording, args.rater.as_deref())?;
     if args.json {
         outln!(
             "{}",
-            serde_json::json!({ "recording_id": args.recording, "metrics": results })
+            serde_json::json!({
+                "recording_id": args.recording,
+                "metrics": results,
+                "data_metrics": from_data,
+            })
         )?;
     } else {
+        for m in &from_data {
+            let value = m.value.map_or("—".to_owned(), |v| {
+                if m.unit == "fraction" {
+                    format!("{:.0} %", v * 100.0)
+                } else {
+                    format!("{v:.1} s")
+                }
+            });
+            outln!("{} ({}): {value} — {}", m.name, m.signal, m.status)?;
+        }
         for m in &results {
             let took = m.seconds.map_or("—".to_owned(), |s| format!("{s:.1} s"));
             outln!(

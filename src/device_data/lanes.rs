@@ -47,28 +47,41 @@ impl Extremes {
     pub fn min_max(&self, values: &[f32], range: Range<usize>) -> Option<(f32, f32)> {
         let end = range.end.min(values.len());
         let mut i = range.start;
-        let mut acc: Option<(f32, f32)> = None;
+        let mut acc = (f32::INFINITY, f32::NEG_INFINITY);
         while i < end {
-            // The largest whole block starting at i and ending by `end`.
-            let mut step = 1usize;
-            let mut value = values.get(i).map(|&v| (v, v));
-            let mut size = FAN;
-            for level in &self.levels {
-                if !i.is_multiple_of(size) || i + size > end {
-                    break;
-                }
-                if let Some(&block) = level.get(i / size) {
-                    value = Some(block);
-                    step = size;
-                }
-                size *= FAN;
+            // The largest whole block starting at i and ending by `end`: blocks
+            // of 16^k start where i has 4k trailing zero bits.
+            let aligned = if i == 0 {
+                self.levels.len()
+            } else {
+                (i.trailing_zeros() / 4) as usize
+            };
+            let mut level = aligned.min(self.levels.len());
+            while level > 0 && i + FAN.pow(level as u32) > end {
+                level -= 1;
             }
-            if let Some(v) = value {
-                acc = Some(acc.map_or(v, |a| merge(a, v)));
+            let block = match level.checked_sub(1) {
+                Some(l) => self
+                    .levels
+                    .get(l)
+                    .and_then(|blocks| blocks.get(i / FAN.pow(level as u32)))
+                    .copied(),
+                None => None,
+            };
+            match block {
+                Some(b) => {
+                    acc = merge(acc, b);
+                    i += FAN.pow(level as u32);
+                }
+                None => {
+                    if let Some(&v) = values.get(i) {
+                        acc = merge(acc, (v, v));
+                    }
+                    i += 1;
+                }
             }
-            i += step;
         }
-        acc
+        (acc.0 <= acc.1).then_some(acc)
     }
 }
 

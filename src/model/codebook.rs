@@ -37,6 +37,9 @@ pub struct Codebook {
     /// Interval metrics (from one code to another, with a target).
     #[serde(default)]
     pub metrics: Vec<Metric>,
+    /// Metrics from device data (heart rate, SpO2, tidal volume), with targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_metrics: Vec<DataMetric>,
 }
 
 /// A lane of related codes.
@@ -128,6 +131,122 @@ pub struct Metric {
     pub to: String,
     /// Target in seconds.
     pub target_seconds: f64,
+}
+
+/// What a data metric measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataMetricKind {
+    /// Seconds from the `from` code until the signal first reaches `at_least`.
+    TimeTo,
+    /// Seconds the signal spends outside its target band (SpO2 by minute of
+    /// life, HR ≥ 100) from `after_seconds` past the `from` code.
+    TimeOutsideTarget,
+    /// Share of the signal's samples (one per breath for tidal volume) within
+    /// `low`–`high`, from `after_seconds` past the `from` code.
+    FractionInRange,
+}
+
+impl DataMetricKind {
+    /// The name stored and printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TimeTo => "time_to",
+            Self::TimeOutsideTarget => "time_outside_target",
+            Self::FractionInRange => "fraction_in_range",
+        }
+    }
+}
+
+/// A metric computed from device data, e.g. "birth to HR ≥ 100 within 120 s".
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataMetric {
+    /// Display name.
+    pub name: String,
+    /// What it measures.
+    pub kind: DataMetricKind,
+    /// The signal, by its name in the data or a usual name ("HR", "SpO2", "Vt").
+    pub signal: String,
+    /// The code it counts from (e.g. `birth`; minutes of life count from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Seconds past `from` (or the recording's start) where counting starts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub after_seconds: f64,
+    /// `time_to`: the value to reach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// `fraction_in_range`: the range's lower end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// `fraction_in_range`: the range's upper end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// `time_to`, `time_outside_target`: met at or under this many seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_seconds: Option<f64>,
+    /// `fraction_in_range`: met at or over this share (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_fraction: Option<f64>,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+impl DataMetric {
+    /// What is missing or wrong in it, as (field, problem).
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        match self.kind {
+            DataMetricKind::TimeTo => {
+                if self.from.is_none() {
+                    out.push((
+                        "from",
+                        "a time_to metric needs the code it counts from".into(),
+                    ));
+                }
+                if self.at_least.is_none() {
+                    out.push((
+                        "at_least",
+                        "a time_to metric needs the value to reach".into(),
+                    ));
+                }
+            }
+            DataMetricKind::TimeOutsideTarget => {}
+            DataMetricKind::FractionInRange => match (self.low, self.high) {
+                (Some(l), Some(h)) if l < h => {}
+                (Some(_), Some(_)) => out.push(("low", "low must be below high".into())),
+                _ => out.push((
+                    "low",
+                    "a fraction_in_range metric needs low and high".into(),
+                )),
+            },
+        }
+        if self.after_seconds < 0.0 || !self.after_seconds.is_finite() {
+            out.push(("after_seconds", "must be 0 or more seconds".into()));
+        }
+        if self
+            .target_seconds
+            .is_some_and(|t| t <= 0.0 || !t.is_finite())
+        {
+            out.push((
+                "target_seconds",
+                "the target must be above 0 seconds".into(),
+            ));
+        }
+        if self
+            .target_fraction
+            .is_some_and(|t| !(0.0..=1.0).contains(&t))
+        {
+            out.push((
+                "target_fraction",
+                "the target is a share from 0 to 1".into(),
+            ));
+        }
+        out
+    }
 }
 
 /// The codebook bundled in every vault.
@@ -257,6 +376,19 @@ impl Codebook {
                 ));
             }
         }
+        for (i, m) in self.data_metrics.iter().enumerate() {
+            if let Some(from) = &m.from
+                && !codes.contains_key(from.as_str())
+            {
+                out.push((
+                    format!("/data_metrics/{i}/from"),
+                    format!("'{from}' is not a code of this codebook"),
+                ));
+            }
+            for (field, problem) in m.problems() {
+                out.push((format!("/data_metrics/{i}/{field}"), problem));
+            }
+        }
         out
     }
 
@@ -284,6 +416,19 @@ impl Codebook {
                 }
             }
         }
+        for m in &self.data_metrics {
+            if let Some(from) = &m.from
+                && self.code(from).is_none()
+            {
+                return Err(format!(
+                    "data metric '{}' names code '{from}', which is not defined",
+                    m.name
+                ));
+            }
+            if let Some((field, problem)) = m.problems().into_iter().next() {
+                return Err(format!("data metric '{}', {field}: {problem}", m.name));
+            }
+        }
         Ok(())
     }
 
@@ -303,6 +448,7 @@ impl Codebook {
             categories: Vec::new(),
             codes: Vec::new(),
             metrics: Vec::new(),
+            data_metrics: Vec::new(),
         })
     }
 }
@@ -355,6 +501,7 @@ impl Codebook {
                 rating: None,
             }],
             metrics: Vec::new(),
+            data_metrics: Vec::new(),
         }
     }
 
@@ -392,6 +539,11 @@ impl Codebook {
                 "Metric {} ({})",
                 i + 1,
                 self.metrics.get(i).map_or("", |m| m.name.as_str())
+            ),
+            ("data_metrics", Some(i)) => format!(
+                "Data metric {} ({})",
+                i + 1,
+                self.data_metrics.get(i).map_or("", |m| m.name.as_str())
             ),
             ("", _) => "Codebook".to_owned(),
             (other, _) => other.to_owned(),
@@ -550,6 +702,18 @@ mod tests {
             (
                 variant(|v| v["metrics"][0]["target_seconds"] = 0.into()),
                 "/metrics/0/target_seconds: the target must be above 0",
+            ),
+            (
+                variant(|v| v["data_metrics"][1]["from"] = "breathing".into()),
+                "/data_metrics/1/from: 'breathing' is not a code",
+            ),
+            (
+                variant(|v| v["data_metrics"][2]["low"] = 9.into()),
+                "/data_metrics/2/low: low must be below high",
+            ),
+            (
+                variant(|v| v["data_metrics"][0]["target_seconds"] = (-1).into()),
+                "/data_metrics/0/target_seconds",
             ),
             (
                 variant(|v| v["codes"][1]["hotkey"] = "b".into()),

@@ -33,6 +33,28 @@ pub struct MetricResult {
     pub status: &'static str,
 }
 
+/// One data metric (a codebook's `data_metrics`) on one recording.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DataMetricResult {
+    /// The metric's name.
+    pub name: String,
+    /// `time_to`, `time_outside_target` or `fraction_in_range`.
+    pub kind: &'static str,
+    /// The signal it was computed on, as named in the data (or as asked when none matched).
+    pub signal: String,
+    /// Seconds (`time_to`, `time_outside_target`) or a share from 0 to 1 (`fraction_in_range`).
+    pub value: Option<f64>,
+    /// `s` or `fraction`.
+    pub unit: &'static str,
+    /// The target (≤ seconds, or ≥ share), when the codebook sets one.
+    pub target: Option<f64>,
+    /// Samples it was computed from.
+    pub samples: usize,
+    /// `met`, `missed`, `measured` (no target), `incomplete` (the start is
+    /// not coded, or the data ends first) or `no data` (no such signal).
+    pub status: &'static str,
+}
+
 /// Every metric of `book` on `annotations` of a recording lasting `end_ns`.
 pub fn interval_metrics(
     book: &Codebook,

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use super::Purpose;
 use super::consent_sheet::esc;
 use super::interchange::{ExportInput, Span, number};
-use super::metrics::MetricResult;
+use super::metrics::{DataMetricResult, MetricResult};
 use crate::time;
 
 /// What the report is made from.
@@ -30,6 +30,10 @@ pub struct ReportInput<'a> {
     pub purpose: Purpose,
     /// The codebook's interval metrics on this recording.
     pub metrics: &'a [MetricResult],
+    /// The codebook's data metrics on this recording's device data.
+    pub data_metrics: &'a [DataMetricResult],
+    /// The device data to plot under the timeline (empty: no such section).
+    pub data_plots: &'a [DataPlot],
     /// Whether shared notes are printed beside their events.
     pub include_notes: bool,
 }
@@ -188,6 +192,8 @@ pub fn render(input: &ReportInput) -> String {
         let _ = writeln!(h, "</table>");
     }
 
+    data_section(&mut h, input, duration_ns);
+
     let _ = writeln!(h, "<h2>Events</h2>");
     if spans.is_empty() {
         let _ = writeln!(h, "<p>None.</p>");
@@ -242,6 +248,118 @@ pub fn render(input: &ReportInput) -> String {
         }
     );
     h
+}
+
+/// One signal of the device data, reduced for the report: per slice of the
+/// recording, its time (s from the start) and lowest and highest value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataPlot {
+    /// The signal's name.
+    pub name: String,
+    /// Its unit.
+    pub unit: String,
+    /// (seconds, min, max) per slice, in time order.
+    pub points: Vec<(f64, f32, f32)>,
+}
+
+/// The device data section: the data metrics, then one strip per signal on
+/// the timeline's time axis.
+fn data_section(h: &mut String, input: &ReportInput<'_>, duration_ns: i64) {
+    if input.data_plots.is_empty() && input.data_metrics.is_empty() {
+        return;
+    }
+    let _ = writeln!(h, "<h2>Device data</h2>");
+    if !input.data_metrics.is_empty() {
+        let _ = writeln!(
+            h,
+            "<table><tr><th>Measure</th><th>Signal</th><th class=\"num\">Goal</th>\
+             <th class=\"num\">Value</th><th>Result</th></tr>"
+        );
+        for m in input.data_metrics {
+            let show = |v: f64| {
+                if m.unit == "fraction" {
+                    format!("{:.0} %", v * 100.0)
+                } else {
+                    format!("{v:.1} s")
+                }
+            };
+            let goal = m.target.map_or_else(String::new, |t| {
+                format!(
+                    "{} {}",
+                    if m.unit == "fraction" { "≥" } else { "≤" },
+                    show(t)
+                )
+            });
+            let value = m.value.map_or_else(|| "–".to_owned(), show);
+            let result = match m.status {
+                "met" => "Met",
+                "missed" => "Missed",
+                "measured" => "Measured",
+                "no data" => "No such signal",
+                _ => "Incomplete",
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{goal}</td><td class=\"num\">{value}</td>\
+                 <td class=\"{}\">{result}</td></tr>",
+                esc(&m.name),
+                esc(&m.signal),
+                m.status.replace(' ', "-"),
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
+    if input.data_plots.is_empty() {
+        return;
+    }
+    let strip = 44.0;
+    let plot = PLOT_WIDTH - LABEL_WIDTH - 10.0;
+    let seconds = (duration_ns as f64 / 1e9).max(1e-3);
+    let height = strip * input.data_plots.len() as f64 + 4.0;
+    let _ = writeln!(
+        h,
+        "<svg viewBox=\"0 0 {PLOT_WIDTH} {height}\" role=\"img\" aria-label=\"Device data over the recording\">"
+    );
+    for (i, p) in input.data_plots.iter().enumerate() {
+        let top = strip * i as f64;
+        let fill = if i % 2 == 0 { "#f4f4f4" } else { "#ffffff" };
+        let (lo, hi) = p
+            .points
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &(_, l, u)| {
+                (a.min(l), b.max(u))
+            });
+        let span = f64::from((hi - lo).max(1e-3));
+        let y = |v: f32| top + strip - 6.0 - f64::from(v - lo) / span * (strip - 12.0);
+        let x = |t: f64| LABEL_WIDTH + (t / seconds).clamp(0.0, 1.0) * plot;
+        let _ = writeln!(
+            h,
+            "<rect x=\"0\" y=\"{top}\" width=\"{PLOT_WIDTH}\" height=\"{strip}\" fill=\"{fill}\"/>\
+             <text x=\"4\" y=\"{:.1}\">{} ({})</text><text x=\"4\" y=\"{:.1}\" class=\"small\">{}–{}</text>",
+            top + 18.0,
+            esc(&shorten(&p.name, 20)),
+            esc(&p.unit),
+            top + 34.0,
+            number(f64::from(lo)),
+            number(f64::from(hi)),
+        );
+        let mut d = String::new();
+        for (k, &(t, l, u)) in p.points.iter().enumerate() {
+            let _ = write!(
+                d,
+                "{}{:.1} {:.1}V{:.1}",
+                if k == 0 { "M" } else { "L" },
+                x(t),
+                y(l),
+                y(u)
+            );
+        }
+        let _ = writeln!(
+            h,
+            "<path d=\"{d}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1\"/>"
+        );
+    }
+    h.push_str("</svg>\n");
 }
 
 /// Rater → letter (A, B, …) in order of first name, so the same vault gives the same letters.

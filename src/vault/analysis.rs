@@ -42,6 +42,33 @@ impl Vault {
         ))
     }
 
+    /// The codebook's data metrics on a recording's device data (the `from`
+    /// codes of all raters, or one).
+    pub fn data_metrics(
+        &self,
+        recording_id: &str,
+        rater: Option<&str>,
+    ) -> Result<Vec<metrics::DataMetricResult>, VaultError> {
+        let recording = self.recording(recording_id)?;
+        let book = self.codebook(&self.case(&recording.case_id)?.codebook_id)?;
+        if book.data_metrics.is_empty() {
+            return Ok(Vec::new());
+        }
+        let info = self.media_info(recording_id)?;
+        let mut annotations = self.annotations(recording_id)?;
+        if let Some(r) = rater {
+            annotations.retain(|a| a.author == r);
+        }
+        let data = self.recording_data(recording_id)?;
+        let sources: Vec<_> = data.iter().map(|(s, set)| (s.mapping, set)).collect();
+        Ok(crate::device_data::metrics::data_metrics(
+            &book,
+            &annotations,
+            &sources,
+            info.table.end_ns(),
+        ))
+    }
+
     /// The printable debrief report of a recording (HTML, self-contained;
     /// audited, as it leaves the vault). Raters appear as letters, private
     /// notes never; shared notes only with `include_notes`.
@@ -57,6 +84,11 @@ impl Vault {
         let annotations = self.annotations(recording_id)?;
         let end_ns = info.table.end_ns();
         let metrics = metrics::interval_metrics(&book, &annotations, end_ns);
+        let data = self.recording_data(recording_id)?;
+        let sources: Vec<_> = data.iter().map(|(s, set)| (s.mapping, set)).collect();
+        let data_metrics =
+            crate::device_data::metrics::data_metrics(&book, &annotations, &sources, end_ns);
+        let data_plots = crate::device_data::metrics::plots(&sources, end_ns, 400);
         let generated_at = self.now_string();
         let html = crate::model::report::render(&crate::model::report::ReportInput {
             export: crate::model::interchange::ExportInput {
@@ -73,6 +105,8 @@ impl Vault {
             date: case.date.as_deref(),
             purpose: recording.purpose,
             metrics: &metrics,
+            data_metrics: &data_metrics,
+            data_plots: &data_plots,
             include_notes,
         });
         let detail = format!("annotations={} notes={include_notes}", annotations.len());

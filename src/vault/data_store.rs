@@ -334,7 +334,7 @@ impl Vault {
     }
 
     /// A data source's samples, for someone who may view its recording.
-    pub fn load_data(&mut self, source_id: &str) -> Result<DataSet, VaultError> {
+    pub fn load_data(&self, source_id: &str) -> Result<DataSet, VaultError> {
         let source = self.data_source(source_id)?;
         self.check_may_view(&source.recording_id)?;
         let secret: Option<zeroize::Zeroizing<String>> = self
@@ -355,6 +355,21 @@ impl Vault {
             .map_err(|_| VaultError::Integrity("a data key is damaged".into()))?;
         let plain = media_store::decrypt_all(&media_path(&self.dir, source_id), &identity)?;
         device_data::encoding::decode(&plain).map_err(|e| VaultError::Integrity(e.to_string()))
+    }
+
+    /// Every data source of a recording with its samples and alignment
+    /// (for someone who may view the recording).
+    pub fn recording_data(
+        &self,
+        recording_id: &str,
+    ) -> Result<Vec<(DataSource, DataSet)>, VaultError> {
+        self.data_sources(recording_id)?
+            .into_iter()
+            .map(|s| {
+                let set = self.load_data(&s.source_id)?;
+                Ok((s, set))
+            })
+            .collect()
     }
 
     /// Aligns a data source from pairs of one event seen on the video and in

@@ -65,7 +65,7 @@ pub(super) fn code_panel_ui(
                 ui.add_space(4.0);
             }
         });
-    if !s.metrics.is_empty() {
+    if !s.metrics.is_empty() || !s.data_metrics.is_empty() {
         ui.separator();
         ui.strong("Metrics");
         for m in &s.metrics {
@@ -81,6 +81,33 @@ pub(super) fn code_panel_ui(
                     RichText::new(format!("{took} / {} s · {}", m.target_seconds, m.status))
                         .color(colour),
                 );
+            });
+        }
+        for m in &s.data_metrics {
+            let show = |v: f64| {
+                if m.unit == "fraction" {
+                    format!("{:.0} %", v * 100.0)
+                } else {
+                    format!("{v:.1} s")
+                }
+            };
+            let value = m.value.map_or("—".to_owned(), show);
+            let goal = m.target.map_or_else(String::new, |t| {
+                format!(
+                    " / {}{}",
+                    if m.unit == "fraction" { "≥ " } else { "" },
+                    show(t)
+                )
+            });
+            let colour = match m.status {
+                "met" => egui::Color32::from_rgb(0x4c, 0xaf, 0x50),
+                "missed" => ui.visuals().error_fg_color,
+                _ => ui.visuals().weak_text_color(),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(&m.name)
+                    .on_hover_text(format!("From the device data: {}", m.signal));
+                ui.label(RichText::new(format!("{value}{goal} · {}", m.status)).color(colour));
             });
         }
     }

@@ -112,23 +112,23 @@ impl Loaded {
 }
 
 /// Recording time (ns) at fractional frame `f` of `table` (between frames by
-/// their PTS, beyond the ends by the median frame interval).
-pub fn recording_ns_at(table: &FrameTable, f: f64) -> i64 {
-    let step = table.median_interval_ns().unwrap_or(33_333_333) as f64;
+/// their PTS, beyond the ends by the nominal frame duration `frame_ns`).
+pub fn recording_ns_at(table: &FrameTable, frame_ns: i64, f: f64) -> i64 {
+    let step = frame_ns.max(1) as f64;
     let last = table.len().saturating_sub(1);
     let first_pts = table.pts(0).unwrap_or(0);
     if f < 0.0 || table.is_empty() {
-        return first_pts + (f * step) as i64;
+        return first_pts + (f * step).round() as i64;
     }
     let i = (f.floor() as u64).min(last);
     let pts = table.pts(i).unwrap_or(first_pts);
     let span = table.pts(i + 1).map_or(step, |next| (next - pts) as f64);
-    pts + ((f - i as f64) * span) as i64
+    pts + ((f - i as f64) * span).round() as i64
 }
 
 /// The fractional frame at recording time `ns` (the inverse of [`recording_ns_at`]).
-pub fn frame_of_ns(table: &FrameTable, ns: i64) -> f64 {
-    let step = table.median_interval_ns().unwrap_or(33_333_333).max(1) as f64;
+pub fn frame_of_ns(table: &FrameTable, frame_ns: i64, ns: i64) -> f64 {
+    let step = frame_ns.max(1) as f64;
     let first_pts = table.pts(0).unwrap_or(0);
     if ns < first_pts || table.is_empty() {
         return (ns - first_pts) as f64 / step;
@@ -292,6 +292,8 @@ fn format_value(v: f32) -> String {
 pub struct LanesInput<'a> {
     /// The reference's frame table (frames ↔ recording time).
     pub table: &'a FrameTable,
+    /// Its nominal frame duration in ns (beyond its ends).
+    pub frame_ns: i64,
     /// The frame on screen.
     pub playhead: u64,
     /// Recording time of the `birth` code, if coded (SpO2 targets by minute of life).
@@ -341,6 +343,7 @@ pub fn lanes_ui(
         let rec_ns_at_x = |x: f32| {
             recording_ns_at(
                 input.table,
+                input.frame_ns,
                 view.frame_at(f64::from(x), f64::from(track.left())),
             )
         };
@@ -394,7 +397,7 @@ pub fn lanes_ui(
             let from = in_view.start.saturating_sub(1);
             let to = (in_view.end + 1).min(signal.len());
             let x_of_data = |t: i64| {
-                let f = frame_of_ns(input.table, mapping.ref_ns(t));
+                let f = frame_of_ns(input.table, input.frame_ns, mapping.ref_ns(t));
                 view.x_of(f, f64::from(track.left())) as f32
             };
             let mut points: Vec<Pos2> = Vec::new();
@@ -427,23 +430,29 @@ pub fn lanes_ui(
             }
             clip.add(egui::Shape::line(points, stroke));
         } else {
+            // One mesh of one-point-wide bars: thousands of columns cost one shape.
             let cols = column_extremes(signal, extremes, &edges);
+            let mut mesh = egui::Mesh::default();
             let mut prev: Option<(f32, f32)> = None;
             for (c, mm) in cols.iter().enumerate() {
                 let Some((min, max)) = *mm else {
                     prev = None;
                     continue;
                 };
-                let px = strip.left() + c as f32 + 0.5;
+                let px = strip.left() + c as f32;
                 let (y0, y1) = (y_of(max), y_of(min));
                 // Joined to the column before, so a steep edge is not a dotted line.
                 let (top, bottom) = match prev {
                     Some((pt, pb)) => (y0.min(pb), y1.max(pt)),
                     None => (y0, y1),
                 };
-                clip.line_segment([pos2(px, top), pos2(px, bottom.max(top + 1.0))], stroke);
+                mesh.add_colored_rect(
+                    Rect::from_min_max(pos2(px, top), pos2(px + 1.3, bottom.max(top + 1.3))),
+                    colour,
+                );
                 prev = Some((y0, y1));
             }
+            clip.add(egui::Shape::mesh(mesh));
         }
         // Playhead.
         let ph = timeline.x_of(input.playhead as f64);
@@ -892,13 +901,13 @@ mod tests {
     #[test]
     fn fractional_frames_map_to_recording_time_between_pts() {
         let table = FrameTable::constant(30, FrameRate::new(30, 1).unwrap(), 10);
-        assert_eq!(recording_ns_at(&table, 0.0), 0);
-        assert_eq!(recording_ns_at(&table, 3.0), 100_000_000);
-        assert_eq!(recording_ns_at(&table, 1.5), 50_000_000);
-        // Past the last frame: by the frame interval.
-        assert_eq!(recording_ns_at(&table, 30.0), 1_000_000_000);
+        let step = 33_333_333;
+        let near = |f: f64, ns: i64| (recording_ns_at(&table, step, f) - ns).abs() <= 1;
+        assert!(near(0.0, 0) && near(3.0, 100_000_000) && near(1.5, 50_000_000));
+        // Past the last frame and before the first: by the frame duration.
+        assert!(near(30.0, 1_000_000_000) && near(-3.0, -100_000_000));
         for f in [0.0, 1.5, 2.25, 29.0, 31.5, -2.0] {
-            let back = frame_of_ns(&table, recording_ns_at(&table, f));
+            let back = frame_of_ns(&table, step, recording_ns_at(&table, step, f));
             assert!((back - f).abs() < 1e-6, "{f} → {back}");
         }
     }
