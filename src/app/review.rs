@@ -585,13 +585,16 @@ impl ReviewState {
             playhead: self.shown_frame(),
             birth_ns: self.birth_ns(),
         };
-        // Many lanes scroll, so the picture keeps its room.
-        egui::ScrollArea::vertical()
-            .id_salt("data-lanes")
-            .max_height(170.0)
-            .show(ui, |ui| {
-                data_lanes::lanes_ui(ui, &mut self.data, &self.timeline, &input, cmds);
-            });
+        // Many lanes scroll, so the picture keeps its room; the export panel
+        // needs all of the picture's room and none of the data.
+        if !self.export.open {
+            egui::ScrollArea::vertical()
+                .id_salt("data-lanes")
+                .max_height(170.0)
+                .show(ui, |ui| {
+                    data_lanes::lanes_ui(ui, &mut self.data, &self.timeline, &input, cmds);
+                });
+        }
         for action in actions {
             cmds.push(match action {
                 TimelineAction::Seek(f) => ReviewCmd::Player(PlayerCommand::Seek(f)),
