@@ -329,6 +329,86 @@ impl Format {
     }
 }
 
+/// One value shown at a moment: on the video, or burned into a clip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// "HR", or the signal's own name.
+    pub label: String,
+    /// The value, rounded for reading.
+    pub value: String,
+    /// Its unit.
+    pub unit: String,
+    /// Outside its target band.
+    pub outside: bool,
+}
+
+/// The trend values at recording time `rec_ns` of every source (each with
+/// its mapping): known quantities (HR, SpO2, FiO2, PIP, PEEP, Vt) first, at
+/// most six, each marked when outside its target band (minutes of life
+/// from `birth_ns`).
+pub fn readings_at(
+    sources: &[(Mapping, &DataSet)],
+    rec_ns: i64,
+    birth_ns: Option<i64>,
+) -> Vec<Reading> {
+    let minutes = birth_ns.map(|b| (rec_ns - b) as f64 / 60e9);
+    let mut out: Vec<(usize, Reading)> = Vec::new();
+    for (mapping, set) in sources {
+        let data_ns = mapping.view_ns(rec_ns);
+        for s in set.signals.iter().filter(|s| s.kind == SignalKind::Trend) {
+            let Some(v) = s.value_at(data_ns) else {
+                continue;
+            };
+            let (rank, label) = match targets::Quantity::of(&s.name) {
+                Some(q) => (q as usize, q.label().to_owned()),
+                None => (100 + out.len(), s.name.clone()),
+            };
+            let outside = targets::band(&s.name, minutes).is_some_and(|b| !b.contains(v));
+            let value = format_value(v);
+            out.push((
+                rank,
+                Reading {
+                    label,
+                    value,
+                    unit: s.unit.clone(),
+                    outside,
+                },
+            ));
+        }
+    }
+    out.sort_by_key(|(rank, _)| *rank);
+    out.into_iter().take(6).map(|(_, r)| r).collect()
+}
+
+/// A value as people read it off a monitor: whole from 100 up, else one
+/// decimal, without a trailing ".0" (16-bit EDF samples are rarely exact).
+pub fn format_value(v: f32) -> String {
+    let text = if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    };
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_owned(),
+        None => text,
+    }
+}
+
+/// Readings as one line of text ("HR 91 /min  SpO2 78 %"), for a clip.
+pub fn readings_line(readings: &[Reading]) -> String {
+    readings
+        .iter()
+        .map(|r| {
+            if r.unit.is_empty() {
+                format!("{} {}", r.label, r.value)
+            } else {
+                format!("{} {} {}", r.label, r.value, r.unit)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
 /// Reads a device file's bytes in `format` (`options` apply to CSV/TSV).
 pub fn parse(
     bytes: &[u8],

@@ -163,6 +163,14 @@ pub struct ClipSettings {
     /// instance per core, at most four). Never stored.
     #[serde(skip)]
     pub detectors: Option<(usize, usize)>,
+    /// Burn the device data values (HR, SpO2 …) into the picture; not
+    /// identifying. Stored: it is part of what the clip shows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_values: bool,
+    /// With `data_values`: the line to burn into each frame, `from` first
+    /// (filled in by the clip workflow from the vault). Never stored.
+    #[serde(skip)]
+    pub captions: Vec<String>,
 }
 
 impl ClipSettings {
@@ -183,6 +191,8 @@ impl ClipSettings {
             views: ClipViews::Reference,
             engine: None,
             detectors: None,
+            data_values: false,
+            captions: Vec::new(),
         }
     }
 
@@ -567,13 +577,17 @@ fn export_to(
         let slot = (index - from) as usize;
         let boxes = faces.get(slot).map_or(&[][..], Vec::as_slice);
         let regions = settings.regions.active_at(index, info.width, info.height);
-        if boxes.is_empty() && regions.is_empty() {
+        let caption = settings.captions.get(slot).filter(|c| !c.is_empty());
+        if boxes.is_empty() && regions.is_empty() && caption.is_none() {
             // Nothing to cover: the decoder's picture goes on without a copy.
             writer.push(index, Picture::Decoded(decoded))?;
         } else {
             let mut frame = decoded.to_planar()?;
             drop(decoded);
             boxes_covered += cover(&mut frame, boxes, &regions, settings.cover);
+            if let Some(text) = caption {
+                crate::media::caption::draw(&mut frame, text);
+            }
             writer.push(index, Picture::Planar(frame))?;
         }
         written += 1;

@@ -17,6 +17,7 @@
 //! - [`testsrc`] writes media whose every frame carries its own index
 //!   ([`frame_code`]), so tests check the picture, not timestamps.
 
+pub mod caption;
 pub mod decoded;
 pub mod error;
 pub mod frame_code;

@@ -385,3 +385,73 @@ fn shredding_the_recording_shreds_its_data_and_no_sample_is_ever_plain() {
     assert_eq!(key_rows, 0, "the data's key is gone");
     assert!(f.vault.data_sources(&f.recording_id).unwrap().is_empty());
 }
+
+#[test]
+fn values_are_burned_into_a_clip_on_request_and_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = fixture(dir.path(), &twenty_seconds(), true);
+    f.vault
+        .import_data(
+            &f.recording_id,
+            Path::new(EDF),
+            None,
+            &CsvOptions::default(),
+        )
+        .unwrap();
+    let clip = |name: &str, values: bool, vault: &mut debrief::vault::Vault| {
+        let out = dir.path().join(name);
+        let mut settings = debrief::export::ClipSettings::new(295, 305);
+        settings.detect_faces = false;
+        settings.data_values = values;
+        let job =
+            debrief::plenary::ClipJob::permit(vault, &f.recording_id, &out, &settings).unwrap();
+        let captions = job.settings().captions.clone();
+        let report = job.run(&mut |_| {}, &Default::default()).unwrap();
+        job.record(vault, &report, true).unwrap();
+        (out, captions)
+    };
+    let (with, captions) = clip("with.mp4", true, &mut f.vault);
+    let (plain, none) = clip("plain.mp4", false, &mut f.vault);
+    // Frame 300 (10.000 s) is the first with the heart rate at 130.
+    assert_eq!(captions.len(), 11);
+    assert_eq!(captions[4], "HR 80 /min  SpO2 70 %");
+    assert_eq!(captions[5], "HR 130 /min  SpO2 70 %");
+    assert!(none.is_empty());
+    // The band is drawn bottom left, and only there.
+    let luma = |path: &Path, x0: u32, y0: u32, x1: u32, y1: u32| {
+        let (player, _) = open_player(path);
+        let frame = player.seek_wait(5, TIMEOUT).unwrap();
+        let (mut sum, mut n) = (0u64, 0u64);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let i = ((y * frame.width + x) * 4) as usize;
+                sum += u64::from(frame.rgba[i])
+                    + u64::from(frame.rgba[i + 1])
+                    + u64::from(frame.rgba[i + 2]);
+                n += 3;
+            }
+        }
+        sum as f64 / n as f64
+    };
+    let band = |p: &Path| luma(p, 4, 108, 100, 117);
+    let top = |p: &Path| luma(p, 0, 0, 160, 40);
+    assert!(
+        (band(&with) - band(&plain)).abs() > 25.0,
+        "{} vs {}",
+        band(&with),
+        band(&plain)
+    );
+    assert!(
+        (top(&with) - top(&plain)).abs() < 4.0,
+        "the rest of the picture is the same"
+    );
+    // The clip rows keep which clip has the values in it.
+    let stored: Vec<bool> = f
+        .vault
+        .clips(&f.recording_id)
+        .unwrap()
+        .iter()
+        .map(|c| debrief::plenary::settings_of(c).unwrap().data_values)
+        .collect();
+    assert_eq!(stored.iter().filter(|v| **v).count(), 1, "{stored:?}");
+}

@@ -93,6 +93,10 @@ pub struct ClipArgs {
     /// side-by-side (one row) or grid (two to a row).
     #[arg(long, value_enum)]
     layout: Option<LayoutArg>,
+    /// Burn the recording's device data values (HR, SpO2, FiO2, PIP, PEEP, Vt) into
+    /// the picture, bottom left; they are not identifying.
+    #[arg(long)]
+    data_values: bool,
     /// Print `{"clip_id", "out", "frames", "sha256", …}`.
     #[arg(long)]
     json: bool,
@@ -161,6 +165,7 @@ fn settings(args: &ClipArgs) -> anyhow::Result<ClipSettings> {
     s.cover = args.cover;
     s.crf = args.crf;
     s.preset = args.preset.clone();
+    s.data_values = args.data_values;
     s.views = match args.layout {
         Some(LayoutArg::SideBySide) => ClipViews::SideBySide,
         Some(LayoutArg::Grid) => ClipViews::Grid,
@@ -244,6 +249,7 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
                 "boxes_covered": report.boxes_covered,
                 "detector_engine": report.detector_engine,
                 "warnings": settings.warnings(),
+                "data_values": settings.data_values,
             })
         )?;
     } else {
@@ -262,6 +268,11 @@ pub fn export(cmd: &ExportCommand, v: &VaultArgs) -> anyhow::Result<()> {
             report.frames,
             report.frames_with_faces
         );
+        if settings.data_values {
+            eprintln!(
+                "The device data values are burned in, bottom left (they are not identifying)."
+            );
+        }
     }
     Ok(())
 }

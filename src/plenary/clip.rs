@@ -48,12 +48,23 @@ impl ClipJob {
                 (source, info, views)
             }
         };
+        let mut settings = settings.clone();
+        if settings.data_values {
+            if !settings.views.is_reference() {
+                return Err(VaultError::Invalid(
+                    "device data values are burned into clips of the reference view: leave out \
+                     --view/--layout, or --data-values"
+                        .into(),
+                ));
+            }
+            settings.captions = data_captions(vault, recording_id, &info, &settings)?;
+        }
         vault.note_output(out)?;
         Ok(Self {
             recording_id: recording_id.to_owned(),
             source,
             info,
-            settings: settings.clone(),
+            settings,
             out: out.to_path_buf(),
             views,
         })
@@ -185,6 +196,40 @@ pub fn check_views(vault: &Vault, recording_id: &str, views: &ClipViews) -> Resu
         }
         ClipViews::SideBySide | ClipViews::Grid => Ok(()),
     }
+}
+
+/// The line of device data values to burn into each frame of the clip
+/// (the values are not identifying; the export summary says they are there).
+fn data_captions(
+    vault: &Vault,
+    recording_id: &str,
+    info: &MediaInfo,
+    settings: &ClipSettings,
+) -> Result<Vec<String>, VaultError> {
+    let data = vault.recording_data(recording_id)?;
+    if data.is_empty() {
+        return Err(VaultError::Invalid(
+            "this recording has no device data to show: import some with `debrief data import`, \
+             or leave out --data-values"
+                .into(),
+        ));
+    }
+    let sources: Vec<_> = data.iter().map(|(s, set)| (s.mapping, set)).collect();
+    let birth_ns = vault
+        .annotations(recording_id)?
+        .iter()
+        .filter(|a| a.code == "birth")
+        .map(|a| a.start_pts_ns)
+        .min();
+    Ok((settings.from..=settings.to)
+        .map(|f| {
+            info.table.pts(f).map_or_else(String::new, |pts| {
+                crate::device_data::readings_line(&crate::device_data::readings_at(
+                    &sources, pts, birth_ns,
+                ))
+            })
+        })
+        .collect())
 }
 
 /// Cuts a de-identified clip of `recording_id` to `out` and records it: the

@@ -16,8 +16,8 @@ use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, pos2, vec2};
 use super::ReviewCmd;
 use crate::app::timeline::TimelineState;
 use crate::device_data::lanes::{Extremes, column_extremes};
-use crate::device_data::targets::{self, Quantity};
-use crate::device_data::{DataSet, Mapping, Signal, SignalKind};
+use crate::device_data::targets;
+use crate::device_data::{DataSet, Mapping, Reading, Signal, SignalKind, format_value};
 use crate::media::FrameTable;
 use crate::vault::{DataSource, Vault};
 use crate::views::marks::Mark;
@@ -229,62 +229,15 @@ impl DataState {
         ))
     }
 
-    /// The values the overlay shows at recording time `rec_ns`: known
-    /// quantities (HR, SpO2, FiO2, PIP, PEEP, Vt) first, each marked when
-    /// outside its target band (minutes of life from `birth_ns`).
-    pub fn values_at(&self, rec_ns: i64, birth_ns: Option<i64>) -> Vec<Shown> {
-        let minutes = birth_ns.map(|b| (rec_ns - b) as f64 / 60e9);
-        let mut out: Vec<(usize, Shown)> = Vec::new();
-        for loaded in &self.sources {
-            let data_ns = loaded.source.mapping.view_ns(rec_ns);
-            for s in loaded
-                .set
-                .signals
-                .iter()
-                .filter(|s| s.kind == SignalKind::Trend)
-            {
-                let Some(v) = s.value_at(data_ns) else {
-                    continue;
-                };
-                let (rank, label) = match Quantity::of(&s.name) {
-                    Some(q) => (q as usize, q.label().to_owned()),
-                    None => (100 + out.len(), s.name.clone()),
-                };
-                let outside = targets::band(&s.name, minutes).is_some_and(|b| !b.contains(v));
-                out.push((
-                    rank,
-                    Shown {
-                        label,
-                        value: format_value(v),
-                        unit: s.unit.clone(),
-                        outside,
-                    },
-                ));
-            }
-        }
-        out.sort_by_key(|(rank, _)| *rank);
-        out.into_iter().take(6).map(|(_, v)| v).collect()
-    }
-}
-
-/// One value over the video.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Shown {
-    /// "HR", or the signal's own name.
-    pub label: String,
-    /// The value, rounded for reading.
-    pub value: String,
-    /// Its unit.
-    pub unit: String,
-    /// Outside its target band.
-    pub outside: bool,
-}
-
-fn format_value(v: f32) -> String {
-    if v.abs() >= 100.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
+    /// The values the overlay shows at recording time `rec_ns` (see
+    /// [`crate::device_data::readings_at`]).
+    pub fn values_at(&self, rec_ns: i64, birth_ns: Option<i64>) -> Vec<Reading> {
+        let sources: Vec<_> = self
+            .sources
+            .iter()
+            .map(|l| (l.source.mapping, &l.set))
+            .collect();
+        crate::device_data::readings_at(&sources, rec_ns, birth_ns)
     }
 }
 
@@ -697,7 +650,7 @@ impl DataState {
 
 /// The values over the video: one strip along the bottom of `area`, each
 /// value red when outside its target band.
-pub fn overlay_ui(painter: &egui::Painter, area: Rect, values: &[Shown]) {
+pub fn overlay_ui(painter: &egui::Painter, area: Rect, values: &[Reading]) {
     if values.is_empty() {
         return;
     }

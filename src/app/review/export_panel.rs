@@ -503,6 +503,11 @@ pub(crate) fn export_ui(ui: &mut egui::Ui, state: &mut ReviewState, cmds: &mut V
             "Voices and names may be heard: consent allows it",
         );
     }
+    ui.checkbox(
+        &mut ex.settings.data_values,
+        "Burn in the device data values (HR, SpO2 …; not identifying)",
+    )
+    .on_hover_text("The values at each frame, bottom left, as in the review (reference view only)");
     for warning in ex.settings.warnings() {
         ui.colored_label(
             Color32::from_rgb(0xd0, 0x80, 0x00),
