@@ -344,12 +344,13 @@ pub struct Reading {
 
 /// The trend values at recording time `rec_ns` of every source (each with
 /// its mapping): known quantities (HR, SpO2, FiO2, PIP, PEEP, Vt) first, at
-/// most six, each marked when outside its target band (minutes of life
-/// from `birth_ns`).
+/// most six, each marked when outside its target band (`targets`, the
+/// codebook's, else the built-in ones; minutes of life from `birth_ns`).
 pub fn readings_at(
     sources: &[(Mapping, &DataSet)],
     rec_ns: i64,
     birth_ns: Option<i64>,
+    targets: &[crate::model::codebook::DataTarget],
 ) -> Vec<Reading> {
     let minutes = birth_ns.map(|b| (rec_ns - b) as f64 / 60e9);
     let mut out: Vec<(usize, Reading)> = Vec::new();
@@ -363,7 +364,8 @@ pub fn readings_at(
                 Some(q) => (q as usize, q.label().to_owned()),
                 None => (100 + out.len(), s.name.clone()),
             };
-            let outside = targets::band(&s.name, minutes).is_some_and(|b| !b.contains(v));
+            let outside =
+                targets::band_in(targets, &s.name, minutes).is_some_and(|b| !b.contains(v));
             let value = format_value(v);
             out.push((
                 rank,

@@ -1618,7 +1618,7 @@ fn device_data_is_added_drawn_aligned_and_undone_in_the_review() {
     h.step();
     let r = review(h.state()).unwrap();
     assert!(r.data.overlay);
-    let values = r.data.values_at(2_000_000_000, None);
+    let values = r.data.values_at(2_000_000_000, None, &[]);
     assert_eq!(
         (
             values[0].label.as_str(),

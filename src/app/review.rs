@@ -469,7 +469,9 @@ impl ReviewState {
             // The monitors' values over the picture(s), drawn after them.
             if self.data.overlay && !self.export.open {
                 let shown = self.host.view.shown.map_or(0, |(_, pts)| pts);
-                let values = self.data.values_at(shown, self.birth_ns());
+                let values =
+                    self.data
+                        .values_at(shown, self.birth_ns(), &self.codebook.data_targets);
                 data_lanes::overlay_ui(ui.painter(), area, &values);
             }
         });
@@ -584,6 +586,7 @@ impl ReviewState {
             frame_ns: (1e9 / self.host.info.rate.as_f64().max(1e-3)) as i64,
             playhead: self.shown_frame(),
             birth_ns: self.birth_ns(),
+            targets: &self.codebook.data_targets,
         };
         // Many lanes scroll, so the picture keeps its room; the export panel
         // needs all of the picture's room and none of the data.

@@ -165,6 +165,7 @@ pub fn data(args: &DataBenchArgs) -> anyhow::Result<()> {
                         frame_ns: 33_333_333,
                         playhead: frames / 2,
                         birth_ns: None,
+                        targets: &[],
                     };
                     crate::app::review::data_lanes::lanes_ui(
                         ui,

@@ -33,12 +33,13 @@ pub fn data_metrics(
 ) -> Vec<DataMetricResult> {
     book.data_metrics
         .iter()
-        .map(|m| one(m, annotations, sources, end_ns))
+        .map(|m| one(m, &book.data_targets, annotations, sources, end_ns))
         .collect()
 }
 
 fn one(
     m: &DataMetric,
+    own_targets: &[crate::model::codebook::DataTarget],
     annotations: &[Annotation],
     sources: &[(Mapping, &DataSet)],
     end_ns: i64,
@@ -109,8 +110,8 @@ fn one(
             let mut judged = false;
             for (k, (t, v)) in samples.iter().enumerate() {
                 let minutes = m.from.as_ref().map(|_| (t - anchor) as f64 / 60e9);
-                let band = targets::band(&signal.name, minutes)
-                    .or_else(|| targets::band(&m.signal, minutes));
+                let band = targets::band_in(own_targets, &signal.name, minutes)
+                    .or_else(|| targets::band_in(own_targets, &m.signal, minutes));
                 let Some(band) = band else {
                     continue;
                 };
@@ -226,23 +227,36 @@ mod tests {
             "name": "Birth to HR ≥ 100", "kind": "time_to", "signal": "HR",
             "from": "birth", "at_least": 100, "target_seconds": 60
         }));
-        let r = one(&m, &[birth_at(10)], &[(mapping, &set)], 200_000_000_000);
+        let r = one(
+            &m,
+            &[],
+            &[birth_at(10)],
+            &[(mapping, &set)],
+            200_000_000_000,
+        );
         // Sample 70 is at recording time 65 s: 55 s after birth.
         assert_eq!(
             (r.value, r.status, r.signal.as_str()),
             (Some(55.0), "met", "Pulse rate")
         );
-        let r = one(&m, &[], &[(mapping, &set)], 200_000_000_000);
+        let r = one(&m, &[], &[], &[(mapping, &set)], 200_000_000_000);
         assert_eq!(r.status, "incomplete", "no birth coded");
         let late = metric(serde_json::json!({
             "name": "x", "kind": "time_to", "signal": "HR", "from": "birth",
             "at_least": 200, "target_seconds": 30
         }));
         assert_eq!(
-            one(&late, &[birth_at(10)], &[(mapping, &set)], 200_000_000_000).status,
+            one(
+                &late,
+                &[],
+                &[birth_at(10)],
+                &[(mapping, &set)],
+                200_000_000_000
+            )
+            .status,
             "missed"
         );
-        let none = one(&m, &[birth_at(10)], &[], 1);
+        let none = one(&m, &[], &[birth_at(10)], &[], 1);
         assert_eq!(none.status, "no data");
     }
 
@@ -258,14 +272,14 @@ mod tests {
             "signal": "SpO2", "from": "birth", "after_seconds": 300, "target_seconds": 60
         }));
         let end = 900_000_000_000;
-        let r = one(&m, &[birth_at(0)], &[(Mapping::default(), &set)], end);
+        let r = one(&m, &[], &[birth_at(0)], &[(Mapping::default(), &set)], end);
         // 70 % is under the band (80–85 % at 5 min and rising) from 300 s to the end: 600 s.
         assert_eq!((r.value, r.status), (Some(600.0), "missed"));
         let vt = metric(serde_json::json!({
             "name": "Vt 4–8", "kind": "fraction_in_range", "signal": "Vt",
             "low": 4, "high": 8, "target_fraction": 0.5
         }));
-        let r = one(&vt, &[], &[(Mapping::default(), &set)], end);
+        let r = one(&vt, &[], &[], &[(Mapping::default(), &set)], end);
         assert_eq!((r.value, r.status, r.samples), (Some(0.5), "met", 4));
     }
 }

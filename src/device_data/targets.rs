@@ -5,6 +5,8 @@
 //! min) and a heart rate above 100/min. A signal is matched by its usual
 //! names; minutes of life count from the `birth` code when one is coded.
 
+use crate::model::codebook::DataTarget;
+
 /// A band of wanted values (either side open).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Band {
@@ -80,36 +82,63 @@ const SPO2_BY_MINUTE: &[(f64, f32, f32)] = &[
     (10.0, 85.0, 95.0),
 ];
 
+/// The band at minute `m` of rows (minute, low, high): none before the
+/// first row, the last row's after it, linear between rows.
+fn by_minute(rows: &[(f64, f32, f32)], m: f64) -> Option<Band> {
+    if m < rows.first()?.0 {
+        return None;
+    }
+    let after = rows.iter().position(|&(at, ..)| at >= m);
+    let (lo, hi) = match after {
+        None => rows.last().map(|&(_, l, h)| (l, h))?,
+        Some(0) => rows.first().map(|&(_, l, h)| (l, h))?,
+        Some(i) => {
+            let (a, la, ha) = *rows.get(i - 1)?;
+            let (b, lb, hb) = *rows.get(i)?;
+            let f = ((m - a) / (b - a)) as f32;
+            (la + (lb - la) * f, ha + (hb - ha) * f)
+        }
+    };
+    Some(Band {
+        low: Some(lo),
+        high: Some(hi),
+    })
+}
+
 /// The target band of a signal named `name` at `minutes_of_life` (when a
-/// birth is coded), if guidance gives one.
+/// birth is coded): the codebook's (`targets`, by name or usual name) when
+/// it sets one for the signal, else the built-in guidance's, if any.
+pub fn band_in(targets: &[DataTarget], name: &str, minutes_of_life: Option<f64>) -> Option<Band> {
+    let q = Quantity::of(name);
+    let own = targets.iter().find(|t| {
+        t.signal.trim().eq_ignore_ascii_case(name.trim())
+            || (q.is_some() && Quantity::of(&t.signal) == q)
+    });
+    let Some(t) = own else {
+        return band(name, minutes_of_life);
+    };
+    if t.by_minute.is_empty() {
+        return Some(Band {
+            low: t.low.map(|v| v as f32),
+            high: t.high.map(|v| v as f32),
+        });
+    }
+    let rows: Vec<(f64, f32, f32)> = t
+        .by_minute
+        .iter()
+        .map(|r| (r[0], r[1] as f32, r[2] as f32))
+        .collect();
+    by_minute(&rows, minutes_of_life?)
+}
+
+/// The built-in guidance band of a signal named `name` at `minutes_of_life`.
 pub fn band(name: &str, minutes_of_life: Option<f64>) -> Option<Band> {
     match Quantity::of(name)? {
         Quantity::HeartRate => Some(Band {
             low: Some(100.0),
             high: None,
         }),
-        Quantity::SpO2 => {
-            let m = minutes_of_life?;
-            if m < 1.0 {
-                return None;
-            }
-            // Between the table's minutes the band moves linearly (5 → 10 min).
-            let after = SPO2_BY_MINUTE.iter().position(|&(at, ..)| at >= m);
-            let (lo, hi) = match after {
-                None => SPO2_BY_MINUTE.last().map(|&(_, l, h)| (l, h))?,
-                Some(0) => SPO2_BY_MINUTE.first().map(|&(_, l, h)| (l, h))?,
-                Some(i) => {
-                    let (a, la, ha) = *SPO2_BY_MINUTE.get(i - 1)?;
-                    let (b, lb, hb) = *SPO2_BY_MINUTE.get(i)?;
-                    let f = ((m - a) / (b - a)) as f32;
-                    (la + (lb - la) * f, ha + (hb - ha) * f)
-                }
-            };
-            Some(Band {
-                low: Some(lo),
-                high: Some(hi),
-            })
-        }
+        Quantity::SpO2 => by_minute(SPO2_BY_MINUTE, minutes_of_life?),
         _ => None,
     }
 }
@@ -131,5 +160,33 @@ mod tests {
         assert!(hr.contains(100.0) && !hr.contains(99.0));
         assert_eq!(band("Paw", Some(3.0)), None);
         assert_eq!(Quantity::of("Vte"), Some(Quantity::TidalVolume));
+    }
+
+    #[test]
+    fn a_codebooks_targets_come_before_the_built_in_ones() {
+        let own = [
+            DataTarget {
+                signal: "SpO2".into(),
+                low: None,
+                high: None,
+                by_minute: vec![[2.0, 50.0, 60.0], [4.0, 70.0, 80.0]],
+            },
+            DataTarget {
+                signal: "Pulse".into(),
+                low: Some(120.0),
+                high: Some(160.0),
+                by_minute: Vec::new(),
+            },
+        ];
+        assert_eq!(
+            band_in(&own, "SpO2", Some(1.0)),
+            None,
+            "before the first row"
+        );
+        assert_eq!(band_in(&own, "SpO2", Some(3.0)).unwrap().low, Some(60.0));
+        // "HR" is the same quantity as "Pulse".
+        assert_eq!(band_in(&own, "HR", None).unwrap().low, Some(120.0));
+        assert_eq!(band_in(&[], "HR", None).unwrap().low, Some(100.0));
+        assert_eq!(band_in(&own, "FiO2", None), None);
     }
 }

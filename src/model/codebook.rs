@@ -40,6 +40,51 @@ pub struct Codebook {
     /// Metrics from device data (heart rate, SpO2, tidal volume), with targets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_metrics: Vec<DataMetric>,
+    /// Target bands of device data signals (lanes, values, metrics); a signal
+    /// not named here has the built-in guidance bands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_targets: Vec<DataTarget>,
+}
+
+/// Where a device data signal should be: a fixed band, or one that moves
+/// with minute of life (counted from the `birth` code).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataTarget {
+    /// The signal, by its name in the data or a usual name ("HR", "SpO2").
+    pub signal: String,
+    /// Lowest wanted value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// Highest wanted value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// Rows of (minute of life, low, high), minutes rising; between rows the band moves linearly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_minute: Vec<[f64; 3]>,
+}
+
+impl DataTarget {
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.by_minute.is_empty() && self.low.is_none() && self.high.is_none() {
+            out.push(("low", "a target needs low, high or by_minute".into()));
+        }
+        if let (Some(l), Some(h)) = (self.low, self.high)
+            && l >= h
+        {
+            out.push(("low", "low must be below high".into()));
+        }
+        for (i, w) in self.by_minute.windows(2).enumerate() {
+            if w[1][0] <= w[0][0] {
+                out.push(("by_minute", format!("row {}: the minutes must rise", i + 2)));
+            }
+        }
+        if self.by_minute.iter().any(|r| r[1] >= r[2]) {
+            out.push(("by_minute", "in every row low must be below high".into()));
+        }
+        out
+    }
 }
 
 /// A lane of related codes.
@@ -389,6 +434,11 @@ impl Codebook {
                 out.push((format!("/data_metrics/{i}/{field}"), problem));
             }
         }
+        for (i, t) in self.data_targets.iter().enumerate() {
+            for (field, problem) in t.problems() {
+                out.push((format!("/data_targets/{i}/{field}"), problem));
+            }
+        }
         out
     }
 
@@ -429,6 +479,11 @@ impl Codebook {
                 return Err(format!("data metric '{}', {field}: {problem}", m.name));
             }
         }
+        for t in &self.data_targets {
+            if let Some((field, problem)) = t.problems().into_iter().next() {
+                return Err(format!("the target of '{}', {field}: {problem}", t.signal));
+            }
+        }
         Ok(())
     }
 
@@ -449,6 +504,7 @@ impl Codebook {
             codes: Vec::new(),
             metrics: Vec::new(),
             data_metrics: Vec::new(),
+            data_targets: Vec::new(),
         })
     }
 }
@@ -502,6 +558,7 @@ impl Codebook {
             }],
             metrics: Vec::new(),
             data_metrics: Vec::new(),
+            data_targets: Vec::new(),
         }
     }
 
@@ -714,6 +771,10 @@ mod tests {
             (
                 variant(|v| v["data_metrics"][0]["target_seconds"] = (-1).into()),
                 "/data_metrics/0/target_seconds",
+            ),
+            (
+                variant(|v| v["data_targets"][0]["by_minute"][1][0] = 0.into()),
+                "/data_targets/0/by_minute: row 2: the minutes must rise",
             ),
             (
                 variant(|v| v["codes"][1]["hotkey"] = "b".into()),

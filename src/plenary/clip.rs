@@ -225,7 +225,10 @@ fn data_captions(
         .map(|f| {
             info.table.pts(f).map_or_else(String::new, |pts| {
                 crate::device_data::readings_line(&crate::device_data::readings_at(
-                    &sources, pts, birth_ns,
+                    &sources,
+                    pts,
+                    birth_ns,
+                    &[],
                 ))
             })
         })

@@ -231,13 +231,18 @@ impl DataState {
 
     /// The values the overlay shows at recording time `rec_ns` (see
     /// [`crate::device_data::readings_at`]).
-    pub fn values_at(&self, rec_ns: i64, birth_ns: Option<i64>) -> Vec<Reading> {
+    pub fn values_at(
+        &self,
+        rec_ns: i64,
+        birth_ns: Option<i64>,
+        targets: &[crate::model::codebook::DataTarget],
+    ) -> Vec<Reading> {
         let sources: Vec<_> = self
             .sources
             .iter()
             .map(|l| (l.source.mapping, &l.set))
             .collect();
-        crate::device_data::readings_at(&sources, rec_ns, birth_ns)
+        crate::device_data::readings_at(&sources, rec_ns, birth_ns, targets)
     }
 }
 
@@ -251,6 +256,8 @@ pub struct LanesInput<'a> {
     pub playhead: u64,
     /// Recording time of the `birth` code, if coded (SpO2 targets by minute of life).
     pub birth_ns: Option<i64>,
+    /// The codebook's target bands (signals it does not name have the built-in ones).
+    pub targets: &'a [crate::model::codebook::DataTarget],
 }
 
 /// Draws the visible lanes under the timeline; a click seeks there.
@@ -305,7 +312,7 @@ pub fn lanes_ui(
         let (mut lo, mut hi) = extremes
             .min_max(&signal.values, 0..signal.len())
             .unwrap_or((0.0, 1.0));
-        if let Some(band) = targets::band(&signal.name, Some(10.0)) {
+        if let Some(band) = targets::band_in(input.targets, &signal.name, Some(10.0)) {
             lo = lo.min(band.low.unwrap_or(lo));
             hi = hi.max(band.high.unwrap_or(hi));
         }
@@ -317,7 +324,7 @@ pub fn lanes_ui(
         let mut x = strip.left();
         while x < strip.right() {
             let rec = rec_ns_at_x(x);
-            if let Some(band) = targets::band(&signal.name, minutes_at(rec)) {
+            if let Some(band) = targets::band_in(input.targets, &signal.name, minutes_at(rec)) {
                 let top = band.high.map_or(strip.top(), y_of).max(strip.top());
                 let bottom = band.low.map_or(strip.bottom(), y_of).min(strip.bottom());
                 if bottom > top {
@@ -419,7 +426,8 @@ pub fn lanes_ui(
         let play_rec = input.table.pts(input.playhead).unwrap_or(0);
         let value = signal.value_at(mapping.view_ns(play_rec));
         let out_of_band = value.is_some_and(|v| {
-            targets::band(&signal.name, minutes_at(play_rec)).is_some_and(|b| !b.contains(v))
+            targets::band_in(input.targets, &signal.name, minutes_at(play_rec))
+                .is_some_and(|b| !b.contains(v))
         });
         let text = visuals.text_color();
         painter.rect_filled(
