@@ -27,6 +27,16 @@ fn twenty_seconds() -> TestSrcSpec {
     }
 }
 
+/// Imports a device file into the fixture's recording, its format guessed.
+fn import(
+    f: &mut Fixture,
+    file: &Path,
+) -> (debrief::vault::DataSource, debrief::device_data::DataSet) {
+    f.vault
+        .import_data(&f.recording_id, file, None, &CsvOptions::default())
+        .unwrap()
+}
+
 /// The reference frame shown at recording time 10.000 s, checked against the picture's frame code.
 fn frame_at_10s(f: &Fixture) -> (u64, i64) {
     let info = f.vault.media_info(&f.recording_id).unwrap();
@@ -45,15 +55,7 @@ fn an_edf_plus_file_written_by_edflib_lands_on_the_video_frame_at_10_s() {
     let mut f = fixture(dir.path(), &twenty_seconds(), true);
     let (_, pts) = frame_at_10s(&f);
     let source_bytes = std::fs::read(EDF).unwrap();
-    let (source, _) = f
-        .vault
-        .import_data(
-            &f.recording_id,
-            Path::new(EDF),
-            None,
-            &CsvOptions::default(),
-        )
-        .unwrap();
+    let (source, _) = import(&mut f, Path::new(EDF));
     assert_eq!(
         std::fs::read(EDF).unwrap(),
         source_bytes,
@@ -115,10 +117,7 @@ fn a_csv_with_a_clock_offset_and_drift_is_aligned_by_two_pairs_of_events() {
     let (_, pts) = frame_at_10s(&f);
     let csv = dir.path().join("monitor.csv");
     drifting_csv(&csv, &[2.0, 10.0, 18.0]);
-    let (source, set) = f
-        .vault
-        .import_data(&f.recording_id, &csv, None, &CsvOptions::default())
-        .unwrap();
+    let (source, set) = import(&mut f, &csv);
     let flow = &set.signals[0];
     assert_eq!((flow.name.as_str(), flow.unit.as_str()), ("Flow", "L/min"));
     assert_eq!(flow.rate_hz().map(|r| r.round()), Some(1000.0));
@@ -346,10 +345,7 @@ fn shredding_the_recording_shreds_its_data_and_no_sample_is_ever_plain() {
     let mut f = fixture(dir.path(), &twenty_seconds(), true);
     let csv = dir.path().join("monitor.csv");
     drifting_csv(&csv, &[2.0, 10.0, 18.0]);
-    let (source, set) = f
-        .vault
-        .import_data(&f.recording_id, &csv, None, &CsvOptions::default())
-        .unwrap();
+    let (source, set) = import(&mut f, &csv);
     // 16-byte windows of the samples as stored, and lines of the file itself.
     let plain = encoding::encode(&set);
     let mut windows: Vec<&[u8]> = plain.windows(16).step_by(997).collect();
@@ -390,14 +386,7 @@ fn shredding_the_recording_shreds_its_data_and_no_sample_is_ever_plain() {
 fn values_are_burned_into_a_clip_on_request_and_said_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut f = fixture(dir.path(), &twenty_seconds(), true);
-    f.vault
-        .import_data(
-            &f.recording_id,
-            Path::new(EDF),
-            None,
-            &CsvOptions::default(),
-        )
-        .unwrap();
+    import(&mut f, Path::new(EDF));
     let clip = |name: &str, values: bool, vault: &mut debrief::vault::Vault| {
         let out = dir.path().join(name);
         let mut settings = debrief::export::ClipSettings::new(295, 305);

@@ -27,29 +27,17 @@ pub struct UiArgs {
 /// CPU time of one review-screen frame (layout, timeline, list, tessellation)
 /// at 1920×1080 with many annotations, in a headless egui context.
 pub fn ui(args: &UiArgs) -> anyhow::Result<()> {
-    use crate::vault::{NewAnnotation, NewCase, Vault};
+    use crate::vault::NewAnnotation;
     let dir = std::env::temp_dir().join(format!("debrief-bench-ui-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let result = (|| -> anyhow::Result<serde_json::Value> {
-        let media_path = dir.join("clip.mp4");
         let spec = media::testsrc::TestSrcSpec {
             frames: 1800,
             width: 640,
             height: 360,
             ..Default::default()
         };
-        media::testsrc::write(&media_path, &spec, &mut |_| {})?;
-        let pass = age::secrecy::SecretString::from("benchmark passphrase".to_owned());
-        let mut vault = Vault::init(&dir.join("vault"), "bench", &pass, None)?;
-        let case = vault.create_case(NewCase {
-            title: "UI benchmark".into(),
-            ..Default::default()
-        })?;
-        let participant = vault.add_participant(&case, "P", None, None)?;
-        vault.grant_all_stages(&participant, None)?;
-        let rec = vault
-            .import(&case, &media_path, Default::default(), &mut |_, _| true)?
-            .recording_id;
+        let (mut vault, rec) = vault_with_recording(&dir, "UI benchmark", &spec)?;
         let codes = [
             "birth",
             "initial-steps",
@@ -79,30 +67,11 @@ pub fn ui(args: &UiArgs) -> anyhow::Result<()> {
         vault.add_annotations(&rec, items)?;
         let mut review = crate::app::review::ReviewState::open(&mut vault, &rec, Arc::new(|| {}))
             .map_err(anyhow::Error::msg)?;
-        let ctx = egui::Context::default();
-        let input = || egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(
-                egui::Pos2::ZERO,
-                egui::vec2(1920.0, 1080.0),
-            )),
-            ..Default::default()
-        };
-        let mut times = Vec::new();
-        for i in 0..(10 + args.frames) {
-            let t = Instant::now();
-            let out = ctx.run_ui(input(), |ui| {
-                review.logic(ui.ctx());
-                review.ui(ui, &mut vault);
-            });
-            let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
-            if i >= 10 {
-                times.push(ms(t));
-            }
-            if i == 0 {
-                // Let the first decoded frame arrive so the picture is part of the frame.
-                std::thread::sleep(Duration::from_millis(300));
-            }
-        }
+        // The first frame waits for the first decoded picture, so it is part of the frames timed.
+        let mut times = headless_frames(10, args.frames, Duration::from_millis(300), |ui| {
+            review.logic(ui.ctx());
+            review.ui(ui, &mut vault);
+        });
         let listed = review.annotations.len();
         let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
         Ok(serde_json::json!({
@@ -114,6 +83,65 @@ pub fn ui(args: &UiArgs) -> anyhow::Result<()> {
     })();
     let _ = std::fs::remove_dir_all(&dir);
     print(&result?, args.json)
+}
+
+/// A new vault in `dir/vault` (user `bench`) with a case titled `title`, a
+/// participant who consented to everything, and the generated recording
+/// `spec` imported: the start of the benchmarks that open the review screen.
+pub(super) fn vault_with_recording(
+    dir: &std::path::Path,
+    title: &str,
+    spec: &media::testsrc::TestSrcSpec,
+) -> anyhow::Result<(crate::vault::Vault, String)> {
+    use crate::vault::{NewCase, Vault};
+    let media_path = dir.join("clip.mp4");
+    media::testsrc::write(&media_path, spec, &mut |_| {})?;
+    let pass = age::secrecy::SecretString::from("benchmark passphrase".to_owned());
+    let mut vault = Vault::init(&dir.join("vault"), "bench", &pass, None)?;
+    let case = vault.create_case(NewCase {
+        title: title.into(),
+        ..Default::default()
+    })?;
+    let participant = vault.add_participant(&case, "P", None, None)?;
+    vault.grant_all_stages(&participant, None)?;
+    let rec = vault
+        .import(&case, &media_path, Default::default(), &mut |_, _| true)?
+        .recording_id;
+    Ok((vault, rec))
+}
+
+/// Runs `warmup + frames` frames of `draw` in a headless 1920 × 1080 egui
+/// context, layout and tessellation, and returns the times of the last
+/// `frames` in ms; `settle` is slept after the first frame.
+pub(super) fn headless_frames(
+    warmup: u32,
+    frames: u32,
+    settle: Duration,
+    mut draw: impl FnMut(&mut egui::Ui),
+) -> Vec<f64> {
+    let ctx = egui::Context::default();
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1920.0, 1080.0),
+        )),
+        ..Default::default()
+    };
+    let mut times = Vec::new();
+    for i in 0..(warmup + frames) {
+        let t = Instant::now();
+        let mut out = ctx.run_ui(input(), &mut draw);
+        // No renderer here: the font atlas updates are dropped on purpose.
+        out.textures_delta.clear();
+        let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
+        if i >= warmup {
+            times.push(ms(t));
+        }
+        if i == 0 && !settle.is_zero() {
+            std::thread::sleep(settle);
+        }
+    }
+    times
 }
 
 /// `debrief bench idle`.

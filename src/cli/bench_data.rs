@@ -3,11 +3,12 @@
 //! whole-recording and at frame-level zoom.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::figures::{ms, pct, print};
+use super::bench_app::headless_frames;
+use super::figures::{pct, print};
 use crate::app::review::data_lanes::{DataState, LanesInput};
 use crate::app::timeline::{self, TimeView, TimelineState};
 use crate::device_data::edf::{WriteSignal, write_edf_plus};
@@ -35,7 +36,6 @@ pub struct DataBenchArgs {
 
 /// Runs the benchmark.
 pub fn data(args: &DataBenchArgs) -> anyhow::Result<()> {
-    use crate::vault::{NewCase, Vault};
     let own = args.dir.is_none();
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("debrief-bench-data-{}", std::process::id()))
@@ -94,25 +94,14 @@ pub fn data(args: &DataBenchArgs) -> anyhow::Result<()> {
         let write_s = t.elapsed().as_secs_f64();
         let edf_mib = std::fs::metadata(&edf)?.len() as f64 / 1048576.0;
         // A short recording to hang the data on (the lanes below use a day-long frame table).
-        let media_path = dir.join("clip.mp4");
         let spec = media::testsrc::TestSrcSpec {
             frames: 30,
             width: 160,
             height: 120,
             ..Default::default()
         };
-        media::testsrc::write(&media_path, &spec, &mut |_| {})?;
-        let pass = age::secrecy::SecretString::from("benchmark passphrase".to_owned());
-        let mut vault = Vault::init(&dir.join("vault"), "bench", &pass, None)?;
-        let case = vault.create_case(NewCase {
-            title: "Data benchmark".into(),
-            ..Default::default()
-        })?;
-        let participant = vault.add_participant(&case, "P", None, None)?;
-        vault.grant_all_stages(&participant, None)?;
-        let rec = vault
-            .import(&case, &media_path, Default::default(), &mut |_, _| true)?
-            .recording_id;
+        let (mut vault, rec) =
+            super::bench_app::vault_with_recording(&dir, "Data benchmark", &spec)?;
         let t = Instant::now();
         let (source, set) = vault.import_data(&rec, &edf, None, &Default::default())?;
         let import_s = t.elapsed().as_secs_f64();
@@ -129,60 +118,41 @@ pub fn data(args: &DataBenchArgs) -> anyhow::Result<()> {
         // The lanes under a timeline of a day-long 30 fps recording.
         let frames = (seconds as u64) * 30;
         let table = FrameTable::constant(frames, crate::time::FrameRate::FPS_30, 30);
-        let ctx = egui::Context::default();
-        let input = || egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(
-                egui::Pos2::ZERO,
-                egui::vec2(1920.0, 1080.0),
-            )),
-            ..Default::default()
-        };
         let mut timeline = TimelineState::default();
         let mut measure = |view: Option<TimeView>, timeline: &mut TimelineState| {
-            let mut times = Vec::new();
-            for i in 0..(5 + args.frames) {
-                let t = Instant::now();
-                let out = ctx.run_ui(input(), |ui| {
-                    if let Some(v) = view {
-                        timeline.view = Some(v);
-                    }
-                    let lanes = [timeline::Lane {
-                        name: "codes".into(),
-                        colour: egui::Color32::GRAY,
-                    }];
-                    let tl = timeline::TimelineInput {
-                        lanes: &lanes,
-                        events: &[],
-                        frames,
-                        rate: crate::time::FrameRate::FPS_30,
-                        playhead: frames / 2,
-                        in_out: (None, None),
-                        selected: None,
-                    };
-                    timeline::timeline_ui(ui, timeline, &tl, &mut Vec::new());
-                    let lanes_input = LanesInput {
-                        table: &table,
-                        frame_ns: 33_333_333,
-                        playhead: frames / 2,
-                        birth_ns: None,
-                        targets: &[],
-                    };
-                    crate::app::review::data_lanes::lanes_ui(
-                        ui,
-                        &mut data,
-                        timeline,
-                        &lanes_input,
-                        &mut Vec::new(),
-                    );
-                });
-                let mut out = out;
-                // No renderer here: the font atlas updates are dropped on purpose.
-                out.textures_delta.clear();
-                let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
-                if i >= 5 {
-                    times.push(ms(t));
+            let mut times = headless_frames(5, args.frames, Duration::ZERO, |ui| {
+                if let Some(v) = view {
+                    timeline.view = Some(v);
                 }
-            }
+                let lanes = [timeline::Lane {
+                    name: "codes".into(),
+                    colour: egui::Color32::GRAY,
+                }];
+                let tl = timeline::TimelineInput {
+                    lanes: &lanes,
+                    events: &[],
+                    frames,
+                    rate: crate::time::FrameRate::FPS_30,
+                    playhead: frames / 2,
+                    in_out: (None, None),
+                    selected: None,
+                };
+                timeline::timeline_ui(ui, timeline, &tl, &mut Vec::new());
+                let lanes_input = LanesInput {
+                    table: &table,
+                    frame_ns: 33_333_333,
+                    playhead: frames / 2,
+                    birth_ns: None,
+                    targets: &[],
+                };
+                crate::app::review::data_lanes::lanes_ui(
+                    ui,
+                    &mut data,
+                    timeline,
+                    &lanes_input,
+                    &mut Vec::new(),
+                );
+            });
             let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
             serde_json::json!({
                 "frame_ms_mean": (mean * 100.0).round() / 100.0,

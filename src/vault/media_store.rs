@@ -82,51 +82,30 @@ pub fn encrypt_file(
     recipient: &age::x25519::Recipient,
     progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<Encrypted, VaultError> {
-    let writing = VaultError::io(format!("writing {}", dest.display()));
     let mut input =
         File::open(source).map_err(VaultError::io(format!("reading {}", source.display())))?;
     let total = input.metadata().map(|m| m.len()).unwrap_or(0);
-    // `<id>.age.partial` under this process's lock until complete: a failure or
-    // cancel removes it, and a later start can tell one a killed import left.
-    let mut out = crate::files::AtomicFile::create(dest, true).map_err(writing)?;
-    let encryptor =
-        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-            .map_err(|e| VaultError::Crypto(e.to_string()))?;
-    let mut writer = encryptor
-        .wrap_output(Hashing {
-            inner: BufWriter::with_capacity(COPY_CHUNK, out.file()),
-            hasher: Sha256::new(),
-            written: 0,
-        })
-        .map_err(VaultError::io("encrypting"))?;
     let mut buf = vec![0u8; COPY_CHUNK];
     let mut done = 0u64;
     let mut plain = Sha256::new();
     let write_err = || VaultError::io(format!("writing {}", dest.display()));
-    loop {
-        let n = input
-            .read(&mut buf)
-            .map_err(VaultError::io(format!("reading {}", source.display())))?;
-        if n == 0 {
-            break;
+    let (digest, size) = encrypt_to(dest, recipient, |writer| {
+        loop {
+            let n = input
+                .read(&mut buf)
+                .map_err(VaultError::io(format!("reading {}", source.display())))?;
+            if n == 0 {
+                return Ok(());
+            }
+            let chunk = buf.get(..n).unwrap_or_default();
+            plain.update(chunk);
+            writer.write_all(chunk).map_err(write_err())?;
+            done += n as u64;
+            if !progress(done, total) {
+                return Err(VaultError::Invalid("import cancelled".into()));
+            }
         }
-        let chunk = buf.get(..n).unwrap_or_default();
-        plain.update(chunk);
-        writer.write_all(chunk).map_err(write_err())?;
-        done += n as u64;
-        if !progress(done, total) {
-            return Err(VaultError::Invalid("import cancelled".into()));
-        }
-    }
-    // The writers borrow the file: finish them in a block so the borrow ends before the commit.
-    let (digest, size) = {
-        let (inner, digest, written) = finish_hashed(writer).map_err(write_err())?;
-        inner
-            .into_inner()
-            .map_err(|e| write_err()(e.into_error()))?;
-        (digest, written)
-    };
-    out.commit().map_err(write_err())?;
+    })?;
     Ok(Encrypted {
         sha256: digest,
         size,
@@ -142,11 +121,28 @@ pub fn encrypt_bytes(
     dest: &Path,
     recipient: &age::x25519::Recipient,
 ) -> Result<(String, u64), VaultError> {
+    encrypt_to(dest, recipient, |writer| {
+        writer
+            .write_all(bytes)
+            .map_err(VaultError::io(format!("writing {}", dest.display())))
+    })
+}
+
+/// Encrypts what `fill` writes to `recipient` into `dest`: through
+/// `<dest>.partial` under this process's lock until complete (a failure or a
+/// cancel removes it, and a later start can tell one a killed writer left),
+/// then renamed. Returns the ciphertext's SHA-256 (hex) and size.
+fn encrypt_to(
+    dest: &Path,
+    recipient: &age::x25519::Recipient,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), VaultError>,
+) -> Result<(String, u64), VaultError> {
     let write_err = || VaultError::io(format!("writing {}", dest.display()));
     let mut out = crate::files::AtomicFile::create(dest, true).map_err(write_err())?;
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
             .map_err(|e| VaultError::Crypto(e.to_string()))?;
+    // The writers borrow the file: finish them in a block so the borrow ends before the commit.
     let (digest, size) = {
         let mut writer = encryptor
             .wrap_output(Hashing {
@@ -155,7 +151,7 @@ pub fn encrypt_bytes(
                 written: 0,
             })
             .map_err(write_err())?;
-        writer.write_all(bytes).map_err(write_err())?;
+        fill(&mut writer)?;
         let (inner, digest, written) = finish_hashed(writer).map_err(write_err())?;
         inner
             .into_inner()
@@ -358,33 +354,16 @@ pub fn rewrite_prefix(
 ) -> Result<Sealed, VaultError> {
     let err = |what: &str| VaultError::io(format!("{what} {}", path.display()));
     let reader = open_decrypting(path, identity).map_err(err("reading"))?;
-    let mut out = crate::files::AtomicFile::create(path, true).map_err(err("writing"))?;
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(
-        &identity.to_public() as &dyn age::Recipient
-    ))
-    .map_err(|e| VaultError::Crypto(e.to_string()))?;
-    let (sha256, size) = {
-        let mut writer = encryptor
-            .wrap_output(Hashing {
-                inner: BufWriter::with_capacity(COPY_CHUNK, out.file()),
-                hasher: Sha256::new(),
-                written: 0,
-            })
-            .map_err(err("writing"))?;
-        let copied = io::copy(&mut reader.take(keep), &mut writer).map_err(err("reading"))?;
+    let (sha256, size) = encrypt_to(path, &identity.to_public(), |writer| {
+        let copied = io::copy(&mut reader.take(keep), writer).map_err(err("reading"))?;
         if copied != keep {
             return Err(VaultError::Integrity(format!(
                 "{} ended before its whole fragments",
                 path.display()
             )));
         }
-        let (inner, digest, written) = finish_hashed(writer).map_err(err("writing"))?;
-        inner
-            .into_inner()
-            .map_err(|e| err("writing")(e.into_error()))?;
-        (digest, written)
-    };
-    out.commit().map_err(err("writing"))?;
+        Ok(())
+    })?;
     Ok(Sealed {
         sha256,
         size,
